@@ -1,0 +1,140 @@
+"""Value types shared by the library, the schedule, the guide and the playout engine.
+
+Times are UTC POSIX seconds (``float``) everywhere: the schedule is pure arithmetic on them and
+only the guide formats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ItemKind(StrEnum):
+    """What an item is for: a programme (episode, movie), a break item (filler) or the slate."""
+
+    EPISODE = "episode"
+    MOVIE = "movie"
+    FILLER = "filler"
+    SLATE = "slate"
+
+
+class OutputMode(StrEnum):
+    """How a channel's items become its stream: re-encoded, passed through, or chosen per channel."""
+
+    TRANSCODE = "transcode"
+    COPY = "copy"
+    AUTO = "auto"
+
+
+class Order(StrEnum):
+    """Order of a channel's programmes within one loop of its content."""
+
+    CHRONOLOGICAL = "chronological"
+    SHUFFLE = "shuffle"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """Technical facts about a playable file, probed once at scan time."""
+
+    duration: float
+    container: str
+    video_codec: str
+    width: int
+    height: int
+    fps: float
+    audio_codec: str | None = None  # None: the file has no audio
+    audio_channels: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MediaItem:
+    """One playable thing in the catalog (or the synthetic slate)."""
+
+    id: int  # catalog row id; stable for a path across re-scans
+    path: str  # local file path (or, for remote sources, a source-specific locator)
+    kind: ItemKind
+    title: str  # episode title, movie title or filler name
+    info: MediaInfo
+    show: str | None = None
+    season: int | None = None
+    episode: int | None = None
+    episode_end: int | None = None  # last episode of a multi-episode file (S01E01-E02)
+    year: int | None = None
+    summary: str | None = None
+    genres: tuple[str, ...] = ()
+    icon: str | None = None
+    source: str = "local"
+
+    @property
+    def duration(self) -> float:
+        return self.info.duration
+
+
+@dataclass(frozen=True, slots=True)
+class FillerPolicy:
+    """The break after every programme, and optional padding of each slot to a clock boundary.
+
+    ``items`` and ``seconds`` are alternatives (a break of N items, or of about M seconds of
+    filler); ``pad_minutes`` > 0 stretches each slot with more filler (or the slate) so the next
+    programme starts on an N-minute boundary (30 → :00 and :30).
+    """
+
+    items: int = 0
+    seconds: float = 0.0
+    pad_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A channel resolved against the catalog: everything the schedule needs, nothing more."""
+
+    number: int
+    name: str
+    programmes: tuple[MediaItem, ...]  # in play order for one loop
+    filler: tuple[MediaItem, ...] = ()
+    policy: FillerPolicy = field(default_factory=FillerPolicy)
+    order: Order = Order.CHRONOLOGICAL
+    seed: int = 0
+    logo: str | None = None
+    mode: OutputMode = OutputMode.TRANSCODE
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One item airing inside a slot, from ``start`` for ``duration`` seconds, entering at ``seek``."""
+
+    item: MediaItem
+    start: float
+    duration: float
+    seek: float = 0.0
+
+    @property
+    def stop(self) -> float:
+        return self.start + self.duration
+
+
+@dataclass(frozen=True, slots=True)
+class Airing:
+    """One guide slot: a programme followed by its break (and padding), on whole seconds."""
+
+    channel: int
+    programme: MediaItem
+    start: int
+    stop: int
+    segments: tuple[Segment, ...]
+
+    @property
+    def duration(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Tune:
+    """Where a channel is at an instant: the slot, the segment playing and the offset into its file."""
+
+    airing: Airing
+    segment: Segment
+    offset: float  # seconds into segment.item's file (segment.seek + elapsed)
