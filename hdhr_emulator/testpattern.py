@@ -64,7 +64,7 @@ def clip_command(ffmpeg: str, out: Path, spec: ClipSpec) -> list[str]:
         argv += ["-f", "lavfi", "-i", tone]
     argv += ["-c:v", spec.video_codec, "-pix_fmt", "yuv420p"]
     if spec.video_codec == "libx264":
-        argv += ["-preset", "ultrafast", "-g", str(max(1, round(spec.fps)))]
+        argv += ["-preset", "ultrafast", "-crf", "30", "-g", str(max(1, round(spec.fps)))]
     if spec.audio:
         argv += ["-c:a", spec.audio_codec, "-ac", "2"]
     argv += ["-shortest", str(out)]

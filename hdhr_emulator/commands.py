@@ -1,0 +1,221 @@
+"""What each ``retrovue`` subcommand does; argument parsing lives in :mod:`hdhr_emulator.cli`.
+
+Commands return an exit code and raise :class:`~lineup.errors.RetrovueError` for the CLI's one
+error boundary. Progress bars and tables go to the terminal from here, never from the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import platformdirs
+from tqdm import tqdm
+
+from hdhr_emulator.app import create_app
+from hdhr_emulator.demo import ensure_demo_library
+from hdhr_emulator.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.guide_service import GuideService
+from hdhr_emulator.server import Service, run_server
+from lineup.config import DEFAULT_HORIZON_HOURS, load_config
+from lineup.errors import ConfigError, RetrovueError
+from lineup.models import Airing, Channel
+from lineup.scanner import ScanSummary
+from lineup.station import Station, StationSettings
+from xmltv import render_m3u, write_xmltv
+
+log = logging.getLogger(__name__)
+
+DATA_DIR_ENV = "RETROVUE_DATA_DIR"
+
+
+def settings_from_args(args: argparse.Namespace) -> StationSettings:
+    """Merge command line, environment and config file; the command line wins."""
+    config = load_config(args.config) if getattr(args, "config", None) else None
+    data_dir = (
+        getattr(args, "data_dir", None)
+        or (Path(os.environ[DATA_DIR_ENV]) if os.environ.get(DATA_DIR_ENV) else None)
+        or (config.data_dir if config else None)
+        or platformdirs.user_data_path("retrovue", appauthor=False)
+    )
+    media = tuple(config.media if config else ()) + tuple(
+        path.expanduser().resolve() for path in (getattr(args, "media", None) or ())
+    )
+    for folder in media:
+        if not folder.is_dir():
+            raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
+    horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
+    return StationSettings(data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon)
+
+
+@contextlib.contextmanager
+def _progress_bar(description: str, unit: str) -> Iterator[Callable[[float, float], None]]:
+    """A tqdm bar on stderr driven by ``(done, total)`` callbacks; silent when not a terminal."""
+    bar: tqdm | None = None
+
+    def update(done: float, total: float) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=description, unit=unit, file=sys.stderr, disable=None,
+                       dynamic_ncols=True, leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _scan(station: Station) -> ScanSummary:
+    with _progress_bar("Scanning", "files") as progress:
+        summary = station.scan(progress)
+    return summary
+
+
+def _print_summary(summary: ScanSummary, took: float) -> None:
+    print(
+        f"Scanned in {took:.1f} s: {summary.added} added, {summary.updated} updated, "
+        f"{summary.removed} removed, {summary.unchanged} unchanged, "
+        f"{len(summary.skipped)} skipped"
+    )
+    for skipped in summary.skipped:
+        print(f"  skipped {skipped.path}: {skipped.reason}")
+    if summary.total_skipped > len(summary.skipped):
+        print(f"  ({summary.total_skipped} unplayable files in the catalog in all)")
+
+
+def _open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
+    settings = settings_from_args(args)
+    if not settings.media and settings.config is None:
+        if not demo:
+            raise ConfigError("no media: pass --media DIR (repeatable) or --config FILE")
+        settings = _with_demo_library(args, settings)
+    return Station.open(settings)
+
+
+def _with_demo_library(args: argparse.Namespace, settings: StationSettings) -> StationSettings:
+    ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
+    root = settings.data_dir / "demo"
+    with _progress_bar("Rendering the demo library", "s") as progress:
+        config = load_config(ensure_demo_library(ffmpeg.path, root, progress))
+    log.info("no --media or --config given: serving the demo library in %s", root)
+    return StationSettings(settings.data_dir, config.media, config, config.horizon_hours)
+
+
+def scan(args: argparse.Namespace) -> int:
+    with _open_station(args) as station:
+        started = time.perf_counter()
+        summary = _scan(station)
+        _print_summary(summary, time.perf_counter() - started)
+    return 0
+
+
+def channels(args: argparse.Namespace) -> int:
+    with _open_station(args) as station:
+        if not args.no_scan:
+            _scan(station)
+        now = time.time()
+        schedule = station.schedule(now)
+        lineup = schedule.channels
+        if not lineup:
+            print("No channels: the media folders hold no recognisable shows or movies.")
+            return 0
+        width = max(len(c.name) for c in lineup)
+        print(f"{'#':>4}  {'Channel':<{width}}  {'Items':>5}  On now")
+        for channel in lineup:
+            tune = schedule.at(channel.number, now)
+            print(f"{channel.number:>4}  {channel.name:<{width}}  {len(channel.programmes):>5}  "
+                  f"{_describe_now(tune.airing, now)}")
+    return 0
+
+
+def _describe_now(airing: Airing, now: float) -> str:
+    item = airing.programme
+    if item.show and item.season is not None and item.episode is not None:
+        label = f"{item.show} S{item.season:02d}E{item.episode:02d} \u201c{item.title}\u201d"
+    else:
+        label = item.title
+    left = max(0, int(airing.stop - now))
+    return f"{label} ({left // 60}:{left % 60:02d} left in slot)"
+
+
+def guide(args: argparse.Namespace) -> int:
+    if args.hours <= 0:
+        raise ConfigError("--hours must be positive")
+    with _open_station(args) as station:
+        if not args.no_scan:
+            _scan(station)
+        now = time.time()
+        schedule = station.schedule(now)
+        start = now - (now % 1800)  # from the half hour before now, as guides do
+        stop = now + args.hours * 3600
+
+        def airings_for(channel: Channel) -> list[Airing]:
+            return schedule.airings(channel.number, start, stop)
+
+        base_url = args.base_url.rstrip("/")
+        if args.output == "-":
+            write_xmltv(sys.stdout.buffer, schedule.channels, airings_for, base_url=base_url)
+        else:
+            _write_atomically(Path(args.output), lambda out: write_xmltv(
+                out, schedule.channels, airings_for, base_url=base_url))
+            print(f"Wrote {args.output}: {len(schedule.channels)} channels, {args.hours:g} h",
+                  file=sys.stderr)
+        if args.m3u:
+            text = render_m3u(schedule.channels, base_url=base_url)
+            _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")))
+            print(f"Wrote {args.m3u}", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(path: Path, write: Callable[..., object]) -> None:
+    """Write to a temporary sibling and rename, so readers never see a half-written file."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open(partial, "wb") as out:
+            write(out)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise RetrovueError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def serve(args: argparse.Namespace) -> int:
+    with _open_station(args, demo=True) as station:
+        started = time.perf_counter()
+        summary = _scan(station)
+        if summary.added or summary.updated or summary.removed:
+            _print_summary(summary, time.perf_counter() - started)
+        guide_service = GuideService(station)
+        guide_service.refresh()
+        app = create_app(guide_service)
+        host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+
+        def ready() -> None:
+            count = len(guide_service.schedule.channels)
+            print(f"Retrovue is serving {count} channels on http://{host}:{args.port}/\n"
+                  f"  guide:    http://{host}:{args.port}/xmltv.xml\n"
+                  f"  playlist: http://{host}:{args.port}/iptv.m3u\n"
+                  "Press Ctrl+C to stop.", file=sys.stderr)
+
+        services = [Service("guide refresh", guide_service.async_start, guide_service.async_stop)]
+        asyncio.run(run_server(app, args.host, args.port, services, ready))
+    return 0
+
+
+def play(args: argparse.Namespace) -> int:
+    return serve(args)
+
+
+def play_channel(args: argparse.Namespace) -> int:
+    return serve(args)

@@ -1,0 +1,103 @@
+"""The whole lineup opened from settings: catalog, channel numbers, schedule store, channels.
+
+One object so the CLI and the HTTP app build channels the same way: from ``[[channel]]`` specs
+when the config declares any, otherwise automatically (one channel per show, plus Movies).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from lineup.catalog import Catalog
+from lineup.channels import auto_lineup, resolve_channels
+from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig
+from lineup.errors import ConfigError
+from lineup.models import Channel
+from lineup.numbering import ChannelNumbers
+from lineup.scanner import ScanSummary, scan
+from lineup.schedule import Schedule
+from lineup.schedule_store import ScheduleStore
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "retrovue.db"
+
+
+@dataclass(frozen=True, slots=True)
+class StationSettings:
+    """Where the library is and where Retrovue keeps its state."""
+
+    data_dir: Path
+    media: tuple[Path, ...] = ()
+    config: RetrovueConfig | None = None
+    horizon_hours: float = DEFAULT_HORIZON_HOURS
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_NAME
+
+
+class Station:
+    """Open with :meth:`open`; close (or use as a context manager) to release the database."""
+
+    def __init__(
+        self,
+        settings: StationSettings,
+        catalog: Catalog,
+        numbers: ChannelNumbers,
+        store: ScheduleStore,
+    ):
+        self.settings = settings
+        self.catalog = catalog
+        self.numbers = numbers
+        self.store = store
+
+    @classmethod
+    def open(cls, settings: StationSettings) -> Station:
+        for folder in settings.media:
+            if not folder.is_dir():
+                where = settings.config.path if settings.config else None
+                raise ConfigError(f"media folder not found: {folder}", where)
+        catalog = Catalog.open(settings.db_path)
+        numbers = ChannelNumbers.open(settings.db_path)
+        store = ScheduleStore.open(settings.db_path)
+        return cls(settings, catalog, numbers, store)
+
+    def close(self) -> None:
+        self.store.close()
+        self.numbers.close()
+        self.catalog.close()
+
+    def __enter__(self) -> Station:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def scan(self, on_progress: Callable[[int, int], None] | None = None) -> ScanSummary:
+        """Bring the catalog up to date with the media folders (only changed files are probed)."""
+        return scan(self.catalog, self.settings.media, on_progress)
+
+    def channels(self) -> list[Channel]:
+        """The lineup as the settings define it, resolved against the current catalog."""
+        items = self.catalog.items()
+        config = self.settings.config
+        if config is not None and config.channels:
+            return resolve_channels(config.channels, items)
+        return auto_lineup(items, self.numbers)
+
+    def schedule(self, now: float | None = None) -> Schedule:
+        """The schedule of the current lineup, with the guide published through the horizon."""
+        schedule = Schedule(self.store, self.channels(), horizon=self.settings.horizon_hours * 3600)
+        schedule.publish(time.time() if now is None else now)
+        return schedule
