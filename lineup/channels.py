@@ -1,0 +1,279 @@
+"""Channels from the catalog: automatic (one per show, plus Movies) or from ``[[channel]]`` specs.
+
+This is where catalog items become each channel's programme list (in chronological play order;
+a shuffle is applied per loop by the schedule, so the list here is the same for every order),
+its filler pool and its break policy. Everything is sorted explicitly, never left to the order
+the catalog happens to return, because the schedule must be a pure function of the content.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from lineup.config import ChannelSpec
+from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem
+from lineup.numbering import MOVIES_KEY, ChannelNumbers, show_key
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BREAK_ITEMS = 2
+DEFAULT_PAD_MINUTES = 30
+MOVIES_NAME = "Movies"
+_PROGRAMME_KINDS = (ItemKind.EPISODE, ItemKind.MOVIE)
+_TITLE_YEAR = re.compile(r"^(.*?)\s*\((\d{4})\)\s*$")
+
+
+def default_policy(has_filler: bool) -> FillerPolicy:
+    """The break a channel gets when nobody configured one.
+
+    With filler: two items after every programme, then more filler up to the next :00 or :30,
+    which is how broadcast TV looked. Without filler: no break and no padding, so programmes run
+    back to back — padding with the slate alone would put minutes of a test card after each show.
+    """
+    if not has_filler:
+        return FillerPolicy()
+    return FillerPolicy(items=DEFAULT_BREAK_ITEMS, pad_minutes=DEFAULT_PAD_MINUTES)
+
+
+def episode_sort_key(item: MediaItem) -> tuple[object, ...]:
+    """Season then episode; specials (season 0) and unnumbered files after the numbered ones."""
+    special = item.season is None or item.season == 0
+    return (
+        special,
+        item.season or 0,
+        item.episode is None,
+        item.episode or 0,
+        item.episode_end or 0,
+        item.title.casefold(),
+        item.path,
+        item.id,
+    )
+
+
+def movie_sort_key(item: MediaItem) -> tuple[object, ...]:
+    return (item.title.casefold(), item.year or 0, item.path, item.id)
+
+
+def filler_pool(items: Iterable[MediaItem], folders: Sequence[Path] = ()) -> tuple[MediaItem, ...]:
+    """Break items: everything under ``folders`` if given, else every FILLER item; by path."""
+    if folders:
+        chosen = [i for i in items if i.kind != ItemKind.SLATE and _under(i.path, folders)]
+    else:
+        chosen = [i for i in items if i.kind == ItemKind.FILLER]
+    return tuple(sorted(chosen, key=lambda item: (item.path, item.id)))
+
+
+def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[Channel]:
+    """One channel per show plus one "Movies" channel, numbered stably (see lineup.numbering).
+
+    Every channel shares all filler items as its break pool, with :func:`default_policy`.
+    """
+    shows: dict[str, list[MediaItem]] = {}
+    movies: list[MediaItem] = []
+    for item in items:
+        if item.kind == ItemKind.EPISODE and item.show and item.show.strip():
+            shows.setdefault(show_key(item.show), []).append(item)
+        elif item.kind == ItemKind.MOVIE:
+            movies.append(item)
+    filler = filler_pool(items)
+    policy = default_policy(bool(filler))
+
+    keys = sorted(shows)
+    if movies:
+        keys.append(MOVIES_KEY)
+    numbers = numbering.assign(keys)
+    channels = []
+    for key in keys:
+        if key == MOVIES_KEY:
+            name, programmes = MOVIES_NAME, sorted(movies, key=movie_sort_key)
+        else:
+            episodes = sorted(shows[key], key=episode_sort_key)
+            name = _display_name(episodes)
+            programmes = episodes
+        channels.append(
+            Channel(
+                number=numbers[key],
+                name=name,
+                programmes=tuple(programmes),
+                filler=filler,
+                policy=policy,
+            )
+        )
+    return sorted(channels, key=lambda channel: channel.number)
+
+
+def resolve_channels(specs: Sequence[ChannelSpec], items: Sequence[MediaItem]) -> list[Channel]:
+    """Match each spec against the catalog; a spec that matches nothing airs the slate.
+
+    A channel with several sources (shows, movies, folders) takes one programme from each in
+    turn — one Cheers, one Frasier, one Cheers… — so it feels like a network rather than a
+    marathon of whichever show was listed first. Each show runs in season/episode order, movies
+    in the order listed (``movies = true``: by title and year).
+    """
+    library = _Library(items)
+    channels = []
+    for spec in specs:
+        filler = library.filler(spec.filler_folders)
+        channels.append(
+            Channel(
+                number=spec.number,
+                name=spec.name,
+                programmes=_programmes(spec, library),
+                filler=filler,
+                policy=spec.filler if spec.filler is not None else default_policy(bool(filler)),
+                order=spec.order,
+                seed=spec.seed,
+                logo=str(spec.logo) if spec.logo is not None else None,
+                mode=spec.mode,
+                group=spec.group,
+            )
+        )
+    return sorted(channels, key=lambda channel: channel.number)
+
+
+class _Library:
+    """The catalog indexed once, so resolving many specs is not specs x items work."""
+
+    def __init__(self, items: Sequence[MediaItem]):
+        self.episodes: dict[str, list[MediaItem]] = {}
+        self.movies: dict[str, list[MediaItem]] = {}
+        for item in items:
+            if item.kind == ItemKind.EPISODE and item.show and item.show.strip():
+                self.episodes.setdefault(show_key(item.show), []).append(item)
+            elif item.kind == ItemKind.MOVIE:
+                self.movies.setdefault(_title_key(item.title), []).append(item)
+        for group in (*self.episodes.values(), *self.movies.values()):
+            group.sort(
+                key=episode_sort_key if group[0].kind == ItemKind.EPISODE else movie_sort_key
+            )
+        self.all_movies = sorted(
+            (movie for group in self.movies.values() for movie in group), key=movie_sort_key
+        )
+        # (normalised path, item), sorted: the items under a folder are one contiguous run
+        self._by_path = sorted(
+            ((os.path.normpath(item.path), item) for item in items if item.path),
+            key=lambda entry: (entry[0], entry[1].id),
+        )
+        self._paths = [path for path, _ in self._by_path]
+        self._default_filler = filler_pool(items)
+        self._filler: dict[tuple[Path, ...], tuple[MediaItem, ...]] = {}
+
+    def under(self, folders: Sequence[Path]) -> list[MediaItem]:
+        """Every item in or below any of ``folders``, by path."""
+        found: dict[int, MediaItem] = {}
+        paths = self._paths
+        for folder in folders:
+            root = os.path.normpath(str(folder))
+            # "/tv/Cheers 2" sorts between "/tv/Cheers" and "/tv/Cheers/…": look for each
+            index = bisect.bisect_left(paths, root)
+            while index < len(paths) and paths[index] == root:
+                found.setdefault(id(self._by_path[index][1]), self._by_path[index][1])
+                index += 1
+            prefix = root.rstrip(os.sep) + os.sep
+            index = bisect.bisect_left(paths, prefix)
+            while index < len(paths) and paths[index].startswith(prefix):
+                found.setdefault(id(self._by_path[index][1]), self._by_path[index][1])
+                index += 1
+        return sorted(found.values(), key=lambda item: (item.path, item.id))
+
+    def filler(self, folders: Sequence[Path]) -> tuple[MediaItem, ...]:
+        """The break pool; one tuple object per distinct folder list (cheaper fingerprints)."""
+        if not folders:
+            return self._default_filler
+        key = tuple(folders)
+        if key not in self._filler:
+            self._filler[key] = tuple(i for i in self.under(folders) if i.kind != ItemKind.SLATE)
+        return self._filler[key]
+
+
+def _programmes(spec: ChannelSpec, library: _Library) -> tuple[MediaItem, ...]:
+    groups: dict[str, list[MediaItem]] = {}
+    for name in spec.shows:
+        key = show_key(name)
+        found = library.episodes.get(key, [])
+        if not found:
+            log.warning("channel %d: no episodes of show %r in the library", spec.number, name)
+        groups.setdefault(key, []).extend(found)
+
+    if spec.movies is True:
+        groups.setdefault(MOVIES_KEY, []).extend(library.all_movies)
+    elif spec.movies:
+        for title in spec.movies:
+            found = _movies_titled(title, library)
+            if not found:
+                log.warning("channel %d: no movie %r in the library", spec.number, title)
+            groups.setdefault(MOVIES_KEY, []).extend(found)
+
+    if spec.folders:
+        in_folders = [i for i in library.under(spec.folders) if i.kind in _PROGRAMME_KINDS]
+        by_show: dict[str, list[MediaItem]] = {}
+        loose: list[MediaItem] = []
+        for item in in_folders:
+            if item.kind == ItemKind.EPISODE and item.show:
+                by_show.setdefault(show_key(item.show), []).append(item)
+            else:
+                loose.append(item)
+        for key in sorted(by_show):
+            groups.setdefault(key, []).extend(sorted(by_show[key], key=episode_sort_key))
+        groups.setdefault(MOVIES_KEY, []).extend(sorted(loose, key=movie_sort_key))
+        if not in_folders:
+            log.warning("channel %d: nothing playable in its folders", spec.number)
+
+    return _interleave(groups.values())
+
+
+def _interleave(groups: Iterable[list[MediaItem]]) -> tuple[MediaItem, ...]:
+    """One from each group in turn; an item in several groups airs once, at its first place."""
+    seen: set[int] = set()
+    queues = []
+    for group in groups:
+        unique = []
+        for item in group:
+            if item.id not in seen:
+                seen.add(item.id)
+                unique.append(item)
+        if unique:
+            queues.append(unique)
+    out: list[MediaItem] = []
+    for turn in range(max((len(queue) for queue in queues), default=0)):
+        out.extend(queue[turn] for queue in queues if turn < len(queue))
+    return tuple(out)
+
+
+def _movies_titled(title: str, library: _Library) -> list[MediaItem]:
+    """Movies called ``title``; "Heat (1995)" also pins the year."""
+    year = None
+    pinned = _TITLE_YEAR.match(title)
+    if pinned:
+        title, year = pinned.group(1), int(pinned.group(2))
+    found = library.movies.get(_title_key(title), [])
+    return [item for item in found if year is None or item.year == year]
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _under(path: str, folders: Sequence[Path]) -> bool:
+    if not path:
+        return False
+    normal = os.path.normpath(path)
+    for folder in folders:
+        root = os.path.normpath(str(folder))
+        if normal == root or normal.startswith(root.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _display_name(episodes: Sequence[MediaItem]) -> str:
+    """The spelling of the show name most of its files use (ties: alphabetical)."""
+    counts: dict[str, int] = {}
+    for item in episodes:
+        name = " ".join((item.show or "").split())
+        counts[name] = counts.get(name, 0) + 1
+    return min(counts, key=lambda name: (-counts[name], name))

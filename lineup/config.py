@@ -1,0 +1,377 @@
+"""The TOML config file: library folders, data dir, guide horizon and hand-made channels.
+
+Everything is validated at load, so a typo stops start-up with ``retrovue.toml:12: …`` instead of
+surfacing hours later as an empty channel. Example::
+
+    media = ["/srv/tv", "/srv/movies", "commercials"]   # relative to this file's folder
+    data_dir = "state"                                   # optional
+    horizon_hours = 72
+
+    [[channel]]
+    number = 3
+    name = "Must See TV"
+    shows = ["Cheers", "Frasier"]
+    order = "shuffle"
+    seed = 7
+    logo = "logos/nbc.png"
+    mode = "transcode"            # or "copy" / "auto"
+    group = "Sitcoms"
+
+    [channel.filler]
+    items = 3                     # or: seconds = 120
+    pad_minutes = 30              # start programmes on :00 and :30
+    folders = ["commercials/80s"] # default: every filler item
+
+    [[channel]]
+    number = 9
+    name = "Movies"
+    movies = true                 # or a list of titles: ["Alien", "Heat (1995)"]
+
+``[server]`` and ``[[plex]]`` are carried through as opaque mappings; their own modules
+validate them (``RetrovueConfig.error_at`` gives them the same ``file:line`` messages).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from lineup.errors import ConfigError
+from lineup.models import FillerPolicy, Order, OutputMode
+from lineup.toml_lines import PathPart, TomlLines
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HORIZON_HOURS = 72.0
+MAX_HORIZON_HOURS = 31 * 24  # a longer guide is never fetched by clients, and costs publish time
+_TOP_KEYS = ("media", "data_dir", "horizon_hours", "channel", "server", "plex")
+_CHANNEL_KEYS = (
+    "number",
+    "name",
+    "shows",
+    "movies",
+    "folders",
+    "order",
+    "seed",
+    "filler",
+    "logo",
+    "mode",
+    "group",
+)
+_CONTENT_KEYS = ("shows", "movies", "folders")
+_FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
+_E = TypeVar("_E", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    """One ``[[channel]]`` table as written, before it is matched against the catalog.
+
+    ``filler`` is None when the table does not say how long breaks are; the channel then gets
+    the default break (see :func:`lineup.channels.default_policy`).
+    """
+
+    number: int
+    name: str
+    shows: tuple[str, ...] = ()
+    movies: bool | tuple[str, ...] = False
+    folders: tuple[Path, ...] = ()
+    order: Order = Order.CHRONOLOGICAL
+    seed: int = 0
+    filler: FillerPolicy | None = None
+    filler_folders: tuple[Path, ...] = ()
+    logo: Path | None = None
+    mode: OutputMode = OutputMode.TRANSCODE
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetrovueConfig:
+    """The whole validated config; paths are absolute (relative ones resolved against ``path``)."""
+
+    media: tuple[Path, ...] = ()
+    data_dir: Path | None = None
+    horizon_hours: float = DEFAULT_HORIZON_HOURS
+    channels: tuple[ChannelSpec, ...] = ()
+    server: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    plex: tuple[Mapping[str, Any], ...] = ()
+    path: Path | None = None  # the file it came from; None when built from the command line
+    lines: TomlLines | None = field(default=None, repr=False, compare=False)
+
+    def error_at(self, message: str, *where: PathPart) -> ConfigError:
+        """A ConfigError pointing at ``where`` (e.g. ``"plex", 0, "token"``) in the config file.
+
+        For the modules that validate ``[server]`` and ``[[plex]]`` themselves.
+        """
+        line = self.lines.line(*where) if self.lines is not None else None
+        return ConfigError(message, self.path, line)
+
+
+def load_config(path: Path) -> RetrovueConfig:
+    """Read and fully validate a config file; raises ConfigError pointing at the offending line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"cannot read config file: {reason}", path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(exc, path, text) from None
+    config = _Loader(path, TomlLines(text)).load(data)
+    log.debug("loaded %s: %d channel(s)", path, len(config.channels))
+    return config
+
+
+_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_AT_END = re.compile(r"\s*\(at end of document\)$")
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, path: Path, text: str) -> ConfigError:
+    """Map tomllib's "msg (at line L, column C)" onto ConfigError's own file:line form."""
+    message = str(exc)
+    found = _POSITION.search(message)
+    if found:
+        reason = message[: found.start()]
+        return ConfigError(
+            f"invalid TOML: {reason} (column {found.group(2)})", path, int(found.group(1))
+        )
+    at_end = _AT_END.search(message)
+    if at_end:
+        return ConfigError(
+            f"invalid TOML: {message[: at_end.start()]} (at end of file)",
+            path,
+            max(1, len(text.splitlines())),
+        )
+    return ConfigError(f"invalid TOML: {message}", path)
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date/time"
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+class _Loader:
+    """Walks the parsed TOML; every check raises with the line of the key it is about."""
+
+    def __init__(self, path: Path, lines: TomlLines):
+        self.file = path
+        self.lines = lines
+        self.base = path.parent
+
+    def error(self, message: str, *where: PathPart) -> ConfigError:
+        return ConfigError(message, self.file, self.lines.line(*where))
+
+    # -- generic checks --------------------------------------------------------------------
+
+    def check_keys(
+        self, table: Mapping[str, Any], allowed: Sequence[str], label: str, *where: PathPart
+    ) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = _suggest(key, allowed)
+                tail = f" (did you mean '{hint}'?)" if hint else ""
+                raise self.error(f"unknown key '{key}' in {label}{tail}", *where, key)
+
+    def typed(
+        self, value: object, kind: type | tuple[type, ...], expected: str, *where: PathPart
+    ) -> Any:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise self.error(f"'{where[-1]}' must be {expected}, not {_type_name(value)}", *where)
+        return value
+
+    def string(self, value: object, *where: PathPart) -> str:
+        text = self.typed(value, str, "a string", *where)
+        if not text.strip():
+            raise self.error(f"'{where[-1]}' must not be empty", *where)
+        return str(text)
+
+    def strings(self, value: object, *where: PathPart) -> tuple[str, ...]:
+        items = self.typed(value, list, "an array of strings", *where)
+        out = []
+        for entry in items:
+            if not isinstance(entry, str) or not entry.strip():
+                shown = _type_name(entry) if not isinstance(entry, str) else "an empty string"
+                raise self.error(
+                    f"'{where[-1]}' must be an array of strings, but has {shown}", *where
+                )
+            out.append(entry)
+        return tuple(out)
+
+    def integer(self, value: object, low: int, high: int | None, *where: PathPart) -> int:
+        number = int(self.typed(value, int, "an integer", *where))
+        if number < low or (high is not None and number > high):
+            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise self.error(f"'{where[-1]}' must be {bounds}, not {number}", *where)
+        return number
+
+    def number(self, value: object, low: float, high: float, *where: PathPart) -> float:
+        number = float(self.typed(value, (int, float), "a number", *where))
+        if not low <= number <= high:
+            raise self.error(
+                f"'{where[-1]}' must be between {low:g} and {high:g}, not {number:g}", *where
+            )
+        return number
+
+    def choice(self, value: object, enum: type[_E], *where: PathPart) -> _E:
+        text = self.typed(value, str, "a string", *where)
+        try:
+            return enum(text)
+        except ValueError:
+            names = [member.value for member in enum]
+            hint = _suggest(text, names)
+            tail = f"did you mean '{hint}'?" if hint else "expected " + " or ".join(names)
+            raise self.error(f"unknown {where[-1]} '{text}' ({tail})", *where) from None
+
+    def path(self, value: object, *where: PathPart) -> Path:
+        raw = Path(self.string(value, *where)).expanduser()
+        return (raw if raw.is_absolute() else self.base / raw).resolve()
+
+    def folders(self, value: object, what: str, *where: PathPart) -> tuple[Path, ...]:
+        out = []
+        for text in self.strings(value, *where):
+            folder = self.path(text, *where)
+            if not folder.is_dir():
+                problem = "is not a folder" if folder.exists() else "not found"
+                raise self.error(f"{what} {problem}: {folder}", *where)
+            out.append(folder)
+        return tuple(out)
+
+    # -- the document ----------------------------------------------------------------------
+
+    def load(self, data: Mapping[str, Any]) -> RetrovueConfig:
+        self.check_keys(data, _TOP_KEYS, "the top level")
+        media = self.folders(data.get("media", []), "media folder", "media")
+        data_dir = self.path(data["data_dir"], "data_dir") if "data_dir" in data else None
+        horizon = DEFAULT_HORIZON_HOURS
+        if "horizon_hours" in data:
+            horizon = self.number(data["horizon_hours"], 1, MAX_HORIZON_HOURS, "horizon_hours")
+        server = self.typed(data.get("server", {}), dict, "a table", "server")
+        plex = self.tables(data.get("plex", []), "plex")
+        channels = self.channels(self.tables(data.get("channel", []), "channel"))
+        return RetrovueConfig(
+            media=media,
+            data_dir=data_dir,
+            horizon_hours=horizon,
+            channels=channels,
+            server=MappingProxyType(dict(server)),
+            plex=tuple(MappingProxyType(dict(entry)) for entry in plex),
+            path=self.file.resolve(),
+            lines=self.lines,
+        )
+
+    def tables(self, value: object, key: str) -> list[dict[str, Any]]:
+        if isinstance(value, list) and all(isinstance(entry, dict) for entry in value):
+            return value
+        raise self.error(f"'{key}' must be an array of tables ([[{key}]])", key)
+
+    def channels(self, tables: list[dict[str, Any]]) -> tuple[ChannelSpec, ...]:
+        specs: list[ChannelSpec] = []
+        seen: dict[int, tuple[str, int | None]] = {}
+        for index, table in enumerate(tables):
+            spec = self.channel(index, table)
+            if spec.number in seen:
+                name, line = seen[spec.number]
+                raise self.error(
+                    f"duplicate channel number {spec.number} "
+                    f"(already used by '{name}' on line {line})",
+                    "channel",
+                    index,
+                    "number",
+                )
+            seen[spec.number] = (spec.name, self.lines.line("channel", index, "number"))
+            specs.append(spec)
+        return tuple(specs)
+
+    def channel(self, index: int, table: Mapping[str, Any]) -> ChannelSpec:
+        at: tuple[PathPart, ...] = ("channel", index)
+        self.check_keys(table, _CHANNEL_KEYS, "[[channel]]", *at)
+        for required in ("number", "name"):
+            if required not in table:
+                raise self.error(f"[[channel]] is missing required key '{required}'", *at)
+        number = self.integer(table["number"], 1, None, *at, "number")
+        name = self.string(table["name"], *at, "name").strip()
+        if not any(key in table for key in _CONTENT_KEYS):
+            raise self.error(
+                f"channel {number} ('{name}') has no content: set shows, movies or folders", *at
+            )
+        spec = ChannelSpec(number=number, name=name)
+        if "shows" in table:
+            spec = replace(spec, shows=self.strings(table["shows"], *at, "shows"))
+        if "movies" in table:
+            movies = table["movies"]
+            if not isinstance(movies, bool):
+                movies = self.strings(movies, *at, "movies")
+            spec = replace(spec, movies=movies)
+        if "folders" in table:
+            spec = replace(spec, folders=self.folders(table["folders"], "folder", *at, "folders"))
+        if "order" in table:
+            spec = replace(spec, order=self.choice(table["order"], Order, *at, "order"))
+        if "seed" in table:
+            seed = self.typed(table["seed"], int, "an integer", *at, "seed")
+            spec = replace(spec, seed=int(seed))
+        if "filler" in table:
+            policy, folders = self.filler(table["filler"], *at, "filler")
+            spec = replace(spec, filler=policy, filler_folders=folders)
+        if "logo" in table:
+            logo = self.path(table["logo"], *at, "logo")
+            if not logo.is_file():
+                raise self.error(f"logo file not found: {logo}", *at, "logo")
+            spec = replace(spec, logo=logo)
+        if "mode" in table:
+            spec = replace(spec, mode=self.choice(table["mode"], OutputMode, *at, "mode"))
+        if "group" in table:
+            spec = replace(spec, group=self.string(table["group"], *at, "group").strip())
+        return spec
+
+    def filler(self, value: object, *at: PathPart) -> tuple[FillerPolicy | None, tuple[Path, ...]]:
+        """``[channel.filler]``: the break policy (None if only folders are set) and its sources."""
+        table = self.typed(value, dict, "a table", *at)
+        self.check_keys(table, _FILLER_KEYS, "[channel.filler]", *at)
+        if "items" in table and "seconds" in table:
+            raise self.error(
+                "set either 'items' or 'seconds' in [channel.filler], not both", *at, "seconds"
+            )
+        folders: tuple[Path, ...] = ()
+        if "folders" in table:
+            folders = self.folders(table["folders"], "filler folder", *at, "folders")
+        if not any(key in table for key in ("items", "seconds", "pad_minutes")):
+            return None, folders
+        policy = FillerPolicy()
+        if "items" in table:
+            policy = replace(policy, items=self.integer(table["items"], 0, 1000, *at, "items"))
+        if "seconds" in table:
+            seconds = self.number(table["seconds"], 0, 86400, *at, "seconds")
+            policy = replace(policy, seconds=seconds)
+        if "pad_minutes" in table:
+            pad = self.integer(table["pad_minutes"], 0, 1440, *at, "pad_minutes")
+            policy = replace(policy, pad_minutes=pad)
+        return policy, folders

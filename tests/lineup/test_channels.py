@@ -1,0 +1,174 @@
+"""Channels from the catalog: the automatic lineup and ``[[channel]]`` specs."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+from lineup.channels import auto_lineup, default_policy, resolve_channels
+from lineup.config import ChannelSpec
+from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem, Order, OutputMode
+from lineup.numbering import ChannelNumbers
+from tests.lineup.media import episode, filler, movie, season
+
+
+def library() -> list[MediaItem]:
+    items = [
+        episode(1, "Cheers", 2, 1),
+        episode(2, "Cheers", 1, 2),
+        episode(3, "Cheers", 1, 1),
+        episode(4, "Cheers", 0, 1),  # a special: after the regular seasons
+        *season("Taxi", 2, 10),
+        movie(20, "Heat", 1995),
+        movie(21, "Alien", 1979),
+        movie(22, "Heat", 1986),
+        filler(30, 30.0, "/ads/90s"),
+        filler(31, 45.0, "/ads/80s"),
+    ]
+    random.Random(4).shuffle(items)  # the catalog's order must not matter
+    return items
+
+
+def ids(channel: Channel) -> list[int]:
+    return [item.id for item in channel.programmes]
+
+
+def test_auto_lineup_is_one_channel_per_show_plus_movies(tmp_path: Path) -> None:
+    with ChannelNumbers.open(tmp_path / "retrovue.db") as numbers:
+        channels = auto_lineup(library(), numbers)
+
+    assert [(c.number, c.name) for c in channels] == [(1, "Cheers"), (2, "Taxi"), (3, "Movies")]
+    cheers, taxi, movies = channels
+    assert ids(cheers) == [3, 2, 1, 4]
+    assert ids(taxi) == [10, 11]
+    assert ids(movies) == [21, 22, 20]  # Alien, Heat (1986), Heat (1995)
+    assert [f.id for f in cheers.filler] == [31, 30]  # by path: /ads/80s before /ads/90s
+    assert cheers.policy == FillerPolicy(items=2, pad_minutes=30) == default_policy(True)
+    assert cheers.order == Order.CHRONOLOGICAL
+    assert cheers.mode == OutputMode.TRANSCODE
+
+
+def test_auto_lineup_without_filler_runs_programmes_back_to_back(tmp_path: Path) -> None:
+    items = [item for item in library() if item.kind != ItemKind.FILLER]
+    with ChannelNumbers.open(tmp_path / "retrovue.db") as numbers:
+        channels = auto_lineup(items, numbers)
+    assert {c.policy for c in channels} == {FillerPolicy()}
+    assert all(c.filler == () for c in channels)
+
+
+def test_auto_lineup_numbers_are_stable_across_library_edits(tmp_path: Path) -> None:
+    db = tmp_path / "retrovue.db"
+    with ChannelNumbers.open(db) as numbers:
+        auto_lineup(library(), numbers)
+
+    edited = [i for i in library() if i.show != "Cheers"] + season("Barney Miller", 2, 40)
+    with ChannelNumbers.open(db) as numbers:  # a restart, with Cheers gone and a new show
+        channels = auto_lineup(edited, numbers)
+    assert [(c.number, c.name) for c in channels] == [
+        (2, "Taxi"),
+        (3, "Movies"),
+        (4, "Barney Miller"),
+    ]
+
+    with ChannelNumbers.open(db) as numbers:  # Cheers is back, under its old number
+        channels = auto_lineup(library() + season("Barney Miller", 2, 40), numbers)
+    assert [(c.number, c.name) for c in channels] == [
+        (1, "Cheers"),
+        (2, "Taxi"),
+        (3, "Movies"),
+        (4, "Barney Miller"),
+    ]
+
+
+def test_show_names_match_whatever_their_case(tmp_path: Path) -> None:
+    items = [episode(1, "M*A*S*H", 1, 1), replace(episode(2, "M*A*S*H", 1, 2), show="m*a*s*h")]
+    with ChannelNumbers.open(tmp_path / "retrovue.db") as numbers:
+        (channel,) = auto_lineup(items, numbers)
+    assert channel.name == "M*A*S*H"  # a tie between spellings goes to the first in order
+    assert ids(channel) == [1, 2]
+
+
+def test_spec_shows_are_matched_case_insensitively_and_interleaved() -> None:
+    spec = ChannelSpec(
+        number=5,
+        name="Sitcoms",
+        shows=("taxi", "CHEERS"),
+        seed=3,
+        order=Order.SHUFFLE,
+        mode=OutputMode.COPY,
+        group="Comedy",
+        logo=Path("/logos/5.png"),
+    )
+
+    (channel,) = resolve_channels([spec], library())
+
+    assert ids(channel) == [10, 3, 11, 2, 1, 4]  # one of each in turn, each in episode order
+    assert (channel.number, channel.name, channel.order, channel.seed) == (
+        5,
+        "Sitcoms",
+        Order.SHUFFLE,
+        3,
+    )
+    assert (channel.mode, channel.group, channel.logo) == (
+        OutputMode.COPY,
+        "Comedy",
+        "/logos/5.png",
+    )
+    assert channel.policy == default_policy(True)
+
+
+def test_spec_movies_all_or_by_title() -> None:
+    every = ChannelSpec(number=1, name="All", movies=True)
+    chosen = ChannelSpec(number=2, name="Some", movies=("Heat (1995)", "alien", "Missing"))
+
+    all_movies, some = resolve_channels([chosen, every], library())
+
+    assert ids(all_movies) == [21, 22, 20]
+    assert ids(some) == [20, 21]  # in the order listed; the year pins one Heat
+
+
+def test_spec_folders_match_by_path_prefix_not_by_name_prefix() -> None:
+    items = [
+        *season("Cheers", 2, 1),
+        replace(episode(5, "Cheers 2", 1, 1), path="/tv/Cheers 2/s1e1.mkv"),
+        replace(movie(6, "Cheers: The Movie", 1990), path="/tv/Cheers/extra/movie.mkv"),
+    ]
+    spec = ChannelSpec(number=1, name="Bar", folders=(Path("/tv/Cheers"),))
+
+    (channel,) = resolve_channels([spec], items)
+
+    assert ids(channel) == [1, 6, 2]  # Cheers episodes interleaved with the folder's movie
+
+
+def test_spec_filler_from_folders_and_explicit_policy() -> None:
+    spec = ChannelSpec(
+        number=1,
+        name="A",
+        shows=("Taxi",),
+        filler=FillerPolicy(seconds=60),
+        filler_folders=(Path("/ads/90s"),),
+    )
+
+    (channel,) = resolve_channels([spec], library())
+
+    assert [f.id for f in channel.filler] == [30]
+    assert channel.policy == FillerPolicy(seconds=60)
+
+
+def test_a_spec_matching_nothing_still_yields_a_channel() -> None:
+    spec = ChannelSpec(number=8, name="Lost", shows=("Nope",))
+    (channel,) = resolve_channels([spec], library())
+    assert channel.programmes == ()
+    assert channel.number == 8
+
+
+def test_an_item_in_two_sources_airs_once() -> None:
+    spec = ChannelSpec(number=1, name="A", shows=("Taxi",), folders=(Path("/tv/Taxi"),))
+    (channel,) = resolve_channels([spec], library())
+    assert ids(channel) == [10, 11]
+
+
+def test_channels_come_back_sorted_by_number() -> None:
+    specs = [ChannelSpec(number=n, name=str(n), movies=True) for n in (9, 2, 5)]
+    assert [c.number for c in resolve_channels(specs, library())] == [2, 5, 9]

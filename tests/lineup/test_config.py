@@ -1,0 +1,436 @@
+"""Config loading: the happy path, and every kind of mistake reported as ``file:line: message``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from lineup.config import ChannelSpec, RetrovueConfig, load_config
+from lineup.errors import ConfigError
+from lineup.models import FillerPolicy, Order, OutputMode
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A folder holding a config's neighbours: media folders and a logo."""
+    for folder in ("tv", "movies", "ads/80s", "tv/Cheers"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "logo.png").write_bytes(b"png")
+    return tmp_path
+
+
+def write(site: Path, text: str) -> Path:
+    path = site / "retrovue.toml"
+    path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.path == path
+    return str(caught.value)
+
+
+GOOD = """
+    media = ["tv", "movies"]
+    data_dir = "state"
+    horizon_hours = 48
+
+    [server]
+    port = 5004
+
+    [[plex]]
+    url = "http://plex:32400"
+
+    [[channel]]
+    number = 3
+    name = "Must See TV"
+    shows = ["Cheers", "Frasier"]
+    order = "shuffle"
+    seed = 7
+    logo = "logo.png"
+    mode = "copy"
+    group = "Sitcoms"
+
+    [channel.filler]
+    items = 3
+    pad_minutes = 30
+    folders = ["ads/80s"]
+
+    [[channel]]
+    number = 9
+    name = "Movies"
+    movies = ["Alien", "Heat (1995)"]
+    folders = ["tv/Cheers"]
+    filler = { seconds = 90.5 }
+
+    [[channel]]
+    number = 10
+    name = "Everything"
+    movies = true
+"""
+
+
+def test_a_full_config_loads(site: Path) -> None:
+    config = load_config(write(site, GOOD))
+
+    assert config.media == (site / "tv", site / "movies")
+    assert config.data_dir == site / "state"
+    assert config.horizon_hours == 48.0
+    assert config.path == site / "retrovue.toml"
+    assert dict(config.server) == {"port": 5004}
+    assert [dict(entry) for entry in config.plex] == [{"url": "http://plex:32400"}]
+    assert config.channels == (
+        ChannelSpec(
+            number=3,
+            name="Must See TV",
+            shows=("Cheers", "Frasier"),
+            order=Order.SHUFFLE,
+            seed=7,
+            filler=FillerPolicy(items=3, pad_minutes=30),
+            filler_folders=(site / "ads/80s",),
+            logo=site / "logo.png",
+            mode=OutputMode.COPY,
+            group="Sitcoms",
+        ),
+        ChannelSpec(
+            number=9,
+            name="Movies",
+            movies=("Alien", "Heat (1995)"),
+            folders=(site / "tv/Cheers",),
+            filler=FillerPolicy(seconds=90.5),
+        ),
+        ChannelSpec(number=10, name="Everything", movies=True),
+    )
+
+
+def test_defaults(site: Path) -> None:
+    config = load_config(write(site, 'media = ["tv"]\n'))
+
+    assert config == RetrovueConfig(media=(site / "tv",), path=site / "retrovue.toml")
+    assert config.horizon_hours == 72.0
+    assert config.channels == ()
+    assert config.data_dir is None
+
+
+def test_filler_folders_alone_keep_the_default_break(site: Path) -> None:
+    path = write(
+        site,
+        """
+        [[channel]]
+        number = 1
+        name = "A"
+        shows = ["Cheers"]
+        [channel.filler]
+        folders = ["ads"]
+    """,
+    )
+    (spec,) = load_config(path).channels
+    assert spec.filler is None
+    assert spec.filler_folders == (site / "ads",)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "nope.toml"
+    assert error_of(path) == f"{path}: config file not found"
+
+
+def test_toml_syntax_error_has_the_line(site: Path) -> None:
+    path = write(
+        site,
+        """
+        media = ["tv"]
+
+        [[channel]]
+        number = 3
+        name = "Cheers
+    """,
+    )
+    assert error_of(path) == f"{path}:5: invalid TOML: Illegal character '\\n' (column 15)"
+
+
+def test_toml_error_at_end_of_file(site: Path) -> None:
+    path = write(site, 'media = ["tv"]\nname = """never closed\n')
+    assert error_of(path) == f"{path}:2: invalid TOML: Unterminated string (at end of file)"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param(
+            'media = ["tv"]\nhorizon = 4\n',
+            2,
+            "unknown key 'horizon' in the top level (did you mean 'horizon_hours'?)",
+            id="top-level",
+        ),
+        pytest.param(
+            '[[channel]]\nnumber = 1\nnmae = "A"\nshows = ["x"]\n',
+            3,
+            "unknown key 'nmae' in [[channel]] (did you mean 'name'?)",
+            id="channel",
+        ),
+        pytest.param(
+            '[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\ncolour = "red"\n',
+            5,
+            "unknown key 'colour' in [[channel]]",
+            id="no-suggestion",
+        ),
+        pytest.param(
+            '[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\n\n[channel.filler]\nitem = 2\n',
+            7,
+            "unknown key 'item' in [channel.filler] (did you mean 'items'?)",
+            id="filler",
+        ),
+    ],
+)
+def test_unknown_keys(site: Path, text: str, line: int, message: str) -> None:
+    path = write(site, text)
+    assert error_of(path) == f"{path}:{line}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        pytest.param(['number = "3"'], 2, "'number' must be an integer, not a string", id="number"),
+        pytest.param(["number = true"], 2, "'number' must be an integer, not a boolean", id="bool"),
+        pytest.param(["number = 0"], 2, "'number' must be at least 1, not 0", id="zero"),
+        pytest.param(["name = 5"], 3, "'name' must be a string, not an integer", id="name"),
+        pytest.param(['name = "  "'], 3, "'name' must not be empty", id="blank-name"),
+        pytest.param(
+            ['shows = "Cheers"'], 4, "'shows' must be an array of strings, not a string", id="shows"
+        ),
+        pytest.param(
+            ['shows = ["Cheers", 3]'],
+            4,
+            "'shows' must be an array of strings, but has an integer",
+            id="shows-item",
+        ),
+        pytest.param(
+            ["movies = 1"], 5, "'movies' must be an array of strings, not an integer", id="movies"
+        ),
+        pytest.param(["seed = 1.5"], 5, "'seed' must be an integer, not a number", id="seed"),
+        pytest.param(["group = []"], 5, "'group' must be a string, not an array", id="group"),
+        pytest.param(['filler = "lots"'], 5, "'filler' must be a table, not a string", id="filler"),
+        pytest.param(
+            ["filler = { items = -1 }"], 5, "'items' must be between 0 and 1000, not -1", id="items"
+        ),
+        pytest.param(
+            ["filler = { pad_minutes = 1441 }"],
+            5,
+            "'pad_minutes' must be between 0 and 1440, not 1441",
+            id="pad",
+        ),
+        pytest.param(
+            ['filler = { seconds = "60" }'],
+            5,
+            "'seconds' must be a number, not a string",
+            id="seconds",
+        ),
+    ],
+)
+def test_wrong_types_and_ranges(site: Path, lines: list[str], line: int, message: str) -> None:
+    """A valid channel (header, number, name, shows: lines 1-4) with one line replaced or added."""
+    fields = {"number": "number = 1", "name": 'name = "A"', "shows": 'shows = ["Cheers"]'}
+    for replacement in lines:
+        fields[replacement.split("=")[0].strip()] = replacement
+    path = write(site, "[[channel]]\n" + "\n".join(fields.values()) + "\n")
+    assert error_of(path) == f"{path}:{line}: {message}"
+
+
+def test_top_level_types(site: Path) -> None:
+    path = write(site, 'media = "tv"\n')
+    assert error_of(path) == f"{path}:1: 'media' must be an array of strings, not a string"
+    path = write(site, 'media = ["tv"]\nhorizon_hours = 0\n')
+    assert error_of(path) == f"{path}:2: 'horizon_hours' must be between 1 and 744, not 0"
+    path = write(site, "channel = 5\n")
+    assert error_of(path) == f"{path}:1: 'channel' must be an array of tables ([[channel]])"
+    path = write(site, '[plex]\nurl = "x"\n')
+    assert error_of(path) == f"{path}:1: 'plex' must be an array of tables ([[plex]])"
+    path = write(site, "server = 1\n")
+    assert error_of(path) == f"{path}:1: 'server' must be a table, not an integer"
+
+
+def test_duplicate_channel_numbers(site: Path) -> None:
+    path = write(
+        site,
+        """
+        [[channel]]
+        number = 4
+        name = "Cheers"
+        shows = ["Cheers"]
+
+        [[channel]]
+        name = "Taxi"
+        shows = ["Taxi"]
+        number = 4
+    """,
+    )
+    assert error_of(path) == (
+        f"{path}:9: duplicate channel number 4 (already used by 'Cheers' on line 2)"
+    )
+
+
+def test_missing_required_keys_point_at_the_header(site: Path) -> None:
+    path = write(
+        site,
+        """
+        [[channel]]
+        number = 1
+        name = "A"
+        shows = ["x"]
+
+        [[channel]]
+        number = 2
+        shows = ["y"]
+    """,
+    )
+    assert error_of(path) == f"{path}:6: [[channel]] is missing required key 'name'"
+
+
+def test_channel_without_content(site: Path) -> None:
+    path = write(
+        site,
+        """
+        media = ["tv"]
+
+        [[channel]]
+        number = 2
+        name = "Blank"
+        group = "x"
+    """,
+    )
+    assert error_of(path) == (
+        f"{path}:3: channel 2 ('Blank') has no content: set shows, movies or folders"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param(
+            'media = ["tv", "gone"]\n', 1, "media folder not found: {site}/gone", id="media"
+        ),
+        pytest.param(
+            'media = ["logo.png"]\n',
+            1,
+            "media folder is not a folder: {site}/logo.png",
+            id="media-file",
+        ),
+        pytest.param(
+            '[[channel]]\nnumber = 1\nname = "A"\nfolders = ["tv", "nowhere"]\n',
+            4,
+            "folder not found: {site}/nowhere",
+            id="folders",
+        ),
+        pytest.param(
+            '[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\nlogo = "l.png"\n',
+            5,
+            "logo file not found: {site}/l.png",
+            id="logo",
+        ),
+        pytest.param(
+            '[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\n[channel.filler]\n'
+            'items = 1\nfolders = ["ads/90s"]\n',
+            7,
+            "filler folder not found: {site}/ads/90s",
+            id="filler-folders",
+        ),
+    ],
+)
+def test_missing_paths(site: Path, text: str, line: int, message: str) -> None:
+    path = write(site, text)
+    assert error_of(path) == f"{path}:{line}: " + message.format(site=site)
+
+
+def test_absolute_and_home_paths(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(site))
+    path = write(site, f'media = ["{site / "tv"}", "~/movies"]\n')
+    assert load_config(path).media == (site / "tv", site / "movies")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('order = "shufle"', "unknown order 'shufle' (did you mean 'shuffle'?)"),
+        ('order = "random"', "unknown order 'random' (expected chronological or shuffle)"),
+        ('mode = "fast"', "unknown mode 'fast' (expected transcode or copy or auto)"),
+        ('mode = "tanscode"', "unknown mode 'tanscode' (did you mean 'transcode'?)"),
+    ],
+)
+def test_unknown_order_and_mode(site: Path, line: str, message: str) -> None:
+    path = write(site, f'[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\n{line}\n')
+    assert error_of(path) == f"{path}:5: {message}"
+
+
+def test_filler_items_and_seconds_are_exclusive(site: Path) -> None:
+    path = write(
+        site,
+        """
+        [[channel]]
+        number = 1
+        name = "A"
+        shows = ["x"]
+
+        [channel.filler]
+        seconds = 60
+        pad_minutes = 30
+        items = 2
+    """,
+    )
+    assert error_of(path) == (
+        f"{path}:7: set either 'items' or 'seconds' in [channel.filler], not both"
+    )
+
+
+def test_errors_in_later_channels_point_at_their_own_lines(site: Path) -> None:
+    path = write(
+        site,
+        '''
+        [[channel]]
+        number = 1
+        name = """A name that mentions
+        [[channel]] and mode = "x" on its own lines"""
+        shows = [
+            "Cheers",  # a comment with ] and [[channel]]
+            "Taxi",
+        ]
+
+        [channel.filler]
+        items = 2
+
+        [[channel]]
+        number = 2
+        name = "B"
+        shows = ["y"]
+
+        [[channel]]
+        number = 3
+        name = "C"
+        shows = ["z"]
+        mode = "x"
+    ''',
+    )
+    assert error_of(path) == f"{path}:22: unknown mode 'x' (expected transcode or copy or auto)"
+
+
+def test_inline_filler_errors_point_at_the_filler_line(site: Path) -> None:
+    path = write(
+        site,
+        '[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\n'
+        "filler = { items = 2, seconds = 30 }\n",
+    )
+    assert error_of(path) == (
+        f"{path}:5: set either 'items' or 'seconds' in [channel.filler], not both"
+    )
+
+
+def test_error_at_locates_keys_for_later_validators(site: Path) -> None:
+    config = load_config(write(site, GOOD))
+
+    error = config.error_at("bad url", "plex", 0, "url")
+    assert str(error) == f"{site / 'retrovue.toml'}:9: bad url"
+    assert config.error_at("bad port", "server", "port").line == 6
+    assert config.error_at("no such key", "server", "host").line == 5  # falls back to [server]
