@@ -30,6 +30,7 @@ from lineup.models import Airing, Channel
 from lineup.scanner import ScanSummary
 from lineup.station import Station, StationSettings
 from xmltv import render_m3u, write_xmltv
+from xmltv.urls import normalise_base_url
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,10 @@ def _describe_now(airing: Airing, now: float) -> str:
 def guide(args: argparse.Namespace) -> int:
     if args.hours <= 0:
         raise ConfigError("--hours must be positive")
+    try:
+        base_url = normalise_base_url(args.base_url)
+    except ValueError as exc:
+        raise ConfigError(f"--base-url: {exc}") from exc
     with _open_station(args) as station:
         if not args.no_scan:
             _scan(station)
@@ -163,7 +168,6 @@ def guide(args: argparse.Namespace) -> int:
         def airings_for(channel: Channel) -> list[Airing]:
             return schedule.airings(channel.number, start, stop)
 
-        base_url = args.base_url.rstrip("/")
         if args.output == "-":
             write_xmltv(sys.stdout.buffer, schedule.channels, airings_for, base_url=base_url)
         else:

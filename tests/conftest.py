@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -46,3 +47,35 @@ def make_clip(clip_cache: Callable[[ClipSpec, str], Path]) -> ClipFactory:
         return path
 
     return make
+
+
+def require_tool(name: str) -> str:
+    """The path of an external client the test drives; skip if absent — unless CI demands it.
+
+    ``.ci/run`` sets RETROVUE_REQUIRE_TOOLS=1 after installing the Debian packages, so a missing
+    tool fails there instead of silently skipping the conformance tests.
+    """
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("RETROVUE_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{name} is required (RETROVUE_REQUIRE_TOOLS=1) but not installed")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture
+def tv_library(tmp_path: Path, make_clip: ClipFactory) -> Path:
+    """A small library laid out as the README shows: two shows, two movies, commercials,
+    plus a truncated file and a non-video file posing as video."""
+    root = tmp_path / "media"
+    for n, title in enumerate(["Give Me a Ring Sometime", "Sams Women"], start=1):
+        make_clip(root / "TV/Cheers/Season 01" / f"Cheers - S01E{n:02d} - {title}.mp4", 3.0)
+    make_clip(root / "TV/Taxi/Season 1/Taxi 1x01 Like Father.mkv", 2.0, tone_hz=660)
+    make_clip(root / "Movies/Airplane! (1980)/Airplane! (1980).mp4", 4.0, tone_hz=330)
+    make_clip(root / "Movies/Top Secret! (1984).mp4", 4.0, tone_hz=330, audio=False)
+    make_clip(root / "Commercials/01 Cola.mp4", 1.0, tone_hz=880)
+    make_clip(root / "TV/bumpers/ident.mp4", 1.0, tone_hz=990)
+    broken = make_clip(root / "TV/Cheers/Season 01/Cheers - S01E03 - Broken.mp4", 3.0)
+    broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 3])
+    (root / "TV/Taxi/Season 1/Taxi 1x02 Not Video.mp4").write_text("this is not a video\n")
+    return root

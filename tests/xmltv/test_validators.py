@@ -7,19 +7,22 @@ stderr must be empty.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_tool
 from tests.xmltv.builders import BASE, DTD, sample_guide
 from xmltv import write_xmltv
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("tv_validate_file") is None or shutil.which("tv_sort") is None,
-    reason="xmltv-util (tv_validate_file, tv_sort) is not installed",
-)
+
+
+@pytest.fixture(autouse=True)
+def _xmltv_util() -> None:
+    """Skip where xmltv-util is absent, except in CI (see tests.conftest.require_tool)."""
+    require_tool("tv_validate_file")
+    require_tool("tv_sort")
 
 
 @pytest.fixture(params=[BASE, None], ids=["with-base-url", "without-base-url"])
