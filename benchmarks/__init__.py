@@ -1,1 +1,1 @@
-"""Runnable performance checks (``python -m benchmarks.<name>``); not part of the package."""
+"""Runnable benchmarks: ``python -m benchmarks.<name> --help``."""

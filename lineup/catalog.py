@@ -1,0 +1,328 @@
+"""The media catalog: one SQLite row per file found under the library roots, playable or not.
+
+SQLite because the catalog must survive restarts, be re-scanned in place (row ids are what
+channels and the guide hold on to, so a path keeps its id when the file changes) and be shared
+with the other modules' tables in the data dir's ``retrovue.db``. Our tables are prefixed
+``media_``; our schema version lives in ``media_schema`` under our own key rather than in
+``PRAGMA user_version``, which every module writing to the file would fight over.
+
+Unplayable files are kept too (``skipped = 1`` with a reason) so a re-scan does not probe them
+again and the user can be told why an episode is missing; ``items()`` never returns them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from lineup.errors import CatalogError
+from lineup.models import ItemKind, MediaInfo, MediaItem
+from lineup.naming import ParsedName
+from lineup.sqlite_file import SqliteFile
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_COMPONENT = "media_items"
+
+# _MIGRATIONS[n] takes the schema from version n to n + 1; never edit a released step.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE IF NOT EXISTS media_items (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL DEFAULT 'local',
+            size INTEGER NOT NULL DEFAULT 0,
+            mtime_ns INTEGER NOT NULL DEFAULT 0,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            show TEXT,
+            season INTEGER,
+            episode INTEGER,
+            episode_end INTEGER,
+            year INTEGER,
+            duration REAL,
+            container TEXT,
+            video_codec TEXT,
+            width INTEGER,
+            height INTEGER,
+            fps REAL,
+            audio_codec TEXT,
+            audio_channels INTEGER NOT NULL DEFAULT 0,
+            summary TEXT,
+            genres TEXT NOT NULL DEFAULT '[]',
+            icon TEXT,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            skip_reason TEXT,
+            scanned_at REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS media_items_playable "
+        "ON media_items (skipped, kind, show, season, episode)",
+    ),
+)
+
+_ITEM_COLUMNS = (
+    "id, path, source, kind, title, show, season, episode, episode_end, year, duration, "
+    "container, video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, icon"
+)
+_ORDER = "show IS NULL, show COLLATE NOCASE, show, season, episode, path"
+_UPSERT = """
+    INSERT INTO media_items (
+        path, source, size, mtime_ns, kind, title, show, season, episode, episode_end, year,
+        duration, container, video_codec, width, height, fps, audio_codec, audio_channels,
+        skipped, skip_reason, scanned_at
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (path) DO UPDATE SET
+        source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns,
+        kind = excluded.kind, title = excluded.title, show = excluded.show,
+        season = excluded.season, episode = excluded.episode,
+        episode_end = excluded.episode_end, year = excluded.year,
+        duration = excluded.duration, container = excluded.container,
+        video_codec = excluded.video_codec, width = excluded.width, height = excluded.height,
+        fps = excluded.fps, audio_codec = excluded.audio_codec,
+        audio_channels = excluded.audio_channels, skipped = excluded.skipped,
+        skip_reason = excluded.skip_reason, scanned_at = excluded.scanned_at
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file the library found but cannot play, and why (``no video stream``, ...)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """What a scan learned about one file: its fingerprint, its name and either info or a reason.
+
+    Exactly one of ``info`` (playable) and ``skip_reason`` (unplayable) is set.
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    name: ParsedName
+    info: MediaInfo | None = None
+    skip_reason: str | None = None
+    source: str = "local"
+
+    def __post_init__(self) -> None:
+        if (self.info is None) == (self.skip_reason is None):
+            raise ValueError("a FileRecord needs exactly one of info and skip_reason")
+
+
+Fingerprint = tuple[int, int]  # (size in bytes, mtime in ns): unchanged means "do not probe"
+
+
+class Catalog:
+    """The ``media_items`` table of one SQLite file. Use :meth:`open`; safe across threads.
+
+    The connection comes from :class:`~lineup.sqlite_file.SqliteFile`, the data dir's shared
+    conventions (WAL, busy timeout, explicit transactions, errors as CatalogError).
+    """
+
+    def __init__(self, db: SqliteFile):
+        self.path = db.path
+        self._db = db
+
+    @classmethod
+    def open(cls, db_path: Path | str) -> Catalog:
+        """Open (creating or migrating as needed) the catalog in ``db_path``.
+
+        Raises CatalogError naming the file if it is not a usable SQLite database.
+        """
+        db = SqliteFile.open(db_path, "media catalog")
+        try:
+            _migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.path)!r})"
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def items(self, kind: ItemKind | None = None) -> list[MediaItem]:
+        """Playable items, by show, season, episode then path (shows first, the rest after)."""
+        where, args = ("skipped = 0", ()) if kind is None else ("skipped = 0 AND kind = ?", (kind,))
+        sql = f"SELECT {_ITEM_COLUMNS} FROM media_items WHERE {where} ORDER BY {_ORDER}"
+        rows = self._db.execute(sql, args)
+        return [_to_item(row) for row in rows]
+
+    def get(self, item_id: int) -> MediaItem | None:
+        """The playable item with this id, or None (unknown id, or a skipped file)."""
+        rows = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM media_items WHERE id = ? AND skipped = 0", (item_id,)
+        )
+        return _to_item(rows[0]) if rows else None
+
+    def skipped(self) -> list[SkippedFile]:
+        """Every file found but not playable, by path."""
+        rows = self._db.execute(
+            "SELECT path, skip_reason FROM media_items WHERE skipped = 1 ORDER BY path"
+        )
+        return [SkippedFile(path, reason or "unknown") for path, reason in rows]
+
+    def skipped_count(self) -> int:
+        """How many unplayable files the catalog holds."""
+        rows = self._db.execute("SELECT count(*) FROM media_items WHERE skipped = 1")
+        return int(rows[0][0])
+
+    def shows(self) -> list[str]:
+        """Names of the shows with at least one playable episode, alphabetically."""
+        rows = self._db.execute(
+            "SELECT DISTINCT show FROM media_items WHERE skipped = 0 AND show IS NOT NULL "
+            "ORDER BY show COLLATE NOCASE, show"
+        )
+        return [show for (show,) in rows]
+
+    def fingerprints(self, root: Path | str) -> dict[str, Fingerprint]:
+        """``{path: (size, mtime_ns)}`` for every local file recorded under ``root``.
+
+        One indexed range query on the path (``root/`` ≤ path < ``root0``), so a re-scan of
+        ten thousand files costs milliseconds here.
+        """
+        prefix = str(root)
+        if not prefix.endswith(os.sep):
+            prefix += os.sep
+        upper = prefix[:-1] + chr(ord(os.sep) + 1)
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns FROM media_items "
+            "WHERE source = 'local' AND path >= ? AND path < ?",
+            (prefix, upper),
+        )
+        return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def apply(self, records: Iterable[FileRecord] = (), removed: Iterable[str] = ()) -> None:
+        """Insert or update ``records`` and delete the ``removed`` paths, in one transaction.
+
+        An existing path is updated in place, so its row id (and anything pointing at it)
+        survives the file being replaced.
+        """
+        now = time.time()
+        rows = [_to_row(record, now) for record in records]
+        gone = [(path,) for path in removed]
+        if not rows and not gone:
+            return
+        with self._db.transaction() as tx:
+            tx.executemany(_UPSERT, rows)
+            tx.executemany("DELETE FROM media_items WHERE path = ?", gone)
+        log.debug("catalog: %d written, %d removed", len(rows), len(gone))
+
+
+def _migrate(db: SqliteFile) -> None:
+    """Bring our tables to SCHEMA_VERSION, refusing a catalog from a newer Retrovue."""
+    with db.transaction() as tx:
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS media_schema "
+            "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+        found = tx.execute(
+            "SELECT version FROM media_schema WHERE component = ?", (_COMPONENT,)
+        ).fetchone()
+        version = found[0] if found else 0
+        if version > SCHEMA_VERSION:
+            raise CatalogError(
+                f"the media catalog in {db.path} was written by a newer Retrovue "
+                f"(schema {version}; this one knows {SCHEMA_VERSION}): upgrade Retrovue"
+            )
+        for step in range(version, SCHEMA_VERSION):
+            log.info("media catalog %s: schema %d -> %d", db.path, step, step + 1)
+            for statement in _MIGRATIONS[step]:
+                tx.execute(statement)
+        tx.execute(
+            "INSERT INTO media_schema (component, version) VALUES (?, ?) "
+            "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+            (_COMPONENT, SCHEMA_VERSION),
+        )
+
+
+def _to_row(record: FileRecord, now: float) -> tuple[object, ...]:
+    name, info = record.name, record.info
+    return (
+        record.path,
+        record.source,
+        record.size,
+        record.mtime_ns,
+        name.kind.value,
+        name.title,
+        name.show,
+        name.season,
+        name.episode,
+        name.episode_end,
+        name.year,
+        info.duration if info else None,
+        info.container if info else None,
+        info.video_codec if info else None,
+        info.width if info else None,
+        info.height if info else None,
+        info.fps if info else None,
+        info.audio_codec if info else None,
+        info.audio_channels if info else 0,
+        0 if info else 1,
+        record.skip_reason,
+        now,
+    )
+
+
+def _to_item(row: tuple[Any, ...]) -> MediaItem:
+    (
+        item_id, path, source, kind, title, show, season, episode, episode_end, year, duration,
+        container, video_codec, width, height, fps, audio_codec, audio_channels, summary,
+        genres, icon,
+    ) = row  # fmt: skip
+    info = MediaInfo(
+        duration=duration,
+        container=container,
+        video_codec=video_codec,
+        width=width,
+        height=height,
+        fps=fps,
+        audio_codec=audio_codec,
+        audio_channels=audio_channels,
+    )
+    return MediaItem(
+        id=item_id,
+        path=path,
+        kind=ItemKind(kind),
+        title=title,
+        info=info,
+        show=show,
+        season=season,
+        episode=episode,
+        episode_end=episode_end,
+        year=year,
+        summary=summary,
+        genres=tuple(json.loads(genres)) if genres else (),
+        icon=icon,
+        source=source,
+    )
