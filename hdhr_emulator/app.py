@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 
+import asyncio
+from collections.abc import AsyncIterator
+
 from quart import Quart, Response, request
 
 from hdhr_emulator.guide_service import GuideService
-from lineup.errors import RetrovueError, UnknownChannelError
+from hdhr_emulator.playout.engine import PlayoutEngine
+from lineup.errors import RetrovueError, TunerBusyError, UnknownChannelError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,18 @@ def base_url_of_request() -> str:
     return request.host_url.rstrip("/")
 
 
-def create_app(guide: GuideService) -> Quart:
+def stream_headers() -> dict[str, str]:
+    return {"Content-Type": "video/mp2t", "Cache-Control": "no-cache", "Connection": "close"}
+
+
+def hdhr_error(status: int, code: int, reason: str) -> Response:
+    """An HDHomeRun-style failure: the status, ``X-HDHomeRun-Error`` and an EMPTY body
+    (Jellyfin copies any body it gets into its stream buffer as if it were video)."""
+    return Response(b"", status=status, headers={"X-HDHomeRun-Error": f"{code} {reason}",
+                                                 "Content-Length": "0"})
+
+
+def create_app(guide: GuideService, engine: PlayoutEngine | None = None) -> Quart:
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -45,4 +60,61 @@ def create_app(guide: GuideService) -> Quart:
         return Response(body, content_type="audio/x-mpegurl; charset=utf-8",
                         headers={"Cache-Control": "no-cache"})
 
+    if engine is not None:
+        _add_stream_routes(app, engine)
     return app
+
+
+def _parse_duration(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds and seconds > 0 else None
+
+
+def _add_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
+    @app.route("/auto/v<number>", methods=["GET", "HEAD"])
+    @app.route("/tuner<int:tuner>/v<number>", methods=["GET", "HEAD"])
+    @app.route("/iptv/channel/<number>.ts", methods=["GET", "HEAD"])
+    async def stream(number: str, tuner: int | None = None) -> Response:
+        """Tune a channel. Unknown query parameters (Plex's ``?transcode=``) are ignored;
+        ``?duration=<s>`` ends the response after that many seconds."""
+        try:
+            channel = int(number)
+        except ValueError:
+            return hdhr_error(404, 801, "Unknown Channel")
+        if not engine.has_channel(channel):
+            return hdhr_error(404, 801, "Unknown Channel")
+        if request.method == "HEAD":  # answer without taking a tuner
+            return Response(b"", status=200, headers=stream_headers())
+        try:
+            session, viewer = await engine.tune(channel, request.remote_addr or "", tuner)
+        except TunerBusyError as busy:
+            return hdhr_error(503, busy.code, busy.reason)
+        duration = _parse_duration(request.args.get("duration"))
+
+        async def body() -> AsyncIterator[bytes]:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + duration if duration else None
+            try:
+                while True:
+                    if deadline is None:
+                        data = await viewer.next_chunk()
+                    else:
+                        left = deadline - loop.time()
+                        if left <= 0:
+                            break
+                        try:
+                            data = await asyncio.wait_for(viewer.next_chunk(), left)
+                        except TimeoutError:
+                            break
+                    if not data:
+                        break
+                    yield data
+            finally:
+                session.detach(viewer)
+
+        response = Response(body(), status=200, headers=stream_headers())
+        response.timeout = None
+        return response

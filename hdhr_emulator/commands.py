@@ -23,10 +23,11 @@ from hdhr_emulator.app import create_app
 from hdhr_emulator.demo import ensure_demo_library
 from hdhr_emulator.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.guide_service import GuideService
+from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.server import Service, run_server
 from lineup.config import DEFAULT_HORIZON_HOURS, load_config
 from lineup.errors import ConfigError, RetrovueError
-from lineup.models import Airing, Channel
+from lineup.models import Airing, Channel, OutputMode
 from lineup.scanner import ScanSummary
 from lineup.station import Station, StationSettings
 from xmltv import render_m3u, write_xmltv
@@ -166,7 +167,7 @@ def guide(args: argparse.Namespace) -> int:
         stop = now + args.hours * 3600
 
         def airings_for(channel: Channel) -> list[Airing]:
-            return schedule.airings(channel.number, start, stop)
+            return schedule.airings(channel.number, start, stop, segments=False)
 
         if args.output == "-":
             write_xmltv(sys.stdout.buffer, schedule.channels, airings_for, base_url=base_url)
@@ -196,24 +197,46 @@ def _write_atomically(path: Path, write: Callable[..., object]) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     with _open_station(args, demo=True) as station:
-        started = time.perf_counter()
-        summary = _scan(station)
-        if summary.added or summary.updated or summary.removed:
-            _print_summary(summary, time.perf_counter() - started)
-        guide_service = GuideService(station)
-        guide_service.refresh()
-        app = create_app(guide_service)
-        host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+        return _serve_station(args, station)
 
-        def ready() -> None:
-            count = len(guide_service.schedule.channels)
-            print(f"Retrovue is serving {count} channels on http://{host}:{args.port}/\n"
-                  f"  guide:    http://{host}:{args.port}/xmltv.xml\n"
-                  f"  playlist: http://{host}:{args.port}/iptv.m3u\n"
-                  "Press Ctrl+C to stop.", file=sys.stderr)
 
-        services = [Service("guide refresh", guide_service.async_start, guide_service.async_stop)]
-        asyncio.run(run_server(app, args.host, args.port, services, ready))
+def _serve_station(args: argparse.Namespace, station: Station) -> int:
+    """Scan, publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM."""
+    if args.tuners < 1:
+        raise ConfigError("--tuners must be at least 1")
+    ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
+    started = time.perf_counter()
+    summary = _scan(station)
+    if summary.added or summary.updated or summary.removed or summary.skipped:
+        _print_summary(summary, time.perf_counter() - started)
+    guide_service = GuideService(station)
+    guide_service.refresh()
+    engine = PlayoutEngine(
+        EngineSettings(ffmpeg=ffmpeg.path, data_dir=station.settings.data_dir,
+                       tuners=args.tuners, linger=args.linger,
+                       mode=OutputMode(args.mode) if args.mode else None),
+        guide_service,
+    )
+    engine.check_channels()
+    app = create_app(guide_service, engine)
+    host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    base = f"http://{host}:{args.port}"
+
+    def ready() -> None:
+        lineup = guide_service.schedule.channels
+        first = lineup[0].number if lineup else 1
+        print(f"Retrovue is serving {len(lineup)} channels on {base}/ "
+              f"({args.tuners} tuners, ffmpeg {ffmpeg.version})\n"
+              f"  watch:    vlc {base}/iptv/channel/{first}.ts\n"
+              f"  playlist: {base}/iptv.m3u\n"
+              f"  guide:    {base}/xmltv.xml\n"
+              "Press Ctrl+C to stop.", file=sys.stderr)
+
+    services = [
+        Service("guide refresh", guide_service.async_start, guide_service.async_stop),
+        Service("playout", engine.async_start, engine.async_stop),
+    ]
+    asyncio.run(run_server(app, args.host, args.port, services, ready))
     return 0
 
 

@@ -92,7 +92,7 @@ def ensure_demo_library(
     Progress is reported in seconds of media rendered, which tracks wall time better than files.
     Clips are written atomically and the marker last, so an interrupted run resumes cleanly.
     """
-    if (root / _DONE_MARKER).exists():
+    if (root / _DONE_MARKER).exists() and (root / CONFIG_NAME).exists():
         return root / CONFIG_NAME
     clips = demo_clips()
     total = sum(c.spec.duration for c in clips)

@@ -40,22 +40,23 @@ class ClipSpec:
     audio_rate: int = 48000
 
 
-def _font() -> str | None:
+def find_font() -> str | None:
+    """A TrueType font for drawtext, or None (then clips carry no text)."""
     return next((f for f in _FONT_CANDIDATES if os.path.exists(f)), None)
 
 
-def _escape_drawtext(text: str) -> str:
+def escape_drawtext(text: str) -> str:
     return text.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\u2019").replace("%", "\\%")
 
 
 def clip_command(ffmpeg: str, out: Path, spec: ClipSpec) -> list[str]:
     """The ffmpeg argv that renders ``spec`` into ``out`` (container from the file extension)."""
     video = f"testsrc2=size={spec.width}x{spec.height}:rate={spec.fps}:duration={spec.duration}"
-    font = _font()
+    font = find_font()
     if spec.title and font:
         size = max(12, spec.height // 12)
         video += (
-            f",drawtext=fontfile={font}:text='{_escape_drawtext(spec.title)}':fontsize={size}"
+            f",drawtext=fontfile={font}:text='{escape_drawtext(spec.title)}':fontsize={size}"
             ":fontcolor=white:box=1:boxcolor=black@0.6:x=(w-text_w)/2:y=h-2*text_h"
         )
     argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", video]

@@ -8,7 +8,8 @@ into one clear line (or an HTTP status) at a single boundary, with a traceback o
      ├── FFmpegError          the ffmpeg binary is missing or unusable
      ├── CatalogError         the media catalog database cannot be used
      ├── ScanError            a library source cannot be scanned
-     └── UnknownChannelError  no channel has the requested number
+     ├── UnknownChannelError  no channel has the requested number
+     └── TunerBusyError       no tuner is free for a new channel (HDHomeRun error 804/805)
 """
 
 from __future__ import annotations
@@ -62,3 +63,16 @@ class UnknownChannelError(RetrovueError):
     def __init__(self, number: int | str):
         self.number = number
         super().__init__(f"no channel {number} in the lineup")
+
+
+class TunerBusyError(RetrovueError):
+    """Raised when a channel needs a tuner and none is free.
+
+    ``code`` and ``reason`` are the HDHomeRun ``X-HDHomeRun-Error`` values clients understand:
+    805 "All Tuners In Use" for ``/auto``, 804 "Tuner In Use" for a specific ``/tunerN``.
+    """
+
+    def __init__(self, code: int = 805, reason: str = "All Tuners In Use"):
+        self.code = code
+        self.reason = reason
+        super().__init__(f"{code} {reason}")

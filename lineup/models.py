@@ -86,6 +86,38 @@ class FillerPolicy:
     pad_minutes: int = 0
 
 
+class Preset(StrEnum):
+    """x264 speed/quality trade-off; slower presets cost CPU for a smaller stream."""
+
+    ULTRAFAST = "ultrafast"
+    VERYFAST = "veryfast"
+    FAST = "fast"
+    MEDIUM = "medium"
+    SLOW = "slow"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputProfile:
+    """The one fixed shape of a channel's stream: H.264 8-bit 4:2:0 + AAC-LC 48 kHz in MPEG-TS.
+
+    Every source, whatever its container, codec, size or frame rate, is normalised to this, so
+    the spliced stream never changes format at a programme boundary.
+    """
+
+    width: int = 1280
+    height: int = 720
+    fps: float = 29.97
+    preset: Preset = Preset.VERYFAST
+    gop_seconds: float = 1.0
+    video_kbps: int = 3000
+    audio_kbps: int = 128
+    audio_channels: int = 2
+
+    @property
+    def gop_frames(self) -> int:
+        return max(1, round(self.gop_seconds * self.fps))
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     """A channel resolved against the catalog: everything the schedule needs, nothing more."""
@@ -100,6 +132,7 @@ class Channel:
     logo: str | None = None
     mode: OutputMode = OutputMode.TRANSCODE
     group: str | None = None
+    profile: OutputProfile = field(default_factory=OutputProfile)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,77 @@
+"""The playout engine as the HTTP app sees it: tune a channel, get a viewer of its session."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from hdhr_emulator.guide_service import GuideService
+from hdhr_emulator.playout.mode import plan_stream
+from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
+from hdhr_emulator.playout.slate import SlateCache
+from hdhr_emulator.playout.tuners import TunerPool
+from hdhr_emulator.playout.viewer import Viewer
+from lineup.errors import UnknownChannelError
+from lineup.models import OutputMode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    ffmpeg: str
+    data_dir: Path
+    tuners: int = 4
+    linger: float = 30.0
+    mode: OutputMode | None = None  # overrides every channel's mode (``--mode``)
+
+
+class PlayoutEngine:
+    """Owns the tuner pool and the slate cache; every ffmpeg it starts it also stops."""
+
+    def __init__(self, settings: EngineSettings, guide: GuideService):
+        self.settings = settings
+        self.guide = guide
+        self.slates = SlateCache(settings.ffmpeg, settings.data_dir / "slates")
+        self.context = PlayoutContext(
+            ffmpeg=settings.ffmpeg,
+            schedule=lambda: guide.schedule,
+            slate=self.slates.get,
+            linger=settings.linger,
+            mode_override=settings.mode,
+        )
+        self.pool = TunerPool(settings.tuners, self._start_session)
+
+    def check_channels(self) -> None:
+        """Fail at start-up (not at tune-in) when a channel's mode cannot work, e.g. copy on
+        a channel whose files differ."""
+        for channel in self.guide.schedule.channels:
+            plan_stream(channel, self.settings.mode)
+
+    def has_channel(self, number: int) -> bool:
+        return any(c.number == number for c in self.guide.schedule.channels)
+
+    def _start_session(self, channel_number: int, tuner: int) -> ChannelSession:
+        session = ChannelSession(channel_number, tuner, self.context)
+        session.start()
+        return session
+
+    async def tune(self, channel_number: int, address: str, tuner: int | None = None) -> tuple[ChannelSession, Viewer]:
+        """Attach a new viewer to the channel's session; raises UnknownChannelError or
+        TunerBusyError (the HTTP layer turns them into 404 / 503)."""
+        if not self.has_channel(channel_number):
+            raise UnknownChannelError(channel_number)
+        session = await self.pool.acquire(channel_number, tuner)
+        assert isinstance(session, ChannelSession)
+        viewer = Viewer(address)
+        session.attach(viewer)
+        log.info("channel %d: viewer %s joined (tuner %d, %d watching)", channel_number,
+                 address, session.tuner, session.viewer_count)
+        return session, viewer
+
+    async def async_start(self) -> None:
+        self.check_channels()
+
+    async def async_stop(self) -> None:
+        await self.pool.async_stop()

@@ -1,0 +1,286 @@
+"""One channel's live stream: schedule → per-segment ffmpeg → splicer → pacer → viewers.
+
+A session starts with its first viewer and lives until ``linger`` seconds after its last one
+leaves. Its producer task walks the schedule from "now": for each segment it plays the item from
+the right offset for the rest of the segment (the next segment's ffmpeg is started when the
+current one has finished writing, so it is buffered before the seam), splices the output into one
+timeline, releases it no faster than real time plus a small lead (an initial burst for a fast
+start), and pushes it to every viewer. An item that cannot be played is replaced by the slate for
+the rest of its segment; a dead ffmpeg is replaced at the right schedule position, and viewers
+keep their connections throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from hdhr_emulator.playout.commands import copy_command, transcode_command
+from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
+from hdhr_emulator.playout.mode import StreamPlan, plan_stream
+from hdhr_emulator.playout.viewer import Viewer
+from hdhr_emulator.ts import GopCache, Pacer, Splicer
+from lineup.models import ItemKind, OutputMode, Segment
+from lineup.schedule import Schedule
+
+log = logging.getLogger(__name__)
+
+BURST_SECONDS = 3.0  # media sent at once on tune-in, then kept as a lead over real time
+LATE_SECONDS = 4.0  # an item with no output for this long is replaced by the slate
+MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
+SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
+
+
+@dataclass(frozen=True, slots=True)
+class PlayoutContext:
+    """What every session needs from the server."""
+
+    ffmpeg: str
+    schedule: Callable[[], Schedule]  # the current schedule (it is replaced on guide refresh)
+    slate: Callable[[str, object], Awaitable[bytes]]  # (title, profile) -> slate TS bytes
+    linger: float = 30.0
+    mode_override: OutputMode | None = None
+    clock: Callable[[], float] = time.time
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A segment to play: from schedule time ``start`` for ``duration`` s, entering at ``seek``."""
+
+    segment: Segment
+    start: float
+    seek: float
+    duration: float
+
+
+class ChannelSession:
+    """The live stream of one channel on one tuner."""
+
+    def __init__(self, channel_number: int, tuner: int, context: PlayoutContext):
+        self.channel_number = channel_number
+        self.tuner = tuner
+        self.context = context
+        self.viewers: list[Viewer] = []
+        self.gop = GopCache()
+        self.splicer = Splicer()
+        self.restarts = 0
+        self._producer: asyncio.Task[None] | None = None
+        self._linger: asyncio.Task[None] | None = None
+        self._stopped = False
+        self._plan: StreamPlan | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def viewer_count(self) -> int:
+        return len(self.viewers)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def start(self) -> None:
+        schedule = self.context.schedule()
+        channel = schedule.channel(self.channel_number)
+        self._plan = plan_stream(channel, self.context.mode_override)
+        self._producer = asyncio.create_task(self._produce(), name=f"channel {self.channel_number}")
+
+    async def async_stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for task in (self._linger, self._producer):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        for viewer in self.viewers:
+            viewer.close()
+        self.viewers.clear()
+        log.info("channel %d: stopped (tuner %d free)", self.channel_number, self.tuner)
+
+    def attach(self, viewer: Viewer) -> None:
+        """Add a viewer; it gets the cached GOP (PAT, PMT, last keyframe onward) at once."""
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+        snapshot = self.gop.snapshot()
+        if snapshot:
+            viewer.push(snapshot)
+        self.viewers.append(viewer)
+
+    def detach(self, viewer: Viewer) -> None:
+        if viewer in self.viewers:
+            self.viewers.remove(viewer)
+        viewer.close()
+        if not self.viewers and not self._stopped and self._linger is None:
+            self._linger = asyncio.create_task(self._stop_after_linger())
+
+    async def _stop_after_linger(self) -> None:
+        await asyncio.sleep(self.context.linger)
+        if not self.viewers:
+            self._linger = None
+            await self.async_stop()
+
+    # -- production ------------------------------------------------------------------------
+    def _broadcast(self, data: bytes, keyframe_offsets: tuple[int, ...] = ()) -> None:
+        self.gop.feed(data, keyframe_offsets)
+        for viewer in list(self.viewers):
+            if not viewer.push(data):
+                log.warning("channel %d: dropped viewer %s (%s)", self.channel_number,
+                            viewer.address, viewer.dropped_reason)
+                self.detach(viewer)
+
+    def _plan_at(self, when: float) -> _Planned:
+        """The segment airing at schedule time ``when`` and how much of it is left."""
+        schedule = self.context.schedule()
+        tune = schedule.at(self.channel_number, when)
+        left = tune.segment.stop - when
+        if left < MIN_SEGMENT_SECONDS:
+            when = tune.segment.stop
+            tune = schedule.at(self.channel_number, when)
+            left = tune.segment.stop - when
+        return _Planned(tune.segment, when, tune.offset, left)
+
+    def _feed_for(self, planned: _Planned) -> ItemFeed | None:
+        item = planned.segment.item
+        if item.kind == ItemKind.SLATE or not item.path:
+            return None
+        assert self._plan is not None
+        if self._plan.copy:
+            argv = copy_command(self.context.ffmpeg, item, planned.seek, planned.duration)
+        else:
+            argv = transcode_command(self.context.ffmpeg, item, self._plan.profile,
+                                     planned.seek, planned.duration)
+        feed = ItemFeed(argv, name=f"ch{self.channel_number} {item.title}")
+        feed.start()
+        return feed
+
+    async def _produce(self) -> None:
+        """Play segment after segment for as long as the session lives."""
+        assert self._plan is not None
+        pacer = Pacer(lead=BURST_SECONDS)
+        origin = self.context.clock()  # schedule time of the stream's first frame
+        planned = self._plan_at(origin)
+        feed = self._feed_for(planned)
+        first = True
+        retried: set[tuple[float, int]] = set()
+        try:
+            while True:
+                limit = None if first and self._plan.copy else planned.duration
+                played, upcoming = await self._play(planned, feed, pacer, limit)
+                feed = None
+                if first and self._plan.copy:
+                    # a copy join starts at the keyframe before the join point: keep that lag
+                    # for the session rather than cutting it from the next programme
+                    origin -= max(0.0, played - planned.duration)
+                first = False
+                short = planned.duration - played
+                key = (planned.segment.start, planned.segment.item.id)
+                if short > SHORT_ITEM_TOLERANCE:
+                    if played >= 1.0 and key not in retried:
+                        retried.add(key)  # ffmpeg died mid-way: restart it where we are
+                        self.restarts += 1
+                        log.warning("channel %d: ffmpeg for %s stopped %.1f s early; "
+                                    "restarting at the schedule position", self.channel_number,
+                                    planned.segment.item.title, short)
+                    else:
+                        log.warning("channel %d: %s cannot be played; slate for %.1f s",
+                                    self.channel_number, planned.segment.item.title, short)
+                        await self._play_slate(short, pacer)
+                now = origin + self.splicer.timeline_seconds
+                if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
+                    planned, feed = upcoming
+                    # absorb frame rounding: an item running long shortens the next one
+                    late = now - planned.start
+                    if late > 0:
+                        planned = replace(planned, duration=planned.duration - late)
+                else:
+                    if upcoming is not None:
+                        await upcoming[1].stop()
+                    planned = self._plan_at(now)
+                    feed = self._feed_for(planned)
+        finally:
+            if feed is not None:
+                await feed.stop()
+            if self._upcoming is not None:
+                await self._upcoming[1].stop()
+            if not self._stopped:  # the producer died: end every response instead of hanging
+                self._stopped = True
+                for viewer in self.viewers:
+                    viewer.close("the channel stopped")
+
+    async def _play(
+        self, planned: _Planned, feed: ItemFeed | None, pacer: Pacer, limit: float | None
+    ) -> tuple[float, tuple[_Planned, ItemFeed] | None]:
+        """Splice one segment's output into the stream (``limit`` s at most).
+
+        Returns the media seconds it delivered and the next segment's feed, started as soon as
+        this one had written all its output so that it is buffered before the seam.
+        """
+        await self._release(self.splicer.start_item(), pacer)
+        self._upcoming = None
+        if feed is None:  # the schedule's own slate segment
+            return 0.0, None
+        try:
+            while True:
+                try:
+                    chunk = await feed.next(timeout=LATE_SECONDS + pacer.lead)
+                except TimeoutError:
+                    log.warning("channel %d: no output from ffmpeg for %s in %.0f s",
+                                self.channel_number, planned.segment.item.title, LATE_SECONDS)
+                    break
+                if isinstance(chunk, FeedEnd):
+                    if chunk.returncode != 0:
+                        log.warning("channel %d: ffmpeg for %s exited with %s: %s",
+                                    self.channel_number, planned.segment.item.title,
+                                    chunk.returncode, chunk.error or "no message")
+                    break
+                if limit is None:
+                    out = self.splicer.feed(chunk)
+                else:
+                    out = self.splicer.feed_until(chunk, limit)
+                await self._release(out, pacer)
+                if self.splicer.limit_reached:
+                    break
+                if self._upcoming is None and feed.output_complete.is_set():
+                    self._upcoming = self._prestart(planned)
+            await self._release(self.splicer.flush(), pacer)
+        finally:
+            await feed.stop()
+        upcoming, self._upcoming = self._upcoming, None
+        return self.splicer.item_seconds, upcoming
+
+    def _prestart(self, planned: _Planned) -> tuple[_Planned, ItemFeed] | None:
+        upcoming = self._plan_at(planned.start + planned.duration)
+        feed = self._feed_for(upcoming)
+        return (upcoming, feed) if feed is not None else None
+
+    _upcoming: tuple[_Planned, ItemFeed] | None = None
+
+    async def _play_slate(self, seconds: float, pacer: Pacer) -> None:
+        """Loop the channel's slate clip for ``seconds`` of media."""
+        assert self._plan is not None
+        channel = self.context.schedule().channel(self.channel_number)
+        clip = await self.context.slate(channel.name, self._plan.profile)
+        remaining = seconds
+        while remaining > 0.02:
+            await self._release(self.splicer.start_item(), pacer)
+            await self._release(self.splicer.feed_until(clip, remaining), pacer)
+            await self._release(self.splicer.flush(), pacer)
+            played = self.splicer.item_seconds
+            if played <= 0:
+                break
+            remaining -= played
+
+    async def _release(self, data: bytes, pacer: Pacer) -> None:
+        """Hold ``data`` until it is due (real time plus the lead), then send it to viewers."""
+        if not data:
+            return
+        delay = pacer.delay(self.splicer.timeline_seconds, time.monotonic())
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._broadcast(data, self.splicer.keyframe_offsets)

@@ -1,0 +1,64 @@
+"""The slate: a short "We'll be right back" clip per channel, encoded once in its stream shape.
+
+The session loops it whenever an item cannot be played (missing file, ffmpeg failure, a process
+that is late) and for the schedule's own slate segments, so the stream never stalls or goes
+silent. Clips are cached on disk by a hash of the channel name and output shape, so a slate is
+rendered once per channel, ever, and loading it at tune-in is a file read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from pathlib import Path
+
+from hdhr_emulator.playout.commands import slate_command
+from hdhr_emulator.playout.process import FFmpegProcess
+from hdhr_emulator.testpattern import find_font
+from lineup.errors import FFmpegError
+from lineup.models import OutputProfile
+
+log = logging.getLogger(__name__)
+
+SLATE_SECONDS = 2.0
+
+
+class SlateCache:
+    """Renders and remembers slate clips (MPEG-TS bytes)."""
+
+    def __init__(self, ffmpeg: str, directory: Path):
+        self.ffmpeg = ffmpeg
+        self.directory = directory
+        self._clips: dict[str, bytes] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @staticmethod
+    def key(title: str, profile: OutputProfile) -> str:
+        return hashlib.sha1(f"v1|{title}|{profile!r}".encode()).hexdigest()[:16]
+
+    async def get(self, title: str, profile: OutputProfile) -> bytes:
+        key = self.key(title, profile)
+        if key in self._clips:
+            return self._clips[key]
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self._clips:
+                self._clips[key] = await self._load_or_render(key, title, profile)
+        return self._clips[key]
+
+    async def _load_or_render(self, key: str, title: str, profile: OutputProfile) -> bytes:
+        path = self.directory / f"slate-{key}.ts"
+        if path.exists() and path.stat().st_size > 0:
+            return await asyncio.to_thread(path.read_bytes)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        argv = slate_command(self.ffmpeg, profile, title, SLATE_SECONDS, str(partial), find_font())
+        async with FFmpegProcess(argv, name=f"slate {title}") as process:
+            code = await process.wait()
+        if code != 0 or not partial.exists():
+            partial.unlink(missing_ok=True)
+            raise FFmpegError(f"cannot render the slate for {title}: {process.error_text}")
+        partial.replace(path)
+        log.debug("rendered slate %s for %s", path.name, title)
+        return await asyncio.to_thread(path.read_bytes)
