@@ -131,6 +131,7 @@ def resolve_channels(specs: Sequence[ChannelSpec], items: Sequence[MediaItem]) -
                 logo=str(spec.logo) if spec.logo is not None else None,
                 mode=spec.mode,
                 group=spec.group,
+                profile=spec.profile,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)

@@ -45,14 +45,14 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from lineup.errors import ConfigError
-from lineup.models import FillerPolicy, Order, OutputMode
+from lineup.models import FillerPolicy, Order, OutputMode, OutputProfile, Preset
 from lineup.toml_lines import PathPart, TomlLines
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HORIZON_HOURS = 72.0
 MAX_HORIZON_HOURS = 31 * 24  # a longer guide is never fetched by clients, and costs publish time
-_TOP_KEYS = ("media", "data_dir", "horizon_hours", "channel", "server", "plex")
+_TOP_KEYS = ("media", "data_dir", "horizon_hours", "profile", "channel", "server", "plex")
 _CHANNEL_KEYS = (
     "number",
     "name",
@@ -65,7 +65,11 @@ _CHANNEL_KEYS = (
     "logo",
     "mode",
     "group",
+    "profile",
 )
+_PROFILE_KEYS = ("resolution", "fps", "preset", "gop_seconds", "video_kbps", "audio_kbps",
+                 "audio_channels")
+_RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _CONTENT_KEYS = ("shows", "movies", "folders")
 _FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
 _E = TypeVar("_E", bound=StrEnum)
@@ -91,6 +95,7 @@ class ChannelSpec:
     logo: Path | None = None
     mode: OutputMode = OutputMode.TRANSCODE
     group: str | None = None
+    profile: OutputProfile = field(default_factory=OutputProfile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,7 @@ class RetrovueConfig:
     data_dir: Path | None = None
     horizon_hours: float = DEFAULT_HORIZON_HOURS
     channels: tuple[ChannelSpec, ...] = ()
+    profile: OutputProfile = field(default_factory=OutputProfile)  # [profile]: every channel's default
     server: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     plex: tuple[Mapping[str, Any], ...] = ()
     path: Path | None = None  # the file it came from; None when built from the command line
@@ -185,6 +191,7 @@ class _Loader:
         self.file = path
         self.lines = lines
         self.base = path.parent
+        self.default_profile = OutputProfile()
 
     def error(self, message: str, *where: PathPart) -> ConfigError:
         return ConfigError(message, self.file, self.lines.line(*where))
@@ -276,12 +283,15 @@ class _Loader:
             horizon = self.number(data["horizon_hours"], 1, MAX_HORIZON_HOURS, "horizon_hours")
         server = self.typed(data.get("server", {}), dict, "a table", "server")
         plex = self.tables(data.get("plex", []), "plex")
+        if "profile" in data:
+            self.default_profile = self.profile(data["profile"], OutputProfile(), "profile")
         channels = self.channels(self.tables(data.get("channel", []), "channel"))
         return RetrovueConfig(
             media=media,
             data_dir=data_dir,
             horizon_hours=horizon,
             channels=channels,
+            profile=self.default_profile,
             server=MappingProxyType(dict(server)),
             plex=tuple(MappingProxyType(dict(entry)) for entry in plex),
             path=self.file.resolve(),
@@ -350,7 +360,49 @@ class _Loader:
             spec = replace(spec, mode=self.choice(table["mode"], OutputMode, *at, "mode"))
         if "group" in table:
             spec = replace(spec, group=self.string(table["group"], *at, "group").strip())
-        return spec
+        profile = self.default_profile
+        if "profile" in table:
+            profile = self.profile(table["profile"], profile, *at, "profile")
+        return replace(spec, profile=profile)
+
+    def profile(self, value: object, base: OutputProfile, *at: PathPart) -> OutputProfile:
+        """``[profile]`` / ``[channel.profile]``: the stream shape, over ``base``."""
+        table = self.typed(value, dict, "a table", *at)
+        self.check_keys(table, _PROFILE_KEYS, "[profile]", *at)
+        profile = base
+        if "resolution" in table:
+            text = self.string(table["resolution"], *at, "resolution")
+            match = _RESOLUTION.match(text.strip())
+            width, height = (int(match[1]), int(match[2])) if match else (0, 0)
+            if not match or width % 2 or height % 2 or not (64 <= width <= 7680 and 64 <= height <= 4320):
+                raise self.error(
+                    f"resolution must look like \"1280x720\" (even numbers), not {text!r}",
+                    *at, "resolution",
+                )
+            profile = replace(profile, width=width, height=height)
+        if "fps" in table:
+            profile = replace(profile, fps=self.number(table["fps"], 1, 120, *at, "fps"))
+        if "preset" in table:
+            profile = replace(profile, preset=self.choice(table["preset"], Preset, *at, "preset"))
+        if "gop_seconds" in table:
+            gop = self.number(table["gop_seconds"], 0.1, 2, *at, "gop_seconds")
+            profile = replace(profile, gop_seconds=gop)
+        if "video_kbps" in table:
+            kbps = self.integer(table["video_kbps"], 100, 100_000, *at, "video_kbps")
+            profile = replace(profile, video_kbps=kbps)
+        if "audio_kbps" in table:
+            kbps = self.integer(table["audio_kbps"], 32, 512, *at, "audio_kbps")
+            profile = replace(profile, audio_kbps=kbps)
+        if "audio_channels" in table:
+            channels = table["audio_channels"]
+            named = {"stereo": 2, "mono": 1}
+            if isinstance(channels, str) and channels in named:
+                channels = named[channels]
+            if channels not in (1, 2) or isinstance(channels, bool):
+                raise self.error("audio_channels must be \"stereo\" or \"mono\"",
+                                 *at, "audio_channels")
+            profile = replace(profile, audio_channels=int(channels))
+        return profile
 
     def filler(self, value: object, *at: PathPart) -> tuple[FillerPolicy | None, tuple[Path, ...]]:
         """``[channel.filler]``: the break policy (None if only folders are set) and its sources."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -94,7 +94,10 @@ class Station:
         config = self.settings.config
         if config is not None and config.channels:
             return resolve_channels(config.channels, items)
-        return auto_lineup(items, self.numbers)
+        channels = auto_lineup(items, self.numbers)
+        if config is not None:  # a config with media and [profile] but no [[channel]]
+            channels = [replace(channel, profile=config.profile) for channel in channels]
+        return channels
 
     def schedule(self, now: float | None = None) -> Schedule:
         """The schedule of the current lineup, with the guide published through the horizon."""

@@ -9,7 +9,7 @@ import pytest
 
 from lineup.config import ChannelSpec, RetrovueConfig, load_config
 from lineup.errors import ConfigError
-from lineup.models import FillerPolicy, Order, OutputMode
+from lineup.models import FillerPolicy, Order, OutputMode, OutputProfile, Preset
 
 
 @pytest.fixture
@@ -434,3 +434,56 @@ def test_error_at_locates_keys_for_later_validators(site: Path) -> None:
     assert str(error) == f"{site / 'retrovue.toml'}:9: bad url"
     assert config.error_at("bad port", "server", "port").line == 6
     assert config.error_at("no such key", "server", "host").line == 5  # falls back to [server]
+
+
+def test_profile_defaults_and_per_channel_overrides(site: Path) -> None:
+    config = load_config(write(site, """
+        [profile]
+        resolution = "854x480"
+        fps = 25
+        video_kbps = 1500
+
+        [[channel]]
+        number = 1
+        name = "Kids"
+        shows = ["Cheers"]
+        [channel.profile]
+        preset = "ultrafast"
+        audio_channels = "mono"
+        gop_seconds = 2
+
+        [[channel]]
+        number = 2
+        name = "Plain"
+        movies = true
+    """))
+    kids, plain = config.channels
+    assert config.profile == OutputProfile(width=854, height=480, fps=25.0, video_kbps=1500)
+    assert kids.profile == OutputProfile(width=854, height=480, fps=25.0, video_kbps=1500,
+                                         preset=Preset.ULTRAFAST, audio_channels=1, gop_seconds=2.0)
+    assert plain.profile == config.profile
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('resolution = "1280*720"', 'resolution must look like "1280x720"'),
+        ('resolution = "1279x720"', 'resolution must look like "1280x720"'),
+        ('preset = "placebo"', "preset"),
+        ("gop_seconds = 5", "gop_seconds"),
+        ("audio_channels = 6", 'audio_channels must be "stereo" or "mono"'),
+        ("bitrate = 3000", "unknown key 'bitrate'"),
+    ],
+    ids=["resolution-shape", "odd-width", "preset", "gop-too-long", "audio-channels", "unknown"],
+)
+def test_bad_profile_points_at_its_line(site: Path, line: str, message: str) -> None:
+    path = write(site, f"""
+        [[channel]]
+        number = 1
+        name = "Kids"
+        shows = ["Cheers"]
+        [channel.profile]
+        {line}
+    """)
+    assert error_of(path).startswith(f"{path}:6: ")
+    assert message in error_of(path)
