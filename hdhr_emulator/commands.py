@@ -23,12 +23,16 @@ from hdhr_emulator.app import create_app
 from hdhr_emulator.demo import ensure_demo_library
 from hdhr_emulator.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.guide_service import GuideService
+from hdhr_emulator.instance import serving, stop_existing
 from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.server import Service, run_server
 from lineup.config import DEFAULT_HORIZON_HOURS, load_config
 from lineup.errors import ConfigError, RetrovueError
 from lineup.models import Airing, Channel, OutputMode
+from lineup.channels import marathon_channel
 from lineup.scanner import ScanSummary
+from lineup.schedule import Schedule
+from lineup.schedule_store import ScheduleStore
 from lineup.station import Station, StationSettings
 from xmltv import render_m3u, write_xmltv
 from xmltv.urls import normalise_base_url
@@ -197,24 +201,77 @@ def _write_atomically(path: Path, write: Callable[..., object]) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     with _open_station(args, demo=True) as station:
-        return _serve_station(args, station)
+        _scan_before_serving(station)
+        return _run_server(args, station.settings.data_dir, station.schedule,
+                           station.settings.horizon_hours)
 
 
-def _serve_station(args: argparse.Namespace, station: Station) -> int:
-    """Scan, publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM."""
-    if args.tuners < 1:
-        raise ConfigError("--tuners must be at least 1")
-    ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
+def play_channel(args: argparse.Namespace) -> int:
+    """Serve one channel of the lineup (optionally replacing a Retrovue already on the port)."""
+    if args.kill_existing and stop_existing(args.port) is not None:
+        print(f"Stopped the Retrovue that was serving port {args.port}.", file=sys.stderr)
+    with _open_station(args, demo=True) as station:
+        _scan_before_serving(station)
+        numbers = [channel.number for channel in station.channels()]
+        if args.number not in numbers:
+            listed = ", ".join(map(str, numbers)) or "none"
+            raise ConfigError(f"no channel {args.number} in the lineup (channels: {listed})")
+        return _run_server(args, station.settings.data_dir,
+                           lambda now: station.schedule(now, only=args.number),
+                           station.settings.horizon_hours, watch=args.number)
+
+
+def play(args: argparse.Namespace) -> int:
+    """Channel 1 starts with the chosen episode right now, then the following ones."""
+    if args.transcode:
+        args.mode = OutputMode.TRANSCODE.value
+    elif args.mode is None:
+        args.mode = OutputMode.AUTO.value
+    with _open_station(args, demo=True) as station:
+        _scan_before_serving(station)
+        channel = marathon_channel(station.catalog.items(), args.show, args.season, args.episode)
+        path = station.settings.data_dir / "play.db"
+        for stale in (path, path.with_name("play.db-wal"), path.with_name("play.db-shm")):
+            stale.unlink(missing_ok=True)
+        started = time.time()
+        with ScheduleStore.open(path) as store:
+            horizon = station.settings.horizon_hours
+
+            def build(now: float) -> Schedule:
+                schedule = Schedule(store, [channel], horizon=horizon * 3600,
+                                    epochs={channel.number: started})
+                schedule.publish(now)
+                return schedule
+
+            return _run_server(args, station.settings.data_dir, build, horizon,
+                               watch=channel.number)
+
+
+def _scan_before_serving(station: Station) -> None:
     started = time.perf_counter()
     summary = _scan(station)
     if summary.added or summary.updated or summary.removed or summary.skipped:
         _print_summary(summary, time.perf_counter() - started)
-    guide_service = GuideService(station)
+
+
+def _run_server(
+    args: argparse.Namespace,
+    data_dir: Path,
+    build_schedule: Callable[[float], Schedule],
+    hours: float,
+    watch: int | None = None,
+) -> int:
+    """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM."""
+    if args.tuners < 1:
+        raise ConfigError("--tuners must be at least 1")
+    if not 0 < args.port < 65536:
+        raise ConfigError(f"--port must be between 1 and 65535, not {args.port}")
+    ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
+    guide_service = GuideService(build_schedule, hours)
     guide_service.refresh()
     engine = PlayoutEngine(
-        EngineSettings(ffmpeg=ffmpeg.path, data_dir=station.settings.data_dir,
-                       tuners=args.tuners, linger=args.linger,
-                       mode=OutputMode(args.mode) if args.mode else None),
+        EngineSettings(ffmpeg=ffmpeg.path, data_dir=data_dir, tuners=args.tuners,
+                       linger=args.linger, mode=OutputMode(args.mode) if args.mode else None),
         guide_service,
     )
     engine.check_channels()
@@ -224,25 +281,18 @@ def _serve_station(args: argparse.Namespace, station: Station) -> int:
 
     def ready() -> None:
         lineup = guide_service.schedule.channels
-        first = lineup[0].number if lineup else 1
-        print(f"Retrovue is serving {len(lineup)} channels on {base}/ "
-              f"({args.tuners} tuners, ffmpeg {ffmpeg.version})\n"
-              f"  watch:    vlc {base}/iptv/channel/{first}.ts\n"
-              f"  playlist: {base}/iptv.m3u\n"
-              f"  guide:    {base}/xmltv.xml\n"
+        first = watch if watch is not None else (lineup[0].number if lineup else 1)
+        print(f"Retrovue is serving {len(lineup)} channel{'s' if len(lineup) != 1 else ''} "
+              f"on {base}/ ({args.tuners} tuners, ffmpeg {ffmpeg.version})\n"
+              f"  watch in VLC: {base}/iptv/channel/{first}.ts  (also {base}/auto/v{first})\n"
+              f"  playlist:     {base}/iptv.m3u\n"
+              f"  guide:        {base}/xmltv.xml\n"
               "Press Ctrl+C to stop.", file=sys.stderr)
 
     services = [
         Service("guide refresh", guide_service.async_start, guide_service.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
     ]
-    asyncio.run(run_server(app, args.host, args.port, services, ready))
+    with serving(args.port):
+        asyncio.run(run_server(app, args.host, args.port, services, ready))
     return 0
-
-
-def play(args: argparse.Namespace) -> int:
-    return serve(args)
-
-
-def play_channel(args: argparse.Namespace) -> int:
-    return serve(args)

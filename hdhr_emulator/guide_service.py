@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lineup.models import Airing, Channel
 from lineup.schedule import Schedule
-from lineup.station import Station
 from xmltv import render_m3u, render_xmltv
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def render_guide(schedule: Schedule, now: float, hours: float) -> RenderedGuide:
     stop = now + hours * 3600
 
     def airings_for(channel: Channel) -> list[Airing]:
-        return schedule.airings(channel.number, start, stop)
+        return schedule.airings(channel.number, start, stop, segments=False)
 
     xml = render_xmltv(schedule.channels, airings_for, base_url=PLACEHOLDER_BASE)
     m3u = render_m3u(schedule.channels, base_url=PLACEHOLDER_BASE).encode("utf-8")
@@ -56,9 +56,9 @@ def render_guide(schedule: Schedule, now: float, hours: float) -> RenderedGuide:
 class GuideService:
     """Owns the live :class:`Schedule` and its rendered guide; refreshes both periodically."""
 
-    def __init__(self, station: Station, hours: float | None = None):
-        self.station = station
-        self.hours = hours if hours is not None else station.settings.horizon_hours
+    def __init__(self, build_schedule: Callable[[float], Schedule], hours: float):
+        self.build_schedule = build_schedule  # publishes and returns the schedule at an instant
+        self.hours = hours
         self._schedule: Schedule | None = None
         self._guide: RenderedGuide | None = None
         self._task: asyncio.Task[None] | None = None
@@ -79,7 +79,7 @@ class GuideService:
         """Publish the schedule through the horizon and re-render the guide (blocking)."""
         now = time.time() if now is None else now
         started = time.perf_counter()
-        schedule = self.station.schedule(now)
+        schedule = self.build_schedule(now)
         guide = render_guide(schedule, now, self.hours)
         self._schedule, self._guide = schedule, guide
         log.debug("guide refreshed in %.2f s (%d channels, %d bytes)",

@@ -9,6 +9,7 @@ the catalog happens to return, because the schedule must be a pure function of t
 from __future__ import annotations
 
 import bisect
+import difflib
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lineup.config import ChannelSpec
+from lineup.errors import ConfigError
 from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem
 from lineup.numbering import MOVIES_KEY, ChannelNumbers, show_key
 
@@ -278,3 +280,39 @@ def _display_name(episodes: Sequence[MediaItem]) -> str:
         name = " ".join((item.show or "").split())
         counts[name] = counts.get(name, 0) + 1
     return min(counts, key=lambda name: (-counts[name], name))
+
+
+def marathon_channel(
+    items: Sequence[MediaItem], show: str, season: int, episode: int, number: int = 1
+) -> Channel:
+    """Channel ``number``: ``show`` from S``season``E``episode`` on, then the following episodes
+    (looping), with the library's filler between them — what ``retrovue play`` serves.
+
+    Raises ConfigError naming the close matches when the show or the episode is not there.
+    """
+    wanted = show_key(show)
+    episodes = sorted(
+        (i for i in items if i.kind == ItemKind.EPISODE and i.show and show_key(i.show) == wanted),
+        key=episode_sort_key,
+    )
+    if not episodes:
+        shows = sorted({i.show for i in items if i.kind == ItemKind.EPISODE and i.show})
+        close = difflib.get_close_matches(show, shows, n=3, cutoff=0.5)
+        hint = f" (did you mean {', '.join(repr(s) for s in close)}?)" if close else ""
+        raise ConfigError(f"no show called {show!r} in the library{hint}")
+    start = next(
+        (n for n, item in enumerate(episodes) if item.season == season
+         and item.episode is not None
+         and item.episode <= episode <= (item.episode_end or item.episode)),
+        None,
+    )
+    if start is None:
+        raise ConfigError(f"{episodes[0].show} has no season {season} episode {episode}")
+    filler = filler_pool(items)
+    return Channel(
+        number=number,
+        name=episodes[0].show or show,
+        programmes=tuple(episodes[start:] + episodes[:start]),
+        filler=filler,
+        policy=FillerPolicy(items=DEFAULT_BREAK_ITEMS) if filler else FillerPolicy(),
+    )

@@ -99,8 +99,12 @@ class Station:
             channels = [replace(channel, profile=config.profile) for channel in channels]
         return channels
 
-    def schedule(self, now: float | None = None) -> Schedule:
-        """The schedule of the current lineup, with the guide published through the horizon."""
-        schedule = Schedule(self.store, self.channels(), horizon=self.settings.horizon_hours * 3600)
+    def schedule(self, now: float | None = None, only: int | None = None) -> Schedule:
+        """The schedule of the current lineup (or of channel ``only``), with the guide
+        published through the horizon."""
+        channels = self.channels()
+        if only is not None:
+            channels = [channel for channel in channels if channel.number == only]
+        schedule = Schedule(self.store, channels, horizon=self.settings.horizon_hours * 3600)
         schedule.publish(time.time() if now is None else now)
         return schedule

@@ -52,13 +52,13 @@ def _wait_ready(server: RunningServer, timeout: float) -> None:
 @contextlib.contextmanager
 def running_server(
     *global_args: str | Path, data_dir: Path, command: tuple[str, ...] = ("serve",),
-    ready_timeout: float = 60,
+    ready_timeout: float = 60, port: int | None = None,
 ) -> Iterator[RunningServer]:
     """Start ``retrovue <global_args> serve --host 127.0.0.1 --port <free>`` and yield it.
 
     Stops the process it started (SIGTERM to its pid, then SIGKILL) and checks it exited.
     """
-    port = free_port()
+    port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir), *map(str, global_args),
