@@ -97,6 +97,13 @@ class Cycle:
         self.size = len(lengths)
         self.length = sum(lengths)
         self._lengths = lengths
+        #: (programme, slot length) of each slot in chronological order: all a guide needs,
+        #: known without laying the slot out (its parts are built only when it airs).
+        self.heads: tuple[tuple[MediaItem, int], ...] = (
+            ((self.slate, SLATE_SECONDS),)
+            if self.empty
+            else tuple(zip(self._programmes, lengths, strict=True))
+        )
         self._slots: list[Slot | None] = [None] * self.size
         self._chronological = (tuple(range(self.size)), [0, *itertools.accumulate(lengths)])
         self._loops: dict[int, tuple[tuple[int, ...], list[int]]] = {}

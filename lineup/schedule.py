@@ -31,7 +31,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -63,7 +63,8 @@ class Schedule:
     ``channels`` is the current lineup (numbers unique). Construction only assigns: each
     channel's persisted state is read (and reconciled with its current content) the first time
     it is used. ``clock`` dates the epoch of a channel first seen by a lookup rather than by
-    :meth:`publish`.
+    :meth:`publish`. A channel first seen is aligned to the hour (or its pad grid), unless
+    ``epochs`` gives it an exact start (``retrovue play`` starts its episode right now).
     """
 
     def __init__(
@@ -72,6 +73,7 @@ class Schedule:
         channels: Sequence[Channel],
         horizon: float = DEFAULT_HORIZON,
         clock: Callable[[], float] = time.time,
+        epochs: Mapping[int, float] | None = None,
     ):
         by_number = {channel.number: channel for channel in channels}
         if len(by_number) != len(channels):
@@ -81,6 +83,7 @@ class Schedule:
         self._by_number = by_number
         self._horizon = horizon
         self._clock = clock
+        self._epochs = dict(epochs or {})  # exact start for channels first seen (``play``)
         self._lock = threading.RLock()
         self._states: dict[int, ChannelState] | None = None
         self._timelines: dict[int, _Timeline] = {}
@@ -88,6 +91,7 @@ class Schedule:
         self._keys: dict[int, tuple[MediaItem, str]] = {}  # id(item) → item, its content key
         self._json: dict[str, str] = {}  # content key → item JSON
         self._saved: set[str] = set()  # keys known to be in the store (since its last GC)
+        self._stored = _StoredItems(store)  # published items decoded, shared by every channel
 
     @property
     def channels(self) -> tuple[Channel, ...]:
@@ -112,13 +116,20 @@ class Schedule:
         segment = segments[index]
         return Tune(airing, segment, segment.seek + (t - segment.start))
 
-    def airings(self, number: int, t0: float, t1: float) -> list[Airing]:
-        """The slots of channel ``number`` overlapping [t0, t1), in order, without gaps."""
+    def airings(
+        self, number: int, t0: float, t1: float, *, segments: bool = True
+    ) -> list[Airing]:
+        """The slots of channel ``number`` overlapping [t0, t1), in order, without gaps.
+
+        With ``segments=False`` every airing comes with ``segments=()`` and is otherwise the
+        same: what a guide needs (programme, start, stop) at a fraction of the cost, since the
+        ~7 segments of a half-hour slot are most of what a week of airings allocates.
+        """
         if t1 <= t0:
             return []
         timeline = self._timeline(number)
         with _collector_paused():
-            return timeline.airings(t0, t1)
+            return timeline.airings(t0, t1, segments)
 
     def published_until(self, number: int) -> int | None:
         """Where the published guide of channel ``number`` ends (None: never published)."""
@@ -224,7 +235,7 @@ class Schedule:
                 else:
                     created.append(state)
                 self._state_map()[number] = state
-            timeline = _Timeline(number, cycle, state, self._store)
+            timeline = _Timeline(number, cycle, state, self._store, self._stored)
             self._timelines[number] = timeline
             return timeline
 
@@ -236,6 +247,8 @@ class Schedule:
         if state is None:
             step = cycle.epoch_step
             epoch = math.floor(self._clock() if now is None else now) // step * step
+            if number in self._epochs:
+                epoch = math.floor(self._epochs[number])
             log.info("channel %d: first seen, schedule starts at %d", number, epoch)
             return ChannelState(number, epoch, epoch, 0, cycle.fingerprint)
         if state.fingerprint == cycle.fingerprint and state.era_first < cycle.size:
@@ -276,7 +289,14 @@ class Schedule:
 class _Timeline:
     """One channel: its current era as arithmetic, plus the published rows of the era before."""
 
-    def __init__(self, number: int, cycle: Cycle, state: ChannelState, store: ScheduleStore):
+    def __init__(
+        self,
+        number: int,
+        cycle: Cycle,
+        state: ChannelState,
+        store: ScheduleStore,
+        stored: _StoredItems,
+    ):
         self.number = number
         self.cycle = cycle
         self.state = state
@@ -294,7 +314,9 @@ class _Timeline:
             self._grid_start - self._era_start,
             ((cycle.slate, 0.0, float(self._grid_start - self._era_start), 0.0),),
         )
+        self._stored = stored
         self._past: _PastRows | None = None
+        self._past_heads: _PastHeads | None = None
 
     # -- the era's arithmetic --------------------------------------------------------------
 
@@ -365,6 +387,41 @@ class _Timeline:
         _airing_segments(airing, tuple(segments))
         return airing
 
+    def _bare_airing(self, programme: MediaItem, start: int, length: int) -> Airing:
+        return Airing(self.number, programme, start, start + length, ())
+
+    def _bare_grid(self, t0: float, t1: float, out: list[Airing]) -> None:
+        """Append :meth:`_grid`'s slots as airings without segments: the guide's hot path.
+
+        Same slots, same order, but straight from the cycle's (programme, length) heads, so no
+        slot is laid out and no segment built: a week of 500 channels is 168 000 of these.
+        """
+        k, position = self._locate(t0)
+        heads = self.cycle.heads
+        number = self.number
+        append = out.append
+        loop = self.cycle.loop
+        while True:
+            order, offsets = loop(k)
+            base = self._origin + k * self._length
+            for index in range(position, len(order)):
+                start = base + offsets[index]
+                if start >= t1:
+                    return
+                programme, length = heads[order[index]]
+                if _FAST:
+                    airing = _new(Airing)
+                    _airing_channel(airing, number)
+                    _airing_programme(airing, programme)
+                    _airing_start(airing, start)
+                    _airing_stop(airing, start + length)
+                    _airing_segments(airing, ())
+                else:
+                    airing = Airing(number, programme, start, start + length, ())
+                append(airing)
+            k += 1
+            position = 0
+
     # -- lookups ---------------------------------------------------------------------------
 
     def airing_at(self, t: float) -> Airing:
@@ -380,36 +437,76 @@ class _Timeline:
         start = self._origin + k * self._length + offsets[position]
         return self._airing(self.cycle.slot(order[position]), start)
 
-    def airings(self, t0: float, t1: float) -> list[Airing]:
+    def airings(self, t0: float, t1: float, segments: bool = True) -> list[Airing]:
         out: list[Airing] = []
         if t0 < self._era_start:
-            past = self._past_rows()
+            past = self._past_rows() if segments else self._past_guide()
             retained = past.first_start if past.first_start is not None else self._era_start
             if t0 < retained:
                 stop = min(t1, retained)
-                out.extend(self._airing(slot, start) for slot, start in self._grid(t0, stop))
+                if segments:
+                    out.extend(self._airing(slot, start) for slot, start in self._grid(t0, stop))
+                else:
+                    self._bare_grid(t0, stop, out)
             out.extend(past.between(t0, min(t1, self._era_start)))
         if t1 > self._era_start:
             begin = max(t0, self._era_start)
-            out.extend(self._airing(slot, start) for slot, start in self.slots(begin, t1))
+            if segments:
+                out.extend(self._airing(slot, start) for slot, start in self.slots(begin, t1))
+            else:
+                if self._grid_start > self._era_start and begin < self._grid_start:
+                    out.append(self._bare_airing(self._bridge.programme, self._era_start,
+                                                 self._bridge.length))
+                if t1 > self._grid_start:
+                    self._bare_grid(max(begin, self._grid_start), t1, out)
         return out
 
     def _past_rows(self) -> _PastRows:
         if self._past is None:
             self._past = _PastRows(
-                self.number, self._store.airings_before(self.number, self._era_start), self._store
+                self.number, self._store.airings_before(self.number, self._era_start), self._stored
             )
         return self._past
+
+    def _past_guide(self) -> _PastHeads:
+        if self._past_heads is None:
+            self._past_heads = _PastHeads(
+                self.number,
+                self._store.airing_heads_before(self.number, self._era_start),
+                self._stored,
+                self.cycle,
+            )
+        return self._past_heads
+
+
+class _StoredItems:
+    """Published items decoded from the store, once per :class:`Schedule`.
+
+    Every channel's rows name the same shared filler pool, so decoding per channel would
+    decode it once per channel. Lookups may race: both decode, either result is kept (equal).
+    """
+
+    def __init__(self, store: ScheduleStore):
+        self._store = store
+        self._items: dict[str, MediaItem] = {}
+
+    def __call__(self, keys: Iterable[str]) -> dict[str, MediaItem]:
+        """A mapping holding (at least) every key of ``keys``."""
+        items = self._items
+        missing = {key for key in keys if key not in items}
+        if missing:
+            items.update(self._store.items(missing))
+        return items
 
 
 class _PastRows:
     """The published airings of superseded eras, decoded from the database on first use."""
 
-    def __init__(self, number: int, rows: list[StoredAiring], store: ScheduleStore):
+    def __init__(self, number: int, rows: list[StoredAiring], stored: _StoredItems):
         parts = [json.loads(row.parts) for row in rows]
         keys = {row.programme for row in rows}
         keys.update(part[0] for row_parts in parts for part in row_parts)
-        items = store.items(keys) if keys else {}
+        items = stored(keys)
         self.airings = [
             Airing(
                 number, items[row.programme], row.start, row.stop, _segments(row, row_parts, items)
@@ -430,6 +527,40 @@ class _PastRows:
         return [
             airing
             for airing in self.airings[first : bisect.bisect_left(self._starts, t1)]
+            if airing.stop > t0
+        ]
+
+
+class _PastHeads:
+    """:class:`_PastRows` for the guide: programme, start and stop only, no segments.
+
+    Neither the rows' parts nor their filler are read or decoded, only the programmes; one
+    still in the channel (unchanged) is replaced by the channel's own object, so the guide
+    writer, which works per item object, does not render it twice (before and after the join).
+    """
+
+    def __init__(
+        self, number: int, rows: list[tuple[int, int, str]], stored: _StoredItems, cycle: Cycle
+    ):
+        items = stored(row[2] for row in rows)
+        current = {programme.id: programme for programme, _ in cycle.heads}
+        programmes: dict[str, MediaItem] = {}
+        for key in {row[2] for row in rows}:
+            item = items[key]
+            same = current.get(item.id)
+            programmes[key] = same if same is not None and same == item else item
+        self._airings = [
+            Airing(number, programmes[programme], start, stop, ())
+            for start, stop, programme in rows
+        ]
+        self._starts = [row[0] for row in rows]
+        self.first_start = self._starts[0] if self._starts else None
+
+    def between(self, t0: float, t1: float) -> list[Airing]:
+        first = max(0, bisect.bisect_right(self._starts, t0) - 1)
+        return [
+            airing
+            for airing in self._airings[first : bisect.bisect_left(self._starts, t1)]
             if airing.stop > t0
         ]
 

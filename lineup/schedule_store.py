@@ -188,6 +188,14 @@ class ScheduleStore:
         )
         return [StoredAiring(*row) for row in rows]
 
+    def airing_heads_before(self, channel: int, before: int) -> list[tuple[int, int, str]]:
+        """(start, stop, programme key) of :meth:`airings_before`'s rows: what a guide needs."""
+        return self._db.execute(
+            "SELECT start, stop, programme FROM schedule_airings"
+            " WHERE channel = ? AND start < ? ORDER BY start",
+            (channel, before),
+        )
+
     def items(self, keys: Iterable[str]) -> dict[str, MediaItem]:
         wanted = sorted(set(keys))
         found: dict[str, MediaItem] = {}

@@ -1,143 +1,152 @@
-"""Reusable ``<programme>`` elements: how the writer renders a week of 500 channels in time.
+"""Serialised ``<programme>`` bodies: how the writer renders a week of 500 channels in time.
 
-Building the ~10 lxml elements of a programme costs about 14 µs, and a week of 500 half-hour
-channels is 168 000 programmes. Since ``xmlfile.write`` serialises an element the moment it is
-given, the same element can be handed over again and again: we keep one ``<programme>`` per
-*shape* (which optional children it has), and per airing rewrite only what changed since that
-element was last written: the item's own texts, the show's texts when the show changed, and
-``start``/``stop``. The text of each item is worked out once
-(:func:`xmltv.programme.programme_fields`) however often it airs, and memory stays flat: a
-handful of elements, not one tree per programme.
+A week of 500 half-hour channels is 168 000 programmes, and on a real lineup nearly every one is
+a different item. Refilling reusable lxml elements and having lxml serialise them cost 10 to
+17 µs a programme (2.9 s for the week); here each distinct item is turned into the UTF-8 bytes
+of its children and closing tag once per render (a few string joins, ~4 µs), and each airing is
+then four byte strings handed to the output: ``<programme start="…" stop="``,
+``…" channel="``, ``{id}">`` and that body.
+
+The bytes are exactly what lxml (libxml2) writes for the same elements, children in DTD order:
+texts that :mod:`xmltv.text` lets through need only ``&``, ``<`` and ``>`` escaped in content,
+plus ``"`` and the whitespace controls in attribute values (UTF-8 output writes every other
+character as it is). ``tests/xmltv`` pins this against lxml for every code point the cleaning
+keeps, and the whole document against a plain lxml rendering.
 """
 
 from __future__ import annotations
 
-from lxml import etree
+from lineup.models import ItemKind, MediaItem
+from xmltv.programme import (
+    UNTITLED,
+    categories,
+    date,
+    desc,
+    episode_numbers,
+    icon,
+    previously_shown,
+    titles,
+)
+from xmltv.text import clean_line
 
-from lineup.models import MediaItem
-from xmltv.programme import ProgrammeFields, programme_fields
+__all__ = ["ProgrammeBodies", "escape_attribute", "escape_text"]
 
-__all__ = ["ProgrammeElements"]
-
-# (sub-title, desc, date, number of categories, icon, xmltv_ns, onscreen, previously-shown)
-Shape = tuple[bool, bool, bool, int, bool, bool, bool, bool]
-
-_EN = {"lang": "en"}
-
-
-# One distinct item of the render: (index of its template, shared texts, own texts, icon URL).
-# ``shared`` holds the texts every episode of a show tends to repeat (title, date, categories),
-# interned per render so "same as the last programme" is an identity test; ``own`` holds the
-# texts of this item alone (sub-title, desc, episode numbers), in document order. A plain tuple of
-# strings and an int, on purpose: CPython stops tracking such tuples in the garbage collector, so
-# tens of thousands of entries do not provoke full collections of the caller's (large) heap.
-_Entry = tuple[int, tuple[str, ...], tuple[str, ...], str | None]
-
-
-def _prepare(fields: ProgrammeFields) -> tuple[Shape, tuple[str, ...], tuple[str, ...]]:
-    sub_title, desc, date = fields.sub_title, fields.desc, fields.date
-    ns, onscreen, categories = fields.xmltv_ns, fields.onscreen, fields.categories
-    shape = (
-        sub_title is not None,
-        desc is not None,
-        date is not None,
-        len(categories),
-        fields.icon is not None,
-        ns is not None,
-        onscreen is not None,
-        fields.previously_shown,
-    )
-    shared = (fields.title, date, *categories) if date is not None else (fields.title, *categories)
-    own = tuple([text for text in (sub_title, desc, ns, onscreen) if text is not None])
-    return shape, shared, own
+_SUB_TITLE = '<sub-title lang="en">'
+_DESC = '<desc lang="en">'
+_END = "</programme>\n"  # one programme per line: Kodi parses huge single lines slowly
+_SLATE = ItemKind.SLATE
+_EPISODE = ItemKind.EPISODE
 
 
-class _Template:
-    """The one ``<programme>`` element of a shape, children in DTD order, refilled per airing."""
-
-    __slots__ = ("channel", "current", "element", "icon", "own_kids", "shared", "shared_kids")
-
-    def __init__(self, shape: Shape) -> None:
-        has_sub, has_desc, has_date, n_categories, has_icon, has_ns, has_onscreen, shown = shape
-        element = etree.Element("programme", {"start": "", "stop": "", "channel": ""})
-        sub = etree.SubElement
-        shared = [sub(element, "title", _EN)]
-        own = []
-        if has_sub:
-            own.append(sub(element, "sub-title", _EN))
-        if has_desc:
-            own.append(sub(element, "desc", _EN))
-        if has_date:
-            shared.append(sub(element, "date"))
-        shared.extend(sub(element, "category", _EN) for _ in range(n_categories))
-        self.icon = sub(element, "icon", {"src": ""}) if has_icon else None
-        if has_ns:
-            own.append(sub(element, "episode-num", {"system": "xmltv_ns"}))
-        if has_onscreen:
-            own.append(sub(element, "episode-num", {"system": "onscreen"}))
-        if shown:
-            sub(element, "previously-shown")
-        element.tail = "\n"  # one programme per line: Kodi parses huge single lines slowly
-        self.element = element
-        self.shared_kids = tuple(shared)
-        self.own_kids = tuple(own)
-        self.shared: tuple[str, ...] | None = None  # the shared texts the element shows now
-        self.current: _Entry | None = None  # the entry the element shows now
-        self.channel = ""
+def escape_text(text: str) -> str:
+    """``text`` as element content, escaped as libxml2 does (for already cleaned text)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
-class ProgrammeElements:
-    """Hands out a filled ``<programme>`` element per item, for the length of one render.
+def escape_attribute(text: str) -> str:
+    """``text`` as a double-quoted attribute value, escaped as libxml2 does."""
+    text = escape_text(text)
+    if '"' in text or "\n" in text or "\r" in text or "\t" in text:
+        text = (text.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+                .replace("\t", "&#9;"))
+    return text
 
-    The element returned is shared by every item of its shape: write it before asking for the
-    next one. Items are looked up by identity first (schedules reuse the channel's item objects,
-    and hashing a dataclass costs more than the lookup), then by value.
+
+class ProgrammeBodies:
+    """The serialised body of each item's ``<programme>``, for the length of one render.
+
+    :attr:`cache` maps ``id(item)`` to the body; the writer reads it directly on its hot path
+    and calls :meth:`add` on a miss. Items are looked up by identity alone: a schedule hands
+    out the channel's own item objects, and hashing a dataclass would cost more than the
+    lookup; an equal copy just gets its own, identical body. Every item seen is kept alive for
+    the render so its id cannot be reused.
+
+    What grows with the items (bodies, titles, cleaned show names) is ``bytes`` and ``str``,
+    which CPython's garbage collector does not track: tens of thousands of entries do not make
+    the caller's heap any slower to collect.
     """
 
-    __slots__ = ("_by_id", "_by_value", "_items", "_shapes", "_shared", "_templates")
+    __slots__ = ("_heads", "_items", "_middles", "_shows", "_tails", "cache")
 
     def __init__(self) -> None:
-        self._by_id: dict[int, _Entry] = {}
-        self._by_value: dict[MediaItem, _Entry] = {}
-        self._items: list[MediaItem] = []  # keeps every id in _by_id from being reused
-        self._shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._shapes: dict[Shape, int] = {}
-        self._templates: list[_Template] = []
+        self.cache: dict[int, bytes] = {}
+        self._items: list[MediaItem] = []  # keeps every id in cache from being reused
+        # What every episode of a show (every movie of a year and genre) repeats, by the raw
+        # item fields it comes from, so the cleaning is done once per show and not per item.
+        self._shows: dict[str | None, str] = {}  # raw show → cleaned show
+        self._heads: dict[str, str] = {}  # title → <title>
+        self._middles: dict[tuple[ItemKind, int | None, tuple[str, ...]], str] = {}
+        self._tails: dict[tuple[ItemKind, int | None, int | None, int | None], str] = {}
 
-    def load(self, item: MediaItem, channel_id: str) -> etree._Element:
-        """Return the ``<programme>`` element showing ``item`` on ``channel_id``; its ``start``
-        and ``stop`` are the caller's to set. Called once per airing, so kept flat."""
-        entry = self._by_id.get(id(item))
-        if entry is None:
-            entry = self._add(item)
-        index, shared, own, icon = entry
-        template = self._templates[index]
-        if entry is not template.current:
-            if shared is not template.shared:
-                for kid, text in zip(template.shared_kids, shared):
-                    kid.text = text
-                template.shared = shared
-            for kid, text in zip(template.own_kids, own):
-                kid.text = text
-            if icon is not None:
-                template.icon.set("src", icon)  # type: ignore[union-attr]  # shape has one
-            template.current = entry
-        if channel_id != template.channel:
-            template.element.set("channel", channel_id)
-            template.channel = channel_id
-        return template.element
+    def body(self, item: MediaItem) -> bytes:
+        """The children and closing tag of ``item``'s ``<programme>``, UTF-8."""
+        found = self.cache.get(id(item))
+        return found if found is not None else self.add(item)
 
-    def _add(self, item: MediaItem) -> _Entry:
-        entry = self._by_value.get(item)
-        if entry is None:
-            fields = programme_fields(item)
-            shape, shared, own = _prepare(fields)
-            index = self._shapes.get(shape)
-            if index is None:
-                index = self._shapes[shape] = len(self._templates)
-                self._templates.append(_Template(shape))
-            shared = self._shared.setdefault(shared, shared)
-            entry = self._by_value[item] = (index, shared, own, fields.icon)
+    def add(self, item: MediaItem) -> bytes:
+        """Serialise ``item`` (not yet in :attr:`cache`) and remember it.
+
+        The fields are :func:`xmltv.programme.programme_fields`'s, from the same helpers; the
+        elements are in DTD order: title, sub-title, desc, date, category*, icon, episode-num*,
+        previously-shown.
+        """
+        kind = item.kind
+        title_text = clean_line(item.title)
+        if kind == _SLATE:
+            body = f"{self._head(title_text or UNTITLED)}{_END}".encode()
+        else:
+            show = ""
+            if kind == _EPISODE:
+                raw = item.show
+                found = self._shows.get(raw)
+                show = found if found is not None else self._shows.setdefault(raw, clean_line(raw))
+            title, sub_title = titles(show, title_text)
+            parts = [self._head(title)]
+            if sub_title is not None:
+                parts += (_SUB_TITLE, escape_text(sub_title), "</sub-title>")
+            text = desc(item.summary)
+            if text is not None:
+                parts += (_DESC, escape_text(text), "</desc>")
+            key = (kind, item.year, item.genres)
+            middle = self._middles.get(key)
+            if middle is None:
+                middle = self._middles[key] = _middle(date(item.year), categories(kind, item.genres))
+            parts.append(middle)
+            url = icon(item.icon)
+            if url is not None:
+                parts += ('<icon src="', escape_attribute(url), '"/>')
+            numbers = (kind, item.season, item.episode, item.episode_end)
+            tail = self._tails.get(numbers)
+            if tail is None:
+                tail = self._tails[numbers] = _tail(*episode_numbers(*numbers), previously_shown(kind))
+            parts.append(tail)
+            body = "".join(parts).encode()
         self._items.append(item)
-        self._by_id[id(item)] = entry
-        return entry
+        self.cache[id(item)] = body
+        return body
+
+    def _head(self, title: str) -> str:
+        head = self._heads.get(title)
+        if head is None:
+            head = self._heads[title] = f'<title lang="en">{escape_text(title)}</title>'
+        return head
+
+
+def _middle(date: str | None, categories: tuple[str, ...]) -> str:
+    parts = [] if date is None else [f"<date>{escape_text(date)}</date>"]
+    parts += (f'<category lang="en">{escape_text(category)}</category>' for category in categories)
+    return "".join(parts)
+
+
+def _tail(ns: str | None, onscreen: str | None, shown: bool) -> str:
+    parts = []
+    if ns is not None:
+        parts.append(f'<episode-num system="xmltv_ns">{escape_text(ns)}</episode-num>')
+    if onscreen is not None:
+        parts.append(f'<episode-num system="onscreen">{escape_text(onscreen)}</episode-num>')
+    if shown:
+        parts.append("<previously-shown/>")
+    parts.append(_END)
+    return "".join(parts)

@@ -8,6 +8,7 @@ fields into elements in DTD order.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from lineup.models import ItemKind, MediaItem
@@ -26,6 +27,12 @@ _KIND_WORDS = frozenset(word.casefold() for word in _KIND_CATEGORY.values())
 
 # A retro channel only shows things that aired before: mark them so Plex does not call them NEW.
 _RERUN_KINDS = frozenset((ItemKind.EPISODE, ItemKind.MOVIE))
+
+# An icon URL that clean_line, is_web_url and quote_url would pass as it is: http(s), a host, and
+# only characters quote_url keeps (printable ASCII without spaces, so nothing to clean either).
+_PLAIN_WEB_URL = re.compile(
+    r"(?i:https?)://[A-Za-z0-9_.~\-:\[\]@!$&'()*+;=%][A-Za-z0-9_.~\-:/?#\[\]@!$&'()*+;=%]*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,31 +60,63 @@ def programme_fields(item: MediaItem) -> ProgrammeFields:
     * episode numbers for episodes; ``previously-shown`` for episodes and movies.
 
     The slate is dead air with a name: it gets a title and nothing else.
+
+    The writer does not build this dataclass: it composes the same helpers below (``titles``,
+    ``desc``, ``date``, ``categories``, ``icon``, ``episode_numbers``, ``previously_shown``)
+    with memos of its own, and ``tests/xmltv`` holds it to what this function says.
     """
     kind = item.kind
     title_text = clean_line(item.title)
     if kind == ItemKind.SLATE:
         return ProgrammeFields(title=title_text or UNTITLED)
-
-    show = clean_line(item.show) if kind == ItemKind.EPISODE else ""
-    title = show or title_text or UNTITLED
-    sub_title = title_text if show and title_text and title_text != show else None
-    icon = clean_line(item.icon)
-    is_episode = kind == ItemKind.EPISODE
+    title, sub_title = titles(clean_line(item.show) if kind == ItemKind.EPISODE else "", title_text)
+    xmltv_ns_text, onscreen_text = episode_numbers(kind, item.season, item.episode,
+                                                   item.episode_end)
     return ProgrammeFields(
         title=title,
         sub_title=sub_title,
-        desc=clean_block(item.summary) or None,
-        date=_date(item.year),
-        categories=_categories(kind, item.genres),
-        icon=quote_url(icon) if is_web_url(icon) else None,
-        xmltv_ns=xmltv_ns(item.season, item.episode) if is_episode else None,
-        onscreen=onscreen(item.season, item.episode, item.episode_end) if is_episode else None,
-        previously_shown=kind in _RERUN_KINDS,
+        desc=desc(item.summary),
+        date=date(item.year),
+        categories=categories(kind, item.genres),
+        icon=icon(item.icon),
+        xmltv_ns=xmltv_ns_text,
+        onscreen=onscreen_text,
+        previously_shown=previously_shown(kind),
     )
 
 
-def _date(year: int | None) -> str | None:
+def titles(show: str, title: str) -> tuple[str, str | None]:
+    """(title, sub-title) from the cleaned show (``""`` unless an episode) and item title."""
+    return show or title or UNTITLED, title if show and title and title != show else None
+
+
+def desc(summary: str | None) -> str | None:
+    return clean_block(summary) or None
+
+
+def icon(url: str | None) -> str | None:
+    if not url:
+        return None
+    if _PLAIN_WEB_URL.fullmatch(url) is not None:  # the usual case: nothing to clean or quote
+        return url
+    url = clean_line(url)
+    return quote_url(url) if is_web_url(url) else None
+
+
+def episode_numbers(
+    kind: ItemKind, season: int | None, episode: int | None, episode_end: int | None
+) -> tuple[str | None, str | None]:
+    """(xmltv_ns, onscreen) for an episode; nothing for other kinds."""
+    if kind != ItemKind.EPISODE:
+        return None, None
+    return xmltv_ns(season, episode), onscreen(season, episode, episode_end)
+
+
+def previously_shown(kind: ItemKind) -> bool:
+    return kind in _RERUN_KINDS
+
+
+def date(year: int | None) -> str | None:
     # XMLTV dates are YYYY[MM[DD]]; Plex reads only the year forms, so the year is all we send.
     if year is None or not 1 <= year <= 9999:
         return None
@@ -85,7 +124,7 @@ def _date(year: int | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)  # every episode of a show asks the same question
-def _categories(kind: ItemKind, genres: tuple[str, ...]) -> tuple[str, ...]:
+def categories(kind: ItemKind, genres: tuple[str, ...]) -> tuple[str, ...]:
     kind_category = _KIND_CATEGORY.get(kind)
     result = [kind_category] if kind_category else []
     seen = set(_KIND_WORDS)  # a genre never re-types the programme ("Movie" on an episode)

@@ -33,15 +33,25 @@ _IRREGULAR = re.compile(
 )
 
 
+# The only characters of _IRREGULAR below U+0080.
+_ASCII_IRREGULAR = bytes([*range(0x20), 0x7F])
+
+
 def _is_clean(text: str) -> bool:
     """True when cleaning would return ``text`` unchanged (non-empty ``text``).
 
+    Longer plain ASCII text (``isascii`` is a flag test) is clean when deleting its C0 controls
+    and DEL removes nothing: a byte-level C loop about twice as fast as ``isprintable`` on a
+    summary (slower on a short title, where the copy dominates). Otherwise
     ``str.isprintable()`` is a fast C scan that is false for every character in ``_IRREGULAR``
     except U+FFFD (controls, non-space whitespace, surrogates and non-characters are not
     printable), so it settles the usual case; the regex decides the rest (format characters
     such as U+200F RIGHT-TO-LEFT MARK are not printable but are fine).
     """
-    if text.isprintable():
+    if len(text) > 64 and text.isascii():
+        if len(text.encode().translate(None, _ASCII_IRREGULAR)) != len(text):
+            return False
+    elif text.isprintable():
         if "\ufffd" in text:
             return False
     elif _IRREGULAR.search(text) is not None:

@@ -1,7 +1,10 @@
 """Write the XMLTV guide as a stream: channels first, then each channel's airings in order.
 
-The document is written with ``lxml.etree.xmlfile`` one element at a time, so a week of hundreds
-of channels never exists as one tree in memory, and every text goes through lxml's escaping.
+The document goes out one channel at a time, so a week of hundreds of channels never exists as
+one tree in memory. ``<channel>`` elements are built and serialised by lxml; ``<programme>``
+elements, the hot path, are written as the very bytes lxml would write for them, each item's
+body serialised once per render (see :mod:`xmltv._elements`).
+
 Output passes ``tv_validate_file`` and ``tv_sort --duplicate-error`` cleanly: all ``<channel>``
 before any ``<programme>``, children in DTD order, dotted ids, ``YYYYMMDDhhmmss +0000`` times,
 no empty texts or attributes.
@@ -9,6 +12,7 @@ no empty texts or attributes.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import os
@@ -18,7 +22,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from lineup.models import Airing, Channel
-from xmltv._elements import ProgrammeElements
+from xmltv._elements import ProgrammeBodies, escape_attribute
 from xmltv.channel import channel_element
 from xmltv.ids import channel_id
 from xmltv.text import clean_line
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GENERATOR = "retrovue/0.1.0"
 DOCTYPE = '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
+_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
+_ROOT_END = b"</tv>"
 
 AiringsFor = Callable[[Channel], Iterable[Airing]]
 
@@ -63,24 +69,11 @@ def write_xmltv(
     generator_name = clean_line(generator)
     if generator_name:
         root_attrib["generator-info-name"] = generator_name
-    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
-
-    elements = ProgrammeElements()
-    times = TimestampFormatter()
-    total = 0
-    with etree.xmlfile(target, encoding="utf-8") as xf:
-        xf.write_declaration()
-        xf.write_doctype(DOCTYPE)
-        with xf.element("tv", root_attrib):
-            xf.write("\n")
-            for channel, cid in zip(channels, ids):
-                xf.write(channel_element(channel, cid, base))
-            for channel, cid in zip(channels, ids):
-                written = _write_programmes(xf, cid, airings_for(channel), elements, times)
-                if written == 0:
-                    log.warning("channel %d (%s) has no airings in the guide", channel.number, cid)
-                total += written
-    log.debug("wrote XMLTV guide: %d channels, %d programmes", len(channels), total)
+    if isinstance(out, (str, os.PathLike)):
+        with open(out, "wb") as stream:
+            _write_document(stream.write, channels, ids, airings_for, base, root_attrib)
+    else:
+        _write_document(out.write, channels, ids, airings_for, base, root_attrib)
 
 
 def render_xmltv(
@@ -105,18 +98,84 @@ def _channel_ids(channels: Sequence[Channel]) -> list[str]:
     return [channel_id(channel.number) for channel in channels]
 
 
+def _write_document(
+    write: Callable[[bytes], object],
+    channels: Sequence[Channel],
+    ids: Sequence[str],
+    airings_for: AiringsFor,
+    base: str | None,
+    root_attrib: dict[str, str],
+) -> None:
+    # The collector is held off for the render: it allocates steadily (and airings_for may
+    # build a channel's airings) while keeping little alive, so every collection it would
+    # trigger is a scan of the caller's heap for nothing.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        root = etree.Element("tv", root_attrib)
+        root.text = "\n"
+        # lxml writes the root's start tag (escaping the generator name) and its end tag
+        head = etree.tostring(root, encoding="utf-8").removesuffix(_ROOT_END)
+        write(b"".join([_DECLARATION, DOCTYPE.encode(), b"\n", head]))
+        write(b"".join(etree.tostring(channel_element(channel, cid, base), encoding="utf-8")
+                       for channel, cid in zip(channels, ids)))
+        bodies = ProgrammeBodies()
+        stamps = _Stamps()
+        total = 0
+        for channel, cid in zip(channels, ids):
+            written = _write_programmes(write, cid, airings_for(channel), bodies, stamps)
+            if written == 0:
+                log.warning("channel %d (%s) has no airings in the guide", channel.number, cid)
+            total += written
+        write(_ROOT_END)
+    finally:
+        if paused:
+            gc.enable()
+    log.debug("wrote XMLTV guide: %d channels, %d programmes", len(channels), total)
+
+
+class _Stamps:
+    """Per instant, the bytes around it in a programme's start tag, for one render.
+
+    A guide repeats the same few boundaries thousands of times (every channel changes
+    programme on the half hour), so each is formatted once.
+    """
+
+    __slots__ = ("_format", "starts", "stops")
+
+    def __init__(self) -> None:
+        self._format = TimestampFormatter()
+        #: ts → ``<programme start="{ts}" stop="`` and ts → ``{ts}" channel="``
+        self.starts: dict[int, bytes] = {}
+        self.stops: dict[int, bytes] = {}
+
+    def start(self, ts: int) -> bytes:
+        text = self.starts[ts] = f'<programme start="{self._format(ts)}" stop="'.encode()
+        return text
+
+    def stop(self, ts: int) -> bytes:
+        text = self.stops[ts] = f'{self._format(ts)}" channel="'.encode()
+        return text
+
+
 def _write_programmes(
-    xf: etree.xmlfile,
+    write: Callable[[bytes], object],
     cid: str,
     airings: Iterable[Airing],
-    elements: ProgrammeElements,
-    times: TimestampFormatter,
+    bodies: ProgrammeBodies,
+    stamps: _Stamps,
 ) -> int:
     """Write one channel's programmes; return how many. This loop is the hot path: keep it flat."""
-    load = elements.load
-    write = xf.write
-    cached = times.cache.get
-    miss = times.miss
+    channel_attribute = f'{escape_attribute(cid)}">'.encode()
+    chunks: list[bytes] = []
+    append = chunks.append
+    body = bodies.cache.get
+    add = bodies.add
+    starts = stamps.starts.get
+    stops = stamps.stops.get
+    new_start = stamps.start
+    new_stop = stamps.stop
     written = empty = breaks = 0
     previous_stop: int | None = None
     for airing in airings:
@@ -128,11 +187,14 @@ def _write_programmes(
         if start != previous_stop and previous_stop is not None:
             breaks += 1
         previous_stop = stop
-        element = load(airing.programme, cid)
-        element.set("start", cached(start) or miss(start))
-        element.set("stop", cached(stop) or miss(stop))
-        write(element)
+        programme = airing.programme
+        append(starts(start) or new_start(start))
+        append(stops(stop) or new_stop(stop))
+        append(channel_attribute)
+        append(body(id(programme)) or add(programme))
         written += 1
+    if chunks:
+        write(b"".join(chunks))
     if empty:
         log.warning(
             "channel %s: skipped %d airings that end before they start or last no time", cid, empty

@@ -460,3 +460,119 @@ def test_two_schedules_on_one_file_do_not_rewrite_each_other(open_schedule) -> N
     assert again.airings(3, NOW, NOW + HORIZON) == published
     assert again.airings(3, NOW, NOW + HOUR + HORIZON) == by_new
     assert_contiguous(again.airings(3, NOW, NOW + 2 * DAY))
+
+
+# -- the guide's airings (segments=False) ---------------------------------------------------
+
+
+def assert_guide_matches(
+    schedule: Schedule, number: int, t0: float, t1: float, *, same_objects: bool = False
+) -> None:
+    """``segments=False`` is ``airings`` with every ``segments`` emptied, and nothing else."""
+    full = schedule.airings(number, t0, t1)
+    bare = schedule.airings(number, t0, t1, segments=False)
+    assert full, "expected airings"
+    assert bare == [replace(airing, segments=()) for airing in full]
+    assert all(type(airing) is Airing for airing in bare)
+    if same_objects:  # computed slots: the channel's own item objects, as airings() gives
+        for airing, expected in zip(bare, full, strict=True):
+            assert airing.programme is expected.programme
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        sitcom(),
+        sitcom(order=Order.SHUFFLE, seed=5, count=9),
+        sitcom(policy=FillerPolicy(seconds=100.0)),
+        sitcom(policy=FillerPolicy(items=1)),  # unpadded: slots off any grid
+        sitcom(ads=()),  # padding is slate
+        Channel(number=3, name="Nothing", programmes=()),  # slate blocks
+        replace(sitcom(), programmes=(episode(1, "Bad", 1, 1, duration=0.0),
+                                      *sitcom().programmes)),
+    ],
+    ids=["padded", "shuffled", "break-by-seconds", "unpadded", "no-filler", "empty", "unplayable"],
+)
+def test_guide_airings_are_the_airings_without_segments(open_schedule, channel: Channel) -> None:
+    schedule = open_schedule([channel])
+    schedule.publish(NOW)
+    # inside and beyond the horizon, before the epoch (extrapolated), mid-slot edges, a year on
+    for t0, t1 in [(NOW, NOW + 3 * DAY), (NOW - 2 * DAY, NOW + HOUR), (NOW + 7, NOW + 8),
+                   (NOW + 365 * DAY, NOW + 366 * DAY)]:
+        assert_guide_matches(schedule, 3, t0, t1, same_objects=True)
+    assert schedule.airings(3, NOW, NOW, segments=False) == []
+
+
+def test_guide_airings_replay_published_eras_and_bridges(open_schedule) -> None:
+    channel = sitcom(count=8, policy=FillerPolicy(items=1))
+    first = open_schedule([channel])
+    first.publish(NOW)
+    until = first.published_until(3)
+
+    # new content and a pad: the published era replays from rows, then a bridge, then the grid
+    after = open_schedule([replace(channel, programmes=tuple(season("Taxi", 5, 500)),
+                                   policy=FillerPolicy(items=1, pad_minutes=30))])
+    after.publish(NOW + HOUR)
+    assert_guide_matches(after, 3, NOW - DAY, NOW + 2 * DAY)  # before rows, rows, bridge, grid
+    assert_guide_matches(after, 3, until - 1, until + 1)  # last row and the bridge
+    bare = after.airings(3, NOW, NOW + DAY, segments=False)
+    assert any(a.start == until and a.programme.kind == ItemKind.SLATE for a in bare)
+    assert all(before.stop == later.start for before, later in itertools.pairwise(bare))
+
+
+def test_guide_airings_never_lay_out_a_slot(open_schedule, monkeypatch) -> None:
+    from lineup.cycle import Cycle
+
+    channel = sitcom(count=40, order=Order.SHUFFLE, seed=2)
+    first = open_schedule([channel])
+    first.publish(NOW)
+    expected = [replace(a, segments=()) for a in first.airings(3, NOW - DAY, NOW + 2 * DAY)]
+    schedule = open_schedule([channel])  # a restart: no slot laid out yet
+
+    def refuse(self: Cycle, index: int) -> None:
+        raise AssertionError("the guide laid out a slot")
+
+    monkeypatch.setattr(Cycle, "slot", refuse)
+    assert schedule.airings(3, NOW - DAY, NOW + 2 * DAY, segments=False) == expected
+
+
+def test_guide_airings_before_a_join_reuse_the_channels_unchanged_items(open_schedule) -> None:
+    channel = sitcom(count=8)
+    first = open_schedule([channel])
+    first.publish(NOW)
+    gone = channel.programmes[2]
+    edited = replace(channel, programmes=(*channel.programmes[:2], *channel.programmes[3:],
+                                          episode(999, "Cheers", 2, 1)))
+    after = open_schedule([edited])
+    after.publish(NOW + HOUR)
+    assert_guide_matches(after, 3, NOW, NOW + HORIZON)
+
+    published = after.airings(3, NOW, NOW + HORIZON, segments=False)  # all from stored rows
+    kept = {id(item) for item in edited.programmes}
+    assert any(a.programme == gone for a in published)
+    for airing in published:
+        # still in the channel: its very object; gone from it: the stored copy, replayed
+        assert (id(airing.programme) in kept) == (airing.programme != gone)
+
+
+def test_published_items_are_decoded_once_per_schedule(open_schedule, monkeypatch) -> None:
+    ads = tuple(filler(900 + n, 30.0 + 10 * n) for n in range(4))
+    channels = [sitcom(n, ads=ads) for n in (3, 4)]
+    open_schedule(channels).publish(NOW)
+    edited = [replace(c, programmes=tuple(season("Taxi", 3, 500 + 10 * c.number)))
+              for c in channels]
+    asked: list[str] = []
+    original = ScheduleStore.items
+
+    def spy(self: ScheduleStore, keys) -> dict[str, MediaItem]:  # type: ignore[no-untyped-def]
+        keys = list(keys)
+        asked.extend(keys)
+        return original(self, keys)
+
+    monkeypatch.setattr(ScheduleStore, "items", spy)
+    after = open_schedule(edited)
+    for number in (3, 4):  # both channels' rows name the same four ads
+        after.at(number, NOW + HOUR)
+        after.airings(number, NOW, NOW + HORIZON)
+        after.airings(number, NOW, NOW + HORIZON, segments=False)
+    assert asked and len(asked) == len(set(asked))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -68,3 +69,23 @@ def test_fast_path_agrees_with_the_full_cleaning_for_every_bmp_character() -> No
     wrong = [hex(ord(c)) for c in chars for text in (f"a{c}b", f"{c}")
              if clean_line(text) != _slow_clean_line(text)]
     assert wrong == []
+
+
+def _slow_clean_block(text: str) -> str:
+    text = _strip_invalid(text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return re.sub("\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def test_long_ascii_fast_path_agrees_with_the_full_cleaning() -> None:
+    # Texts over 64 characters take a byte-level check when plain ASCII: every ASCII character,
+    # anywhere in a long text, must be judged as the full cleaning judges it.
+    body = "A summary long enough to take the ASCII path, as most summaries are. " * 2
+    assert body.isascii() and len(body) > 64
+    for code in range(0x80):
+        c = chr(code)
+        for text in (f"{c}{body}", f"{body[:70]}{c}{body[70:]}", f"{body}{c}", body + c * 3):
+            assert clean_line(text) == _slow_clean_line(text), hex(code)
+            assert clean_block(text) == _slow_clean_block(text), hex(code)
+    clean = body.strip()
+    assert clean_line(clean) is clean and clean_block(clean) is clean  # returned untouched
