@@ -125,3 +125,16 @@ def test_config_channels_are_used_instead_of_auto_lineup(tv_library: Path, tmp_p
     assert done.returncode == 0, done.stderr
     rows = [line.split()[:2] for line in done.stdout.splitlines()[1:]]
     assert rows == [["42", "Sitcoms"]]
+
+
+def test_unusable_ffmpeg_fails_at_start_with_what_to_do(tv_library: Path, tmp_path: Path) -> None:
+    fake = tmp_path / "ffmpeg"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    done = retrovue("--media", tv_library, "--ffmpeg", fake, "serve", "--port", "1",
+                    data_dir=tmp_path / "data")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"retrovue: error: ffmpeg at {fake} failed its version check (exit 3); "
+        "fix --ffmpeg / RETROVUE_FFMPEG"
+    )
