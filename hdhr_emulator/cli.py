@@ -89,6 +89,19 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
                         help="output mode for every channel (overrides the config)")
     parser.add_argument("--linger", type=float, default=30.0, metavar="SECONDS",
                         help="keep a channel running this long after its last viewer (default 30)")
+    device = parser.add_argument_group("the HDHomeRun device")
+    device.add_argument("--friendly-name", default="Retrovue", metavar="NAME",
+                        help="the tuner's name in Plex/Jellyfin (default Retrovue)")
+    device.add_argument("--advertise-url", metavar="URL",
+                        help="the address clients must use, e.g. http://192.168.1.50:8000 "
+                             "(Docker/NAT); default: the address each client reached us on")
+    device.add_argument("--discovery-address", default="0.0.0.0", metavar="ADDR",
+                        help="the local address discovery (UDP/TCP 65001, SSDP, zeroconf) binds "
+                             "to, i.e. the interface it answers on (default: all)")
+    device.add_argument("--no-hdhr-discovery", action="store_true",
+                        help="do not answer HDHomeRun UDP discovery / TCP control on port 65001")
+    device.add_argument("--no-ssdp", action="store_true", help="do not answer or send SSDP")
+    device.add_argument("--no-zeroconf", action="store_true", help="do not advertise over mDNS")
 
 
 def _setup_logging(debug: bool) -> None:

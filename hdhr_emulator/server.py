@@ -53,12 +53,12 @@ async def run_server(
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             pass
+    _check_port_free(host, port)
     started: list[Service] = []
     try:
         for service in services:
             await service.start()
             started.append(service)
-        _check_port_free(host, port)
         server = asyncio.create_task(
             hypercorn_serve(app, hypercorn_config(host, port), shutdown_trigger=stop.wait)
         )

@@ -52,17 +52,21 @@ def _wait_ready(server: RunningServer, timeout: float) -> None:
 @contextlib.contextmanager
 def running_server(
     *global_args: str | Path, data_dir: Path, command: tuple[str, ...] = ("serve",),
-    ready_timeout: float = 60, port: int | None = None,
+    ready_timeout: float = 60, port: int | None = None, discovery: bool = False,
 ) -> Iterator[RunningServer]:
     """Start ``retrovue <global_args> serve --host 127.0.0.1 --port <free>`` and yield it.
 
     Stops the process it started (SIGTERM to its pid, then SIGKILL) and checks it exited.
+    Discovery (UDP/TCP 65001, SSDP, zeroconf) is off unless ``discovery``; tests that turn it on
+    pin it to 127.0.0.1 themselves (network rule: loopback only).
     """
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir), *map(str, global_args),
             *command, "--host", "127.0.0.1", "--port", str(port)]
+    if not discovery:
+        argv += ["--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"]
     env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
