@@ -1,8 +1,9 @@
 """The Quart application: routes only; each one asks a service for bytes and returns them.
 
-Later parts of the device (streams, the HDHomeRun API) register their routes here too, so there
-is one app and one error boundary: a :class:`~lineup.errors.RetrovueError` escaping a route
-becomes a plain-text status with one line, never a traceback page.
+The stream routes live here; the guide, lineup and device documents are registered by
+:func:`hdhr_emulator.hdhr.routes.register_routes`. There is one app and one error boundary: a
+:class:`~lineup.errors.RetrovueError` escaping a route becomes a plain-text status with one
+line, never a traceback page.
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ from collections.abc import AsyncIterator
 from quart import Quart, Response, request
 
 from hdhr_emulator.guide_service import GuideService
+from hdhr_emulator.hdhr.device import DeviceSettings
+from hdhr_emulator.hdhr.routes import Rescan, register_routes
 from hdhr_emulator.playout.engine import PlayoutEngine
 from lineup.errors import RetrovueError, TunerBusyError, UnknownChannelError
 
 log = logging.getLogger(__name__)
-
-
-def base_url_of_request() -> str:
-    """The address this client reached us on (scheme + host[:port]), for URLs we hand back."""
-    return request.host_url.rstrip("/")
 
 
 def stream_headers() -> dict[str, str]:
@@ -37,7 +35,14 @@ def hdhr_error(status: int, code: int, reason: str) -> Response:
                                                  "Content-Length": "0"})
 
 
-def create_app(guide: GuideService, engine: PlayoutEngine | None = None) -> Quart:
+def create_app(
+    guide: GuideService,
+    engine: PlayoutEngine | None = None,
+    device: DeviceSettings | None = None,
+    rescan: Rescan | None = None,
+) -> Quart:
+    """The app serving ``guide`` (and with ``engine`` its streams and tuner status, with
+    ``device`` the HDHomeRun identity documents; ``rescan`` runs ``lineup.post?scan=start``)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -47,19 +52,7 @@ def create_app(guide: GuideService, engine: PlayoutEngine | None = None) -> Quar
         log.warning("%s %s: %s", request.method, request.path, exc)
         return Response(f"{exc}\n", status=status, content_type="text/plain; charset=utf-8")
 
-    @app.get("/xmltv.xml")
-    async def xmltv() -> Response:
-        body = guide.guide.xmltv_for(base_url_of_request())
-        return Response(body, content_type="application/xml; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
-
-    @app.get("/iptv.m3u")
-    @app.get("/lineup.m3u")
-    async def m3u() -> Response:
-        body = guide.guide.m3u_for(base_url_of_request())
-        return Response(body, content_type="audio/x-mpegurl; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
-
+    register_routes(app, guide, engine=engine, device=device, rescan=rescan)
     if engine is not None:
         _add_stream_routes(app, engine)
     return app

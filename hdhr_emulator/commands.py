@@ -23,6 +23,9 @@ from hdhr_emulator.app import create_app
 from hdhr_emulator.demo import ensure_demo_library
 from hdhr_emulator.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.guide_service import GuideService
+from hdhr_emulator.hdhr.device import DeviceSettings
+from hdhr_emulator.hdhr.identity import load_identity
+from hdhr_emulator.hdhr.routes import ProgressCallback, Rescan
 from hdhr_emulator.instance import serving, stop_existing
 from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.server import Service, run_server
@@ -203,7 +206,7 @@ def serve(args: argparse.Namespace) -> int:
     with _open_station(args, demo=True) as station:
         _scan_before_serving(station)
         return _run_server(args, station.settings.data_dir, station.schedule,
-                           station.settings.horizon_hours)
+                           station.settings.horizon_hours, scan_library=station.scan)
 
 
 def play_channel(args: argparse.Namespace) -> int:
@@ -254,14 +257,29 @@ def _scan_before_serving(station: Station) -> None:
         _print_summary(summary, time.perf_counter() - started)
 
 
+def _library_rescan(scan_library: Callable[[ProgressCallback], ScanSummary],
+                    guide_service: GuideService) -> Rescan:
+    async def rescan(progress: ProgressCallback) -> ScanSummary:
+        summary = await asyncio.to_thread(scan_library, progress)
+        await asyncio.to_thread(guide_service.refresh)
+        return summary
+
+    return rescan
+
+
 def _run_server(
     args: argparse.Namespace,
     data_dir: Path,
     build_schedule: Callable[[float], Schedule],
     hours: float,
     watch: int | None = None,
+    scan_library: Callable[[ProgressCallback], ScanSummary] | None = None,
 ) -> int:
-    """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM."""
+    """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
+
+    ``scan_library`` (re-read the media folders) is what ``lineup.post?scan=start`` runs,
+    followed by a guide refresh.
+    """
     if args.tuners < 1:
         raise ConfigError("--tuners must be at least 1")
     if not 0 < args.port < 65536:
@@ -275,7 +293,14 @@ def _run_server(
         guide_service,
     )
     engine.check_channels()
-    app = create_app(guide_service, engine)
+    try:
+        advertise_url = normalise_base_url(args.advertise_url) if args.advertise_url else None
+    except ValueError as exc:
+        raise ConfigError(f"--advertise-url: {exc}") from exc
+    device = DeviceSettings(load_identity(data_dir, args.tuners, args.friendly_name), args.port,
+                            advertise_url=advertise_url)
+    rescan = _library_rescan(scan_library, guide_service) if scan_library else None
+    app = create_app(guide_service, engine, device, rescan)
     host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{host}:{args.port}"
 
