@@ -23,7 +23,11 @@ from hdhr_emulator.app import create_app
 from hdhr_emulator.demo import ensure_demo_library
 from hdhr_emulator.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.guide_service import GuideService
+from hdhr_emulator.hdhr.control_tcp import ControlServer, TunerState
 from hdhr_emulator.hdhr.device import DeviceSettings
+from hdhr_emulator.hdhr.discovery_udp import DiscoveryResponder
+from hdhr_emulator.hdhr.mdns import MdnsService
+from hdhr_emulator.hdhr.ssdp import SsdpService
 from hdhr_emulator.hdhr.identity import load_identity
 from hdhr_emulator.hdhr.routes import ProgressCallback, Rescan
 from hdhr_emulator.instance import serving, stop_existing
@@ -267,6 +271,32 @@ def _library_rescan(scan_library: Callable[[ProgressCallback], ScanSummary],
     return rescan
 
 
+def _discovery_services(
+    args: argparse.Namespace, device: DeviceSettings, engine: PlayoutEngine
+) -> list[Service]:
+    """UDP/TCP 65001, SSDP and zeroconf, each unless turned off; a busy port only warns."""
+    services: list[Service] = []
+    if not args.no_hdhr_discovery:
+        def tuner_state(index: int) -> TunerState | None:
+            session = engine.watched_tuners().get(index)
+            if session is None:
+                return None
+            name = engine.guide.schedule.channel(session.channel_number).name
+            bps = int(sum(viewer.bitrate() for viewer in session.viewers))
+            return TunerState(vchannel=str(session.channel_number), name=name, bps=bps)
+
+        udp, tcp = DiscoveryResponder(device), ControlServer(device, tuner_state)
+        services += [Service("HDHomeRun discovery", udp.async_start, udp.async_stop),
+                     Service("HDHomeRun control", tcp.async_start, tcp.async_stop)]
+    if not args.no_ssdp:
+        ssdp = SsdpService(device)
+        services.append(Service("SSDP", ssdp.async_start, ssdp.async_stop))
+    if not args.no_zeroconf:
+        mdns = MdnsService(device)
+        services.append(Service("zeroconf", mdns.async_start, mdns.async_stop))
+    return services
+
+
 def _run_server(
     args: argparse.Namespace,
     data_dir: Path,
@@ -298,7 +328,7 @@ def _run_server(
     except ValueError as exc:
         raise ConfigError(f"--advertise-url: {exc}") from exc
     device = DeviceSettings(load_identity(data_dir, args.tuners, args.friendly_name), args.port,
-                            advertise_url=advertise_url)
+                            advertise_url=advertise_url, bind_host=args.discovery_address)
     rescan = _library_rescan(scan_library, guide_service) if scan_library else None
     app = create_app(guide_service, engine, device, rescan)
     host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
@@ -317,6 +347,7 @@ def _run_server(
     services = [
         Service("guide refresh", guide_service.async_start, guide_service.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
+        *_discovery_services(args, device, engine),
     ]
     with serving(args.port):
         asyncio.run(run_server(app, args.host, args.port, services, ready))

@@ -25,7 +25,6 @@ from hdhr_emulator.guide_service import PLACEHOLDER_BASE, GuideService, Rendered
 from hdhr_emulator.hdhr import api
 from hdhr_emulator.hdhr.api import LineupChannel, ScanAction, ScanStatus, TunerActivity
 from hdhr_emulator.hdhr.device import DeviceSettings
-from hdhr_emulator.playout.session import ChannelSession
 from lineup.errors import RetrovueError
 
 if TYPE_CHECKING:
@@ -303,10 +302,8 @@ def register_routes(
             return {}
         by_number = documents.current().by_number
         active = {}
-        for index, session in engine.pool.sessions().items():
-            viewers = session.viewers if isinstance(session, ChannelSession) else []
-            if not viewers:  # lingering for channel surfing: free for the next tune
-                continue
+        for index, session in engine.watched_tuners().items():
+            viewers = session.viewers
             number = str(session.channel_number)
             entry = by_number.get(number)
             active[index] = TunerActivity(

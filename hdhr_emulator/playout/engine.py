@@ -70,6 +70,15 @@ class PlayoutEngine:
                  address, session.tuner, session.viewer_count)
         return session, viewer
 
+    def watched_tuners(self) -> dict[int, ChannelSession]:
+        """Tuner index → session, for tuners someone is watching (a session lingering with no
+        viewers counts as free: the next tune may take it)."""
+        return {
+            index: session
+            for index, session in self.pool.sessions().items()
+            if isinstance(session, ChannelSession) and session.viewers
+        }
+
     async def async_start(self) -> None:
         self.check_channels()
 

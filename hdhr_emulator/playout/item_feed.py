@@ -57,7 +57,10 @@ class ItemFeed:
 
     async def next(self, timeout: float | None = None) -> bytes | FeedEnd:
         """The next chunk, or the FeedEnd sentinel; raises TimeoutError if ffmpeg is late."""
-        return await asyncio.wait_for(self.queue.get(), timeout)
+        # not wait_for: on 3.11 it swallows a cancellation that lands as the get() completes
+        # (CPython gh-86296), and the session's producer then never stops
+        async with asyncio.timeout(timeout):
+            return await self.queue.get()
 
     async def stop(self) -> None:
         if self._task is not None:

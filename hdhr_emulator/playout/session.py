@@ -191,6 +191,10 @@ class ChannelSession:
                         log.warning("channel %d: %s cannot be played; slate for %.1f s",
                                     self.channel_number, planned.segment.item.title, short)
                         await self._play_slate(short, pacer)
+                elif played <= 0 < short:
+                    # nothing came out of a short segment (e.g. the schedule's own slate padding
+                    # a slot to a whole second): slate it, or the timeline would never move on
+                    await self._play_slate(short, pacer)
                 now = origin + self.splicer.timeline_seconds
                 if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
                     planned, feed = upcoming
