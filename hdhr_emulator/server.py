@@ -55,12 +55,19 @@ async def run_server(
             pass
     _check_port_free(host, port)
     started: list[Service] = []
+
+    async def shutdown() -> None:
+        """On stop, end the services first: the playout engine closes every viewer, so open
+        streams finish and hypercorn's graceful shutdown has nothing left to cut off."""
+        await stop.wait()
+        await _stop_all(started)
+
     try:
         for service in services:
             await service.start()
             started.append(service)
         server = asyncio.create_task(
-            hypercorn_serve(app, hypercorn_config(host, port), shutdown_trigger=stop.wait)
+            hypercorn_serve(app, hypercorn_config(host, port), shutdown_trigger=shutdown)
         )
         await asyncio.sleep(0.05)
         if server.done():
@@ -69,11 +76,17 @@ async def run_server(
             ready()
         await server
     finally:
-        for service in reversed(started):
-            try:
-                await service.stop()
-            except Exception:
-                log.exception("stopping %s failed", service.name)
+        await _stop_all(started)
+
+
+async def _stop_all(started: list[Service]) -> None:
+    """Stop the services in reverse order of starting, each once."""
+    while started:
+        service = started.pop()
+        try:
+            await service.stop()
+        except Exception:
+            log.exception("stopping %s failed", service.name)
 
 
 def _check_port_free(host: str, port: int) -> None:

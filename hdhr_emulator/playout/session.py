@@ -181,8 +181,10 @@ class ChannelSession:
                 short = planned.duration - played
                 key = (planned.segment.start, planned.segment.item.id)
                 if short > SHORT_ITEM_TOLERANCE:
-                    if played >= 1.0 and key not in retried:
-                        retried.add(key)  # ffmpeg died mid-way: restart it where we are
+                    if key not in retried:
+                        # ffmpeg died (or could not start): restart it once where we are; a
+                        # file that cannot be played fails again and gets the slate
+                        retried.add(key)
                         self.restarts += 1
                         log.warning("channel %d: ffmpeg for %s stopped %.1f s early; "
                                     "restarting at the schedule position", self.channel_number,
