@@ -99,7 +99,8 @@ def _add_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
                         if left <= 0:
                             break
                         try:
-                            data = await asyncio.wait_for(viewer.next_chunk(), left)
+                            async with asyncio.timeout(left):  # not wait_for: gh-86296
+                                data = await viewer.next_chunk()
                         except TimeoutError:
                             break
                     if not data:

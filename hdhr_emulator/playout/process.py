@@ -103,8 +103,11 @@ class FFmpegProcess:
             drain = asyncio.create_task(self._drain_stdout())
             self._signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(process.wait(), _STOP_GRACE_SECONDS)
-            except asyncio.TimeoutError:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the wait completes (CPython gh-86296)
+                async with asyncio.timeout(_STOP_GRACE_SECONDS):
+                    await process.wait()
+            except TimeoutError:
                 log.warning("%s (pid %s) ignored SIGTERM; killing it", self.name, process.pid)
                 self._signal(signal.SIGKILL)
                 await process.wait()
