@@ -19,13 +19,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from lineup.errors import CatalogError
 from lineup.models import ItemKind, MediaInfo, MediaItem
 from lineup.naming import ParsedName
-from lineup.sqlite_file import SqliteFile
+from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +124,7 @@ class FileRecord:
 Fingerprint = tuple[int, int]  # (size in bytes, mtime in ns): unchanged means "do not probe"
 
 
-class Catalog:
+class Catalog(Closing):
     """The ``media_items`` table of one SQLite file. Use :meth:`open`; safe across threads.
 
     The connection comes from :class:`~lineup.sqlite_file.SqliteFile`, the data dir's shared
@@ -152,17 +151,6 @@ class Catalog:
 
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> Catalog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Catalog({str(self.path)!r})"

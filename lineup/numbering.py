@@ -13,9 +13,8 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
-from lineup.sqlite_file import SqliteFile
+from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ def show_key(show: str) -> str:
     return "show:" + " ".join(show.split()).casefold()
 
 
-class ChannelNumbers:
+class ChannelNumbers(Closing):
     """The ``channel_numbers`` table: channel key → number, append-only."""
 
     def __init__(self, db: SqliteFile):
@@ -45,17 +44,6 @@ class ChannelNumbers:
 
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> ChannelNumbers:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def all(self) -> dict[str, int]:
         """Every key ever numbered, including channels whose content is gone."""

@@ -21,11 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from pathlib import Path
-from types import TracebackType
 
 from lineup.errors import CatalogError
 from lineup.models import ItemKind, MediaInfo, MediaItem
-from lineup.sqlite_file import SqliteFile
+from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +116,7 @@ _info_values = attrgetter(*_INFO_NAMES)
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-class ScheduleStore:
+class ScheduleStore(Closing):
     """The ``schedule_*`` tables of one SQLite file. Use :meth:`open`; safe across threads."""
 
     def __init__(self, db: SqliteFile):
@@ -147,17 +146,6 @@ class ScheduleStore:
 
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> ScheduleStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"ScheduleStore({str(self._db.path)!r})"

@@ -14,12 +14,30 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from lineup.errors import CatalogError
 
 
-class SqliteFile:
+class Closing:
+    """``with thing:`` for anything that has ``close()``: one place for the context protocol."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class SqliteFile(Closing):
     """A thread-safe connection; ``what`` names the user of the file in error messages."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection, what: str):
@@ -53,17 +71,6 @@ class SqliteFile:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def __enter__(self) -> SqliteFile:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

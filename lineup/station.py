@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import TracebackType
 
 from lineup.catalog import Catalog
 from lineup.channels import auto_lineup, resolve_channels
@@ -22,6 +21,7 @@ from lineup.numbering import ChannelNumbers
 from lineup.scanner import ScanSummary, scan
 from lineup.schedule import Schedule
 from lineup.schedule_store import ScheduleStore
+from lineup.sqlite_file import Closing
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class StationSettings:
         return self.data_dir / DB_NAME
 
 
-class Station:
+class Station(Closing):
     """Open with :meth:`open`; close (or use as a context manager) to release the database."""
 
     def __init__(
@@ -72,17 +72,6 @@ class Station:
         self.store.close()
         self.numbers.close()
         self.catalog.close()
-
-    def __enter__(self) -> Station:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def scan(self, on_progress: Callable[[int, int], None] | None = None) -> ScanSummary:
         """Bring the catalog up to date with the media folders (only changed files are probed)."""
