@@ -19,7 +19,7 @@ TS_OUTPUT_ARGS = (
     "-mpegts_start_pid", "256",        # video 0x100, audio 0x101
     "-mpegts_pmt_start_pid", "4096",   # PMT 0x1000
     "-mpegts_service_id", "1",
-    "-pcr_period", "40",
+    "-pcr_period", "30",  # 40 yields a PCR every 2nd frame at 30 fps (66.7 ms); 30 → 33 ms
     "-muxdelay", "0",
     "-muxpreload", "0",
     "-max_interleave_delta", "0",

@@ -180,7 +180,11 @@ class ChannelSession:
                 first = False
                 short = planned.duration - played
                 key = (planned.segment.start, planned.segment.item.id)
-                if short > SHORT_ITEM_TOLERANCE:
+                if planned.segment.item.kind == ItemKind.SLATE or not planned.segment.item.path:
+                    # the schedule's own slate (padding, an empty channel): nothing failed
+                    if short > 0:
+                        await self._play_slate(short, pacer)
+                elif short > SHORT_ITEM_TOLERANCE:
                     if key not in retried:
                         # ffmpeg died (or could not start): restart it once where we are; a
                         # file that cannot be played fails again and gets the slate
