@@ -24,7 +24,7 @@ from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.mode import StreamPlan, plan_stream
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.ts import GopCache, Pacer, Splicer
-from lineup.models import ItemKind, OutputMode, Segment
+from lineup.models import ItemKind, OutputMode, OutputProfile, Segment
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class PlayoutContext:
 
     ffmpeg: str
     schedule: Callable[[], Schedule]  # the current schedule (it is replaced on guide refresh)
-    slate: Callable[[str, object], Awaitable[bytes]]  # (title, profile) -> slate TS bytes
+    slate: Callable[[str, OutputProfile], Awaitable[bytes]]  # (title, profile) -> slate TS bytes
     linger: float = 30.0
     mode_override: OutputMode | None = None
     clock: Callable[[], float] = time.time
@@ -72,6 +72,7 @@ class ChannelSession:
         self._linger: asyncio.Task[None] | None = None
         self._stopped = False
         self._plan: StreamPlan | None = None
+        self._upcoming: tuple[_Planned, ItemFeed] | None = None  # next segment, pre-started
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -268,8 +269,6 @@ class ChannelSession:
         upcoming = self._plan_at(planned.start + planned.duration)
         feed = self._feed_for(upcoming)
         return (upcoming, feed) if feed is not None else None
-
-    _upcoming: tuple[_Planned, ItemFeed] | None = None
 
     async def _play_slate(self, seconds: float, pacer: Pacer) -> None:
         """Loop the channel's slate clip for ``seconds`` of media."""
