@@ -68,31 +68,48 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
     return StationSettings(data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon)
 
 
+class _ProgressBar:
+    """tqdm bars on stderr driven by ``(done, total)`` callbacks, one bar per stage (folders,
+    each Plex server); silent when stderr is not a terminal."""
+
+    def __init__(self, description: str, unit: str):
+        self.description = description
+        self.unit = unit
+        self.bar: tqdm | None = None
+
+    def stage(self, description: str) -> None:
+        self.close()
+        self.description = description
+
+    def update(self, done: float, total: float) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.description, unit=self.unit, file=sys.stderr,
+                            disable=None, dynamic_ncols=True, leave=False)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 @contextlib.contextmanager
 def _progress_bar(description: str, unit: str) -> Iterator[Callable[[float, float], None]]:
-    """A tqdm bar on stderr driven by ``(done, total)`` callbacks; silent when not a terminal."""
-    bar: tqdm | None = None
-
-    def update(done: float, total: float) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc=description, unit=unit, file=sys.stderr, disable=None,
-                       dynamic_ncols=True, leave=False)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
+    bar = _ProgressBar(description, unit)
     try:
-        yield update
+        yield bar.update
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
 
-def _scan(station: Station) -> ScanSummary:
-    with _progress_bar("Scanning", "files") as progress:
-        summary = station.scan(progress)
-    return summary
+def _scan(station: Station, *, strict: bool = True) -> ScanSummary:
+    bar = _ProgressBar("Scanning", "items")
+    try:
+        return station.scan(bar.update, strict=strict, on_source=bar.stage)
+    finally:
+        bar.close()
 
 
 def _print_summary(summary: ScanSummary, took: float) -> None:
@@ -101,6 +118,10 @@ def _print_summary(summary: ScanSummary, took: float) -> None:
         f"{summary.removed} removed, {summary.unchanged} unchanged, "
         f"{len(summary.skipped)} skipped"
     )
+    for plex in summary.plex:
+        print(f"  Plex {plex.server} ({', '.join(plex.sections) or 'no sections'}): "
+              f"{plex.added} added, {plex.updated} updated, {plex.removed} removed, "
+              f"{plex.unchanged} unchanged in {plex.requests} requests")
     for skipped in summary.skipped:
         print(f"  skipped {skipped.path}: {skipped.reason}")
     if summary.total_skipped > len(summary.skipped):
@@ -209,8 +230,11 @@ def _write_atomically(path: Path, write: Callable[..., object]) -> None:
 def serve(args: argparse.Namespace) -> int:
     with _open_station(args, demo=True) as station:
         _scan_before_serving(station)
+        def rescan(progress: ProgressCallback) -> ScanSummary:
+            return station.scan(progress, strict=False)
+
         return _run_server(args, station.settings.data_dir, station.schedule,
-                           station.settings.horizon_hours, scan_library=station.scan)
+                           station.settings.horizon_hours, scan_library=rescan)
 
 
 def play_channel(args: argparse.Namespace) -> int:
@@ -255,10 +279,14 @@ def play(args: argparse.Namespace) -> int:
 
 
 def _scan_before_serving(station: Station) -> None:
+    """Catch up with the library; a Plex server that cannot be reached only warns, so the
+    channels go on the air with what was imported before."""
     started = time.perf_counter()
-    summary = _scan(station)
+    summary = _scan(station, strict=False)
     if summary.added or summary.updated or summary.removed or summary.skipped:
         _print_summary(summary, time.perf_counter() - started)
+    for failure in summary.failures:
+        print(f"warning: {failure}; serving what was imported before", file=sys.stderr)
 
 
 def _library_rescan(scan_library: Callable[[ProgressCallback], ScanSummary],

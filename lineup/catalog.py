@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from lineup.errors import CatalogError
-from lineup.models import ItemKind, MediaInfo, MediaItem
+from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia
 from lineup.naming import ParsedName
 from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _COMPONENT = "media_items"
 
 # _MIGRATIONS[n] takes the schema from version n to n + 1; never edit a released step.
@@ -67,11 +67,24 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX IF NOT EXISTS media_items_playable "
         "ON media_items (skipped, kind, show, season, episode)",
     ),
+    (  # 2: items from media servers (Plex), and the guide metadata they bring
+        "ALTER TABLE media_items ADD COLUMN content_rating TEXT",
+        "ALTER TABLE media_items ADD COLUMN aired TEXT",
+        "ALTER TABLE media_items ADD COLUMN section TEXT",
+        "ALTER TABLE media_items ADD COLUMN collections TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE media_items ADD COLUMN server TEXT",
+        "ALTER TABLE media_items ADD COLUMN part_key TEXT",
+        "ALTER TABLE media_items ADD COLUMN remote_file TEXT",
+        "ALTER TABLE media_items ADD COLUMN art_key TEXT",
+        "ALTER TABLE media_items ADD COLUMN remote_version TEXT",
+        "CREATE INDEX IF NOT EXISTS media_items_server ON media_items (server)",
+    ),
 )
 
 _ITEM_COLUMNS = (
     "id, path, source, kind, title, show, season, episode, episode_end, year, duration, "
-    "container, video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, icon"
+    "container, video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, icon, "
+    "content_rating, aired, section, collections, server, part_key, remote_file, art_key"
 )
 _ORDER = "show IS NULL, show COLLATE NOCASE, show, season, episode, path"
 _UPSERT = """
@@ -90,6 +103,30 @@ _UPSERT = """
         fps = excluded.fps, audio_codec = excluded.audio_codec,
         audio_channels = excluded.audio_channels, skipped = excluded.skipped,
         skip_reason = excluded.skip_reason, scanned_at = excluded.scanned_at
+"""
+
+
+_REMOTE_UPSERT = """
+    INSERT INTO media_items (
+        path, source, kind, title, show, season, episode, year, duration, container,
+        video_codec, width, height, fps, audio_codec, audio_channels, summary, genres,
+        content_rating, aired, section, collections, server, part_key, remote_file, art_key,
+        remote_version, skipped, skip_reason, scanned_at
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+              0, NULL, ?)
+    ON CONFLICT (path) DO UPDATE SET
+        source = excluded.source, kind = excluded.kind, title = excluded.title,
+        show = excluded.show, season = excluded.season, episode = excluded.episode,
+        year = excluded.year, duration = excluded.duration, container = excluded.container,
+        video_codec = excluded.video_codec, width = excluded.width, height = excluded.height,
+        fps = excluded.fps, audio_codec = excluded.audio_codec,
+        audio_channels = excluded.audio_channels, summary = excluded.summary,
+        genres = excluded.genres, content_rating = excluded.content_rating,
+        aired = excluded.aired, section = excluded.section, collections = excluded.collections,
+        server = excluded.server, part_key = excluded.part_key,
+        remote_file = excluded.remote_file, art_key = excluded.art_key,
+        remote_version = excluded.remote_version, skipped = 0, skip_reason = NULL,
+        scanned_at = excluded.scanned_at
 """
 
 
@@ -119,6 +156,23 @@ class FileRecord:
     def __post_init__(self) -> None:
         if (self.info is None) == (self.skip_reason is None):
             raise ValueError("a FileRecord needs exactly one of info and skip_reason")
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteRecord:
+    """One item as a media server (Plex) describes it, ready to be catalogued.
+
+    ``item`` carries everything but the row id (its ``id`` is ignored; its ``path`` is the
+    item's locator on the server). ``version`` is what a re-scan compares to decide whether the
+    item changed (Plex's ``updatedAt`` and the like), so unchanged items are not rewritten.
+    """
+
+    item: MediaItem
+    version: str
+
+    def __post_init__(self) -> None:
+        if self.item.remote is None:
+            raise ValueError("a RemoteRecord needs item.remote")
 
 
 Fingerprint = tuple[int, int]  # (size in bytes, mtime in ns): unchanged means "do not probe"
@@ -208,7 +262,28 @@ class Catalog(Closing):
         )
         return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
 
+    def remote_versions(self, server: str) -> dict[str, str]:
+        """``{path: version}`` of every item recorded from the media server at ``server``."""
+        rows = self._db.execute(
+            "SELECT path, remote_version FROM media_items WHERE server = ?", (server,)
+        )
+        return {path: version or "" for path, version in rows}
+
     # -- writing ---------------------------------------------------------------------------
+
+    def apply_remote(
+        self, records: Iterable[RemoteRecord] = (), removed: Iterable[str] = ()
+    ) -> None:
+        """Insert or update media-server items and delete ``removed`` paths, in one transaction."""
+        now = time.time()
+        rows = [_to_remote_row(record, now) for record in records]
+        gone = [(path,) for path in removed]
+        if not rows and not gone:
+            return
+        with self._db.transaction() as tx:
+            tx.executemany(_REMOTE_UPSERT, rows)
+            tx.executemany("DELETE FROM media_items WHERE path = ?", gone)
+        log.debug("catalog: %d remote items written, %d removed", len(rows), len(gone))
 
     def apply(self, records: Iterable[FileRecord] = (), removed: Iterable[str] = ()) -> None:
         """Insert or update ``records`` and delete the ``removed`` paths, in one transaction.
@@ -282,12 +357,36 @@ def _to_row(record: FileRecord, now: float) -> tuple[object, ...]:
     )
 
 
+def _to_remote_row(record: RemoteRecord, now: float) -> tuple[object, ...]:
+    item, info, remote = record.item, record.item.info, record.item.remote
+    assert remote is not None
+    return (
+        item.path, item.source, item.kind.value, item.title, item.show, item.season,
+        item.episode, item.year, info.duration, info.container, info.video_codec, info.width,
+        info.height, info.fps, info.audio_codec, info.audio_channels, item.summary,
+        json.dumps(list(item.genres)), item.content_rating, item.aired, item.section,
+        json.dumps(list(item.collections)), remote.server, remote.part_key, remote.file,
+        remote.art_key, record.version, now,
+    )  # fmt: skip
+
+
+def artwork_path(item_id: int) -> str:
+    """Where this server publishes a media-server item's artwork (root-relative)."""
+    return f"/artwork/{item_id}"
+
+
 def _to_item(row: tuple[Any, ...]) -> MediaItem:
     (
         item_id, path, source, kind, title, show, season, episode, episode_end, year, duration,
         container, video_codec, width, height, fps, audio_codec, audio_channels, summary,
-        genres, icon,
+        genres, icon, content_rating, aired, section, collections, server, part_key,
+        remote_file, art_key,
     ) = row  # fmt: skip
+    remote = None
+    if server is not None and part_key is not None:
+        remote = RemoteMedia(server, part_key, remote_file or "", art_key)
+        if art_key:  # served through us: a media server's artwork URL would carry its token
+            icon = artwork_path(item_id)
     info = MediaInfo(
         duration=duration,
         container=container,
@@ -313,4 +412,9 @@ def _to_item(row: tuple[Any, ...]) -> MediaItem:
         genres=tuple(json.loads(genres)) if genres else (),
         icon=icon,
         source=source,
+        content_rating=content_rating,
+        aired=aired,
+        section=section,
+        collections=tuple(json.loads(collections)) if collections else (),
+        remote=remote,
     )

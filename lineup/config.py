@@ -27,8 +27,13 @@ surfacing hours later as an empty channel. Example::
     name = "Movies"
     movies = true                 # or a list of titles: ["Alien", "Heat (1995)"]
 
-``[server]`` and ``[[plex]]`` are carried through as opaque mappings; their own modules
-validate them (``RetrovueConfig.error_at`` gives them the same ``file:line`` messages).
+    [[channel]]
+    number = 12
+    name = "Sitcom Collection"
+    collections = ["Sitcoms"]     # Plex collections; or sections = ["TV Shows"]
+
+``[[plex]]`` tables are validated by :mod:`lineup.plex.settings`; ``[server]`` is carried through
+as an opaque mapping (``RetrovueConfig.error_at`` gives its checks the same ``file:line`` form).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from lineup.errors import ConfigError
+from lineup.plex.settings import PlexSettings, parse_plex
 from lineup.models import FillerPolicy, Order, OutputMode, OutputProfile, Preset
 from lineup.toml_lines import PathPart, TomlLines
 
@@ -59,6 +65,8 @@ _CHANNEL_KEYS = (
     "shows",
     "movies",
     "folders",
+    "collections",
+    "sections",
     "order",
     "seed",
     "filler",
@@ -70,7 +78,7 @@ _CHANNEL_KEYS = (
 _PROFILE_KEYS = ("resolution", "fps", "preset", "gop_seconds", "video_kbps", "audio_kbps",
                  "audio_channels")
 _RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
-_CONTENT_KEYS = ("shows", "movies", "folders")
+_CONTENT_KEYS = ("shows", "movies", "folders", "collections", "sections")
 _FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -88,6 +96,8 @@ class ChannelSpec:
     shows: tuple[str, ...] = ()
     movies: bool | tuple[str, ...] = False
     folders: tuple[Path, ...] = ()
+    collections: tuple[str, ...] = ()  # Plex collections, by title
+    sections: tuple[str, ...] = ()  # Plex library sections, by title
     order: Order = Order.CHRONOLOGICAL
     seed: int = 0
     filler: FillerPolicy | None = None
@@ -108,7 +118,7 @@ class RetrovueConfig:
     channels: tuple[ChannelSpec, ...] = ()
     profile: OutputProfile = field(default_factory=OutputProfile)  # [profile]: every channel's default
     server: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    plex: tuple[Mapping[str, Any], ...] = ()
+    plex: tuple[PlexSettings, ...] = ()
     path: Path | None = None  # the file it came from; None when built from the command line
     lines: TomlLines | None = field(default=None, repr=False, compare=False)
 
@@ -282,7 +292,10 @@ class _Loader:
         if "horizon_hours" in data:
             horizon = self.number(data["horizon_hours"], 1, MAX_HORIZON_HOURS, "horizon_hours")
         server = self.typed(data.get("server", {}), dict, "a table", "server")
-        plex = self.tables(data.get("plex", []), "plex")
+        plex = tuple(
+            parse_plex(table, index, self.base, self.error)
+            for index, table in enumerate(self.tables(data.get("plex", []), "plex"))
+        )
         if "profile" in data:
             self.default_profile = self.profile(data["profile"], OutputProfile(), "profile")
         channels = self.channels(self.tables(data.get("channel", []), "channel"))
@@ -293,7 +306,7 @@ class _Loader:
             channels=channels,
             profile=self.default_profile,
             server=MappingProxyType(dict(server)),
-            plex=tuple(MappingProxyType(dict(entry)) for entry in plex),
+            plex=plex,
             path=self.file.resolve(),
             lines=self.lines,
         )
@@ -331,7 +344,8 @@ class _Loader:
         name = self.string(table["name"], *at, "name").strip()
         if not any(key in table for key in _CONTENT_KEYS):
             raise self.error(
-                f"channel {number} ('{name}') has no content: set shows, movies or folders", *at
+                f"channel {number} ('{name}') has no content: set shows, movies, folders, "
+                "collections or sections", *at
             )
         spec = ChannelSpec(number=number, name=name)
         if "shows" in table:
@@ -343,6 +357,10 @@ class _Loader:
             spec = replace(spec, movies=movies)
         if "folders" in table:
             spec = replace(spec, folders=self.folders(table["folders"], "folder", *at, "folders"))
+        for key in ("collections", "sections"):
+            if key in table:
+                names = tuple(name.strip() for name in self.strings(table[key], *at, key))
+                spec = replace(spec, **{key: names})
         if "order" in table:
             spec = replace(spec, order=self.choice(table["order"], Order, *at, "order"))
         if "seed" in table:

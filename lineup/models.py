@@ -49,6 +49,21 @@ class MediaInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteMedia:
+    """Where a media server (Plex) keeps an item's file: enough to play it without asking the
+    server anything but the file's bytes.
+
+    Never holds a token: the server's credentials stay in the config and reach only the one
+    process that talks to the server.
+    """
+
+    server: str  # the server's base URL as configured, e.g. http://192.168.1.10:32400
+    part_key: str  # /library/parts/3001/1732000000/file.mp4: opaque, fetched with the token
+    file: str  # the file's path on the server's host, for path mapping to a local copy
+    art_key: str | None = None  # the server's artwork path (/library/metadata/1/thumb/…)
+
+
+@dataclass(frozen=True, slots=True)
 class MediaItem:
     """One playable thing in the catalog (or the synthetic slate)."""
 
@@ -64,8 +79,13 @@ class MediaItem:
     year: int | None = None
     summary: str | None = None
     genres: tuple[str, ...] = ()
-    icon: str | None = None
-    source: str = "local"
+    icon: str | None = None  # absolute http(s) URL, or a root-relative path on this server
+    source: str = "local"  # "local" or "plex"
+    content_rating: str | None = None  # TV-PG, PG-13, …
+    aired: str | None = None  # first aired / released, YYYY-MM-DD
+    section: str | None = None  # the library section it came from ("TV Shows")
+    collections: tuple[str, ...] = ()
+    remote: RemoteMedia | None = None  # set for items read from a media server
 
     @property
     def duration(self) -> float:

@@ -30,15 +30,18 @@ from concurrent.futures import (
     as_completed,
 )
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from lineup.catalog import Catalog, FileRecord, SkippedFile
 from lineup.errors import ScanError
 from lineup.models import MediaInfo
 from lineup.naming import ParsedName, is_hidden, is_video_file, parse_media_path
 from lineup.probe import ProbeError, probe
+
+if TYPE_CHECKING:
+    from lineup.plex.importer import PlexSummary
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,21 @@ class ScanSummary:
     workers: int = 0  # size of the probe pool used (0: nothing needed probing)
     executor: str = ""  # "thread" or "process"
     seconds: float = 0.0
+    plex: tuple[PlexSummary, ...] = ()  # per Plex server (its counts are in the totals above)
+    failures: tuple[str, ...] = ()  # sources that could not be read this time (one line each)
+
+    def with_plex(self, result: PlexSummary) -> ScanSummary:
+        """This summary with one Plex server's import added to the totals."""
+        return replace(
+            self,
+            added=self.added + result.added,
+            updated=self.updated + result.updated,
+            removed=self.removed + result.removed,
+            unchanged=self.unchanged + result.unchanged,
+            skipped=self.skipped + result.skipped,
+            plex=(*self.plex, result),
+            seconds=self.seconds + result.seconds,
+        )
 
     @property
     def probed(self) -> int:

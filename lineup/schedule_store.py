@@ -23,7 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from lineup.errors import CatalogError
-from lineup.models import ItemKind, MediaInfo, MediaItem
+from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia
 from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ def item_json(item: MediaItem) -> str:
     """An item as JSON (fields in declaration order), enough to replay it without the catalog."""
     values = dict(zip(_FIELD_NAMES, _item_values(item), strict=True))
     values["info"] = dict(zip(_INFO_NAMES, _info_values(item.info), strict=True))
+    if item.remote is not None:
+        values["remote"] = dict(zip(_REMOTE_NAMES, _remote_values(item.remote), strict=True))
     return _JSON.encode(values)
 
 
@@ -104,6 +106,11 @@ def item_from_json(text: str) -> MediaItem:
     known = {name: values[name] for name in _FIELD_NAMES if name in values and name != "info"}
     known["kind"] = ItemKind(known["kind"])
     known["genres"] = tuple(known.get("genres", ()))
+    known["collections"] = tuple(known.get("collections", ()))
+    if known.get("remote") is not None:
+        remote = known["remote"]
+        known["remote"] = RemoteMedia(**{name: remote[name] for name in _REMOTE_NAMES
+                                         if name in remote})
     return MediaItem(
         info=MediaInfo(**{name: info[name] for name in _INFO_NAMES if name in info}), **known
     )
@@ -111,7 +118,9 @@ def item_from_json(text: str) -> MediaItem:
 
 _FIELD_NAMES = tuple(field.name for field in fields(MediaItem))
 _INFO_NAMES = tuple(field.name for field in fields(MediaInfo))
+_REMOTE_NAMES = tuple(field.name for field in fields(RemoteMedia))
 _item_values = attrgetter(*_FIELD_NAMES)
+_remote_values = attrgetter(*_REMOTE_NAMES)
 _info_values = attrgetter(*_INFO_NAMES)
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 

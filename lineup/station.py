@@ -15,9 +15,10 @@ from pathlib import Path
 from lineup.catalog import Catalog
 from lineup.channels import auto_lineup, resolve_channels
 from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig
-from lineup.errors import ConfigError
+from lineup.errors import ConfigError, ScanError
 from lineup.models import Channel
 from lineup.numbering import ChannelNumbers
+from lineup.plex.importer import import_plex
 from lineup.scanner import ScanSummary, scan
 from lineup.schedule import Schedule
 from lineup.schedule_store import ScheduleStore
@@ -73,9 +74,36 @@ class Station(Closing):
         self.numbers.close()
         self.catalog.close()
 
-    def scan(self, on_progress: Callable[[int, int], None] | None = None) -> ScanSummary:
-        """Bring the catalog up to date with the media folders (only changed files are probed)."""
-        return scan(self.catalog, self.settings.media, on_progress)
+    def scan(
+        self,
+        on_progress: Callable[[int, int], None] | None = None,
+        *,
+        strict: bool = True,
+        on_source: Callable[[str], None] | None = None,
+    ) -> ScanSummary:
+        """Bring the catalog up to date with the media folders (only changed files are probed)
+        and the configured Plex servers (only changed items are rewritten).
+
+        ``strict``: a source that cannot be read raises ScanError (``retrovue scan``);
+        otherwise it is logged, listed in ``failures`` and what it had imported stays
+        (a server that is starting keeps its channels on the air). ``on_source(label)`` is
+        called as each source starts, for progress displays.
+        """
+        if on_source is not None and self.settings.media:
+            on_source("Scanning folders")
+        summary = scan(self.catalog, self.settings.media, on_progress)
+        config = self.settings.config
+        for server in config.plex if config is not None else ():
+            if on_source is not None:
+                on_source(f"Importing Plex {server.url}")
+            try:
+                summary = summary.with_plex(import_plex(server, self.catalog, on_progress))
+            except ScanError as exc:
+                if strict:
+                    raise
+                log.warning("%s; its channels keep the items imported before", exc)
+                summary = replace(summary, failures=(*summary.failures, str(exc)))
+        return summary
 
     def channels(self) -> list[Channel]:
         """The lineup as the settings define it, resolved against the current catalog."""

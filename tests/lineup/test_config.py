@@ -10,6 +10,7 @@ import pytest
 from lineup.config import ChannelSpec, RetrovueConfig, load_config
 from lineup.errors import ConfigError
 from lineup.models import FillerPolicy, Order, OutputMode, OutputProfile, Preset
+from lineup.plex import PlexSettings, Secret
 
 
 @pytest.fixture
@@ -25,6 +26,11 @@ def write(site: Path, text: str) -> Path:
     path = site / "retrovue.toml"
     path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def plex_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETROVUE_TEST_PLEX_TOKEN", "t0k3n")
 
 
 def error_of(path: Path) -> str:
@@ -44,6 +50,7 @@ GOOD = """
 
     [[plex]]
     url = "http://plex:32400"
+    token_env = "RETROVUE_TEST_PLEX_TOKEN"
 
     [[channel]]
     number = 3
@@ -82,7 +89,7 @@ def test_a_full_config_loads(site: Path) -> None:
     assert config.horizon_hours == 48.0
     assert config.path == site / "retrovue.toml"
     assert dict(config.server) == {"port": 5004}
-    assert [dict(entry) for entry in config.plex] == [{"url": "http://plex:32400"}]
+    assert config.plex == (PlexSettings(url="http://plex:32400", token=Secret("t0k3n")),)
     assert config.channels == (
         ChannelSpec(
             number=3,
@@ -303,7 +310,8 @@ def test_channel_without_content(site: Path) -> None:
     """,
     )
     assert error_of(path) == (
-        f"{path}:3: channel 2 ('Blank') has no content: set shows, movies or folders"
+        f"{path}:3: channel 2 ('Blank') has no content: set shows, movies, folders, "
+        "collections or sections"
     )
 
 
