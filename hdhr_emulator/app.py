@@ -19,6 +19,8 @@ from hdhr_emulator.guide_service import GuideService
 from hdhr_emulator.hdhr.device import DeviceSettings
 from hdhr_emulator.hdhr.routes import Rescan, register_routes
 from hdhr_emulator.playout.engine import PlayoutEngine
+from hdhr_emulator.remote_media import ArtworkCache, RemoteMedia
+from hdhr_emulator.remote_routes import register_remote_routes
 from lineup.errors import RetrovueError, TunerBusyError, UnknownChannelError
 
 log = logging.getLogger(__name__)
@@ -40,9 +42,11 @@ def create_app(
     engine: PlayoutEngine | None = None,
     device: DeviceSettings | None = None,
     rescan: Rescan | None = None,
+    remote: RemoteMedia | None = None,
 ) -> Quart:
     """The app serving ``guide`` (and with ``engine`` its streams and tuner status, with
-    ``device`` the HDHomeRun identity documents; ``rescan`` runs ``lineup.post?scan=start``)."""
+    ``device`` the HDHomeRun identity documents; ``rescan`` runs ``lineup.post?scan=start``;
+    ``remote`` serves media-server parts to our ffmpeg and their artwork to guide readers)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -55,6 +59,10 @@ def create_app(
     register_routes(app, guide, engine=engine, device=device, rescan=rescan)
     if engine is not None:
         _add_stream_routes(app, engine)
+    if remote is not None:
+        artwork = ArtworkCache(engine.settings.data_dir / "artwork") if engine else None
+        if artwork is not None:
+            register_remote_routes(app, remote, artwork, guide.item)
     return app
 
 

@@ -32,11 +32,14 @@ from hdhr_emulator.hdhr.identity import load_identity
 from hdhr_emulator.hdhr.routes import ProgressCallback, Rescan
 from hdhr_emulator.instance import serving, stop_existing
 from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
+from hdhr_emulator.remote_media import RemoteMedia
 from hdhr_emulator.server import Service, run_server
 from lineup.config import DEFAULT_HORIZON_HOURS, load_config
 from lineup.errors import ConfigError, RetrovueError
 from lineup.models import Airing, Channel, OutputMode
 from lineup.channels import marathon_channel
+from lineup.plex.dvr import DvrGuideReload
+from lineup.plex.settings import PlexSettings
 from lineup.scanner import ScanSummary
 from lineup.schedule import Schedule
 from lineup.schedule_store import ScheduleStore
@@ -234,7 +237,8 @@ def serve(args: argparse.Namespace) -> int:
             return station.scan(progress, strict=False)
 
         return _run_server(args, station.settings.data_dir, station.schedule,
-                           station.settings.horizon_hours, scan_library=rescan)
+                           station.settings.horizon_hours, scan_library=rescan,
+                           plex=_plex_servers(station))
 
 
 def play_channel(args: argparse.Namespace) -> int:
@@ -249,7 +253,8 @@ def play_channel(args: argparse.Namespace) -> int:
             raise ConfigError(f"no channel {args.number} in the lineup (channels: {listed})")
         return _run_server(args, station.settings.data_dir,
                            lambda now: station.schedule(now, only=args.number),
-                           station.settings.horizon_hours, watch=args.number)
+                           station.settings.horizon_hours, watch=args.number,
+                           plex=_plex_servers(station))
 
 
 def play(args: argparse.Namespace) -> int:
@@ -275,7 +280,21 @@ def play(args: argparse.Namespace) -> int:
                 return schedule
 
             return _run_server(args, station.settings.data_dir, build, horizon,
-                               watch=channel.number)
+                               watch=channel.number, plex=_plex_servers(station))
+
+
+def _plex_servers(station: Station) -> tuple[PlexSettings, ...]:
+    config = station.settings.config
+    return config.plex if config is not None else ()
+
+
+def _loopback_base(host: str, port: int) -> str:
+    """How our own ffmpeg reaches this server: loopback unless bound to one address only."""
+    if host in ("", "0.0.0.0", "localhost"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _scan_before_serving(station: Station) -> None:
@@ -332,6 +351,7 @@ def _run_server(
     hours: float,
     watch: int | None = None,
     scan_library: Callable[[ProgressCallback], ScanSummary] | None = None,
+    plex: tuple[PlexSettings, ...] = (),
 ) -> int:
     """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
 
@@ -345,10 +365,12 @@ def _run_server(
     ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
     guide_service = GuideService(build_schedule, hours)
     guide_service.refresh()
+    remote = RemoteMedia(plex, _loopback_base(args.host, args.port)) if plex else None
     engine = PlayoutEngine(
         EngineSettings(ffmpeg=ffmpeg.path, data_dir=data_dir, tuners=args.tuners,
                        linger=args.linger, mode=OutputMode(args.mode) if args.mode else None),
         guide_service,
+        input_for=remote.input_for if remote is not None else None,
     )
     engine.check_channels()
     try:
@@ -358,7 +380,10 @@ def _run_server(
     device = DeviceSettings(load_identity(data_dir, args.tuners, args.friendly_name), args.port,
                             advertise_url=advertise_url, bind_host=args.discovery_address)
     rescan = _library_rescan(scan_library, guide_service) if scan_library else None
-    app = create_app(guide_service, engine, device, rescan)
+    app = create_app(guide_service, engine, device, rescan, remote)
+    for server in plex:
+        if server.reload_guide:
+            guide_service.after_refresh.append(DvrGuideReload(server, device.identity.device_id_hex))
     host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{host}:{args.port}"
 
@@ -373,6 +398,7 @@ def _run_server(
               "Press Ctrl+C to stop.", file=sys.stderr)
 
     services = [
+        *([Service("Plex media", remote.async_start, remote.async_stop)] if remote else []),
         Service("guide refresh", guide_service.async_start, guide_service.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
         *_discovery_services(args, device, engine),

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lineup.models import Airing, Channel
+from lineup.models import Airing, Channel, MediaItem
 from lineup.schedule import Schedule
 from xmltv import render_m3u, render_xmltv
 
@@ -62,6 +62,11 @@ class GuideService:
         self._schedule: Schedule | None = None
         self._guide: RenderedGuide | None = None
         self._task: asyncio.Task[None] | None = None
+        self._items: dict[int, MediaItem] = {}
+        self._started = False
+        # called (in the refreshing thread) after each refresh once the server is up, e.g. to
+        # ask Plex's DVR to re-read the guide
+        self.after_refresh: list[Callable[[], None]] = []
 
     @property
     def schedule(self) -> Schedule:
@@ -81,13 +86,26 @@ class GuideService:
         started = time.perf_counter()
         schedule = self.build_schedule(now)
         guide = render_guide(schedule, now, self.hours)
-        self._schedule, self._guide = schedule, guide
+        items = {item.id: item for channel in schedule.channels
+                 for item in (*channel.programmes, *channel.filler)}
+        self._schedule, self._guide, self._items = schedule, guide, items
         log.debug("guide refreshed in %.2f s (%d channels, %d bytes)",
                   time.perf_counter() - started, len(schedule.channels), len(guide.xmltv))
+        if self._started:
+            for listener in self.after_refresh:
+                try:
+                    listener()
+                except Exception:  # a listener must never cost us the fresh guide
+                    log.exception("after-refresh hook failed")
+
+    def item(self, item_id: int) -> MediaItem | None:
+        """An item of the current lineup by catalog id (for its artwork)."""
+        return self._items.get(item_id)
 
     async def async_start(self) -> None:
         if self._guide is None:
             await asyncio.to_thread(self.refresh)
+        self._started = True
         self._task = asyncio.create_task(self._refresh_forever(), name="guide-refresh")
 
     async def async_stop(self) -> None:

@@ -163,6 +163,15 @@ class _Library:
             key=lambda entry: (entry[0], entry[1].id),
         )
         self._paths = [path for path, _ in self._by_path]
+        self.collections: dict[str, list[MediaItem]] = {}  # Plex collections, by title
+        self.sections: dict[str, list[MediaItem]] = {}  # Plex library sections, by title
+        for item in items:
+            if item.kind not in _PROGRAMME_KINDS:
+                continue
+            for name in item.collections:
+                self.collections.setdefault(_title_key(name), []).append(item)
+            if item.section:
+                self.sections.setdefault(_title_key(item.section), []).append(item)
         self._default_filler = filler_pool(items)
         self._filler: dict[tuple[Path, ...], tuple[MediaItem, ...]] = {}
 
@@ -214,20 +223,32 @@ def _programmes(spec: ChannelSpec, library: _Library) -> tuple[MediaItem, ...]:
 
     if spec.folders:
         in_folders = [i for i in library.under(spec.folders) if i.kind in _PROGRAMME_KINDS]
-        by_show: dict[str, list[MediaItem]] = {}
-        loose: list[MediaItem] = []
-        for item in in_folders:
-            if item.kind == ItemKind.EPISODE and item.show:
-                by_show.setdefault(show_key(item.show), []).append(item)
-            else:
-                loose.append(item)
-        for key in sorted(by_show):
-            groups.setdefault(key, []).extend(sorted(by_show[key], key=episode_sort_key))
-        groups.setdefault(MOVIES_KEY, []).extend(sorted(loose, key=movie_sort_key))
+        _add_by_show(groups, in_folders)
         if not in_folders:
             log.warning("channel %d: nothing playable in its folders", spec.number)
+    for what, names, index in (("collection", spec.collections, library.collections),
+                               ("section", spec.sections, library.sections)):
+        for name in names:
+            found = index.get(_title_key(name), [])
+            if not found:
+                log.warning("channel %d: no %s %r in the library", spec.number, what, name)
+            _add_by_show(groups, found)
 
     return _interleave(groups.values())
+
+
+def _add_by_show(groups: dict[str, list[MediaItem]], items: Iterable[MediaItem]) -> None:
+    """Each show's episodes as one group (in episode order), the movies as another."""
+    by_show: dict[str, list[MediaItem]] = {}
+    loose: list[MediaItem] = []
+    for item in items:
+        if item.kind == ItemKind.EPISODE and item.show:
+            by_show.setdefault(show_key(item.show), []).append(item)
+        else:
+            loose.append(item)
+    for key in sorted(by_show):
+        groups.setdefault(key, []).extend(sorted(by_show[key], key=episode_sort_key))
+    groups.setdefault(MOVIES_KEY, []).extend(sorted(loose, key=movie_sort_key))
 
 
 def _interleave(groups: Iterable[list[MediaItem]]) -> tuple[MediaItem, ...]:

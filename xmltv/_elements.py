@@ -68,9 +68,10 @@ class ProgrammeBodies:
     the caller's heap any slower to collect.
     """
 
-    __slots__ = ("_heads", "_items", "_middles", "_shows", "_tails", "cache")
+    __slots__ = ("_heads", "_items", "_middles", "_shows", "_tails", "base_url", "cache")
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = base_url  # joined to root-relative icons (our /artwork/<id>)
         self.cache: dict[int, bytes] = {}
         self._items: list[MediaItem] = []  # keeps every id in cache from being reused
         # What every episode of a show (every movie of a year and genre) repeats, by the raw
@@ -114,7 +115,7 @@ class ProgrammeBodies:
             if middle is None:
                 middle = self._middles[key] = _middle(date(item.year), categories(kind, item.genres))
             parts.append(middle)
-            url = icon(item.icon)
+            url = icon(item.icon, self.base_url)
             if url is not None:
                 parts += ('<icon src="', escape_attribute(url), '"/>')
             numbers = (kind, item.season, item.episode, item.episode_end)

@@ -50,13 +50,14 @@ class ProgrammeFields:
     previously_shown: bool = False
 
 
-def programme_fields(item: MediaItem) -> ProgrammeFields:
+def programme_fields(item: MediaItem, base_url: str | None = None) -> ProgrammeFields:
     """Map ``item`` to guide fields.
 
     * title: the show for an episode, else the item title (never empty);
     * sub-title: the episode title, when it says something the title does not;
     * desc: the summary; date: the year; categories: ``Series``/``Movie`` then the genres;
-    * icon: only an absolute http(s) URL (PMS fetches it itself), percent-escaped;
+    * icon: an absolute http(s) URL (PMS fetches it itself), percent-escaped; a root-relative
+      one (our ``/artwork/<id>``) is joined to ``base_url``;
     * episode numbers for episodes; ``previously-shown`` for episodes and movies.
 
     The slate is dead air with a name: it gets a title and nothing else.
@@ -78,7 +79,7 @@ def programme_fields(item: MediaItem) -> ProgrammeFields:
         desc=desc(item.summary),
         date=date(item.year),
         categories=categories(kind, item.genres),
-        icon=icon(item.icon),
+        icon=icon(item.icon, base_url),
         xmltv_ns=xmltv_ns_text,
         onscreen=onscreen_text,
         previously_shown=previously_shown(kind),
@@ -94,9 +95,16 @@ def desc(summary: str | None) -> str | None:
     return clean_block(summary) or None
 
 
-def icon(url: str | None) -> str | None:
+def icon(url: str | None, base_url: str | None = None) -> str | None:
+    """The icon URL as the guide writes it: an absolute http(s) URL, or a root-relative path
+    on this server (``/artwork/12``: a media server's artwork, which we serve) joined to
+    ``base_url``; anything else (a local file path, no base URL) is left out."""
     if not url:
         return None
+    if url.startswith("/") and not url.startswith("//"):
+        if base_url is None:
+            return None
+        url = base_url + url
     if _PLAIN_WEB_URL.fullmatch(url) is not None:  # the usual case: nothing to clean or quote
         return url
     url = clean_line(url)

@@ -120,7 +120,7 @@ def _write_document(
         write(b"".join([_DECLARATION, DOCTYPE.encode(), b"\n", head]))
         write(b"".join(etree.tostring(channel_element(channel, cid, base), encoding="utf-8")
                        for channel, cid in zip(channels, ids)))
-        bodies = ProgrammeBodies()
+        bodies = ProgrammeBodies(base)
         stamps = _Stamps()
         total = 0
         for channel, cid in zip(channels, ids):

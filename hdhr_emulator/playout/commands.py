@@ -74,7 +74,7 @@ def encode_args(profile: OutputProfile) -> list[str]:
 
 def transcode_command(
     ffmpeg: str, item: MediaItem, profile: OutputProfile, seek: float, duration: float,
-    extra_input_args: tuple[str, ...] = (),
+    extra_input_args: tuple[str, ...] = (), source: str | None = None,
 ) -> list[str]:
     """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile``.
 
@@ -84,7 +84,7 @@ def transcode_command(
     argv = [ffmpeg, *_COMMON_INPUT_ARGS]
     if seek > 0:
         argv += ["-ss", _seconds(seek)]
-    argv += [*extra_input_args, "-i", item.path]
+    argv += [*extra_input_args, *_input(item, source)]
     has_audio = item.info.audio_codec is not None
     if not has_audio:
         layout = "stereo" if profile.audio_channels == 2 else "mono"
@@ -97,15 +97,28 @@ def transcode_command(
 
 def copy_command(
     ffmpeg: str, item: MediaItem, seek: float, duration: float,
-    extra_input_args: tuple[str, ...] = (),
+    extra_input_args: tuple[str, ...] = (), source: str | None = None,
 ) -> list[str]:
     """Pass the item's H.264/AAC through untouched; a join starts at the keyframe before ``seek``."""
     argv = [ffmpeg, *_COMMON_INPUT_ARGS]
     if seek > 0:
         argv += ["-ss", _seconds(seek)]
-    argv += [*extra_input_args, "-i", item.path, "-t", _seconds(duration),
+    argv += [*extra_input_args, *_input(item, source), "-t", _seconds(duration),
              "-map", "0:v:0", "-map", "0:a:0", "-c", "copy", *TS_OUTPUT_ARGS, "pipe:1"]
     return argv
+
+
+def _input(item: MediaItem, source: str | None) -> list[str]:
+    """``-i`` and what to open: ``source`` (a mapped path or proxy URL) or the item's path.
+
+    An HTTP input is read through our own proxy, which answers Range requests, so ffmpeg can
+    seek in it; a dropped connection is retried by ffmpeg a few times before it gives up.
+    """
+    where = source or item.path
+    if where.startswith(("http://", "https://")):
+        return ["-reconnect", "1", "-reconnect_on_network_error", "1",
+                "-reconnect_delay_max", "2", "-i", where]
+    return ["-i", where]
 
 
 def slate_command(

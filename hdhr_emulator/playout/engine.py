@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hdhr_emulator.playout.slate import SlateCache
 from hdhr_emulator.playout.tuners import TunerPool
 from hdhr_emulator.playout.viewer import Viewer
 from lineup.errors import UnknownChannelError
-from lineup.models import OutputMode
+from lineup.models import MediaItem, OutputMode
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ class EngineSettings:
 class PlayoutEngine:
     """Owns the tuner pool and the slate cache; every ffmpeg it starts it also stops."""
 
-    def __init__(self, settings: EngineSettings, guide: GuideService):
+    def __init__(self, settings: EngineSettings, guide: GuideService,
+                 input_for: Callable[[MediaItem], str] | None = None):
         self.settings = settings
         self.guide = guide
         self.slates = SlateCache(settings.ffmpeg, settings.data_dir / "slates")
@@ -40,6 +42,7 @@ class PlayoutEngine:
             slate=self.slates.get,
             linger=settings.linger,
             mode_override=settings.mode,
+            **({"input_for": input_for} if input_for is not None else {}),
         )
         self.pool = TunerPool(settings.tuners, self._start_session)
 

@@ -5,9 +5,9 @@ leaves. Its producer task walks the schedule from "now": for each segment it pla
 the right offset for the rest of the segment (the next segment's ffmpeg is started when the
 current one has finished writing, so it is buffered before the seam), splices the output into one
 timeline, releases it no faster than real time plus a small lead (an initial burst for a fast
-start), and pushes it to every viewer. An item that cannot be played is replaced by the slate for
-the rest of its segment; a dead ffmpeg is replaced at the right schedule position, and viewers
-keep their connections throughout.
+start), and pushes it to every viewer. An item that cannot be played is replaced by the slate
+(for up to ``RETRY_SECONDS``, then it is tried again); a dead ffmpeg is replaced at the right
+schedule position, and viewers keep their connections throughout.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from hdhr_emulator.playout.commands import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.mode import StreamPlan, plan_stream
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.ts import GopCache, Pacer, Splicer
-from lineup.models import ItemKind, OutputMode, OutputProfile, Segment
+from lineup.models import ItemKind, MediaItem, OutputMode, OutputProfile, Segment
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ BURST_SECONDS = 3.0  # media sent at once on tune-in, then kept as a lead over r
 LATE_SECONDS = 4.0  # an item with no output for this long is replaced by the slate
 MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
 SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
+RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,9 @@ class PlayoutContext:
     linger: float = 30.0
     mode_override: OutputMode | None = None
     clock: Callable[[], float] = time.time
+    # what ffmpeg opens for an item: its path, or for a media server's item a mapped local
+    # path or our loopback proxy URL (see hdhr_emulator.remote_media)
+    input_for: Callable[[MediaItem], str] = attrgetter("path")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +156,13 @@ class ChannelSession:
         if item.kind == ItemKind.SLATE or not item.path:
             return None
         assert self._plan is not None
+        source = self.context.input_for(item)
         if self._plan.copy:
-            argv = copy_command(self.context.ffmpeg, item, planned.seek, planned.duration)
+            argv = copy_command(self.context.ffmpeg, item, planned.seek, planned.duration,
+                                source=source)
         else:
             argv = transcode_command(self.context.ffmpeg, item, self._plan.profile,
-                                     planned.seek, planned.duration)
+                                     planned.seek, planned.duration, source=source)
         feed = ItemFeed(argv, name=f"ch{self.channel_number} {item.title}")
         feed.start()
         return feed
@@ -195,9 +202,14 @@ class ChannelSession:
                                     "restarting at the schedule position", self.channel_number,
                                     planned.segment.item.title, short)
                     else:
-                        log.warning("channel %d: %s cannot be played; slate for %.1f s",
-                                    self.channel_number, planned.segment.item.title, short)
-                        await self._play_slate(short, pacer)
+                        # slate, then try again where the schedule is by then: a media server
+                        # that was down (or a share that was unmounted) comes back on air
+                        # within RETRY_SECONDS, not at the next programme
+                        wait = min(short, RETRY_SECONDS)
+                        log.warning("channel %d: %s cannot be played; slate for %.1f s, then "
+                                    "another try", self.channel_number,
+                                    planned.segment.item.title, wait)
+                        await self._play_slate(wait, pacer)
                 elif played <= 0 < short:
                     # nothing came out of a short segment (e.g. the schedule's own slate padding
                     # a slot to a whole second): slate it, or the timeline would never move on

@@ -1,0 +1,165 @@
+"""Playing and showing media-server (Plex) items without ever handing out the server's token.
+
+Playback: an item whose file a configured path map makes readable here is played from the file.
+Otherwise ffmpeg reads it from *us*: ``/internal/plex/<n>/<part key>?sig=…`` on the loopback
+address, and the proxy route fetches the part from Plex with ``X-Plex-Token`` in a request
+header. So the token is in no ffmpeg argument (``ps`` shows those to every user), no URL, no log
+line and no response; the signature (HMAC with a key made at start-up) stops the proxy from being
+used to fetch anything but the parts of catalogued items.
+
+Artwork: the guide points at ``/artwork/<item id>``; the image is fetched from Plex the same way
+and cached on disk, keyed by Plex's artwork path (which changes when the artwork does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from lineup.models import MediaItem
+from lineup.plex.secret import redact
+from lineup.plex.settings import PlexSettings
+
+log = logging.getLogger(__name__)
+
+PROXY_PREFIX = "/internal/plex"
+_PART_PREFIX = "/library/parts/"
+_CONNECT_TIMEOUT = 10.0
+_READ_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """A verified request for a server's resource: where, and with which credentials."""
+
+    server: PlexSettings
+    url: str  # without the token
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Plex-Token": self.server.token.reveal(), "Accept": "*/*"}
+
+
+class RemoteMedia:
+    """Resolves items to ffmpeg inputs and signs/verifies proxy URLs; owns the HTTP client."""
+
+    def __init__(self, servers: Sequence[PlexSettings], proxy_base: str,
+                 key: bytes | None = None):
+        self.servers = tuple(servers)
+        self.proxy_base = proxy_base.rstrip("/")
+        self._key = key or secrets.token_bytes(32)
+        self._by_url = {server.url: index for index, server in enumerate(self.servers)}
+        self._client: httpx.AsyncClient | None = None
+
+    # -- ffmpeg inputs ---------------------------------------------------------------------
+    def input_for(self, item: MediaItem) -> str:
+        """What ffmpeg should open for ``item``: a local path, or our loopback proxy URL."""
+        remote = item.remote
+        if remote is None:
+            return item.path
+        index = self._by_url.get(remote.server)
+        if index is None:  # a server no longer configured: nothing can fetch it
+            log.warning("%s comes from %s, which is no longer configured", item.title,
+                        remote.server)
+            return item.path
+        local = self.servers[index].path_map.readable(remote.file)
+        if local is not None:
+            return local
+        return self.proxy_url(index, remote.part_key)
+
+    def proxy_url(self, index: int, part_key: str) -> str:
+        path = part_key.lstrip("/")
+        return f"{self.proxy_base}{PROXY_PREFIX}/{index}/{quote(path)}?sig={self._sign(index, path)}"
+
+    def _sign(self, index: int, path: str) -> str:
+        message = f"{index}\n{path}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+
+    def verify_part(self, index: int, path: str, signature: str) -> Upstream | None:
+        """The upstream for a proxy request, or None unless it is one we signed."""
+        if not 0 <= index < len(self.servers) or not ("/" + path).startswith(_PART_PREFIX):
+            return None
+        if not hmac.compare_digest(self._sign(index, path), signature or ""):
+            return None
+        server = self.servers[index]
+        return Upstream(server, f"{server.url}/{quote(path)}")
+
+    def artwork_upstream(self, item: MediaItem) -> Upstream | None:
+        remote = item.remote
+        if remote is None or not remote.art_key or not remote.art_key.startswith("/"):
+            return None
+        index = self._by_url.get(remote.server)
+        if index is None:
+            return None
+        server = self.servers[index]
+        return Upstream(server, f"{server.url}{remote.art_key}")
+
+    def describe(self, upstream: Upstream, exc: BaseException) -> str:
+        """A log line for a failed upstream request, never containing the token."""
+        return redact(f"{upstream.url}: {type(exc).__name__}: {exc}", [upstream.server.token])
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            timeout = httpx.Timeout(_READ_TIMEOUT, connect=_CONNECT_TIMEOUT)
+            # trust_env=False: a proxy from the environment must not see the token
+            self._client = httpx.AsyncClient(timeout=timeout, trust_env=False,
+                                             follow_redirects=False)
+        return self._client
+
+    async def async_start(self) -> None:
+        return None
+
+    async def async_stop(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+class ArtworkCache:
+    """Artwork files fetched once from the media server, kept under ``folder``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def path_for(self, upstream: Upstream) -> Path:
+        digest = hashlib.blake2b(upstream.url.encode(), digest_size=16).hexdigest()
+        return self.folder / digest
+
+    def read(self, upstream: Upstream) -> bytes | None:
+        try:
+            return self.path_for(upstream).read_bytes()
+        except OSError:
+            return None
+
+    def write(self, upstream: Upstream, data: bytes) -> None:
+        path = self.path_for(upstream)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(data)
+            os.replace(partial, path)
+        except OSError as exc:
+            log.warning("cannot cache artwork in %s: %s", self.folder, exc)
+
+
+def image_type(data: bytes) -> str:
+    """The image's MIME type from its first bytes (Plex serves JPEG and PNG)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return "application/octet-stream"
