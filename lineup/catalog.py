@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lineup.errors import CatalogError
-from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia
+from lineup.models import ARTWORK_PREFIX, ItemKind, MediaInfo, MediaItem, RemoteMedia
 from lineup.naming import ParsedName
 from lineup.sqlite_file import Closing, SqliteFile
 
@@ -372,7 +372,7 @@ def _to_remote_row(record: RemoteRecord, now: float) -> tuple[object, ...]:
 
 def artwork_path(item_id: int) -> str:
     """Where this server publishes a media-server item's artwork (root-relative)."""
-    return f"/artwork/{item_id}"
+    return f"{ARTWORK_PREFIX}{item_id}"
 
 
 def _to_item(row: tuple[Any, ...]) -> MediaItem:

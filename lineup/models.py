@@ -48,6 +48,11 @@ class MediaInfo:
     audio_channels: int = 0
 
 
+#: Root-relative icon paths under this prefix are artwork this server serves (a media server's,
+#: fetched with its token); the guide joins them to the server's base URL.
+ARTWORK_PREFIX = "/artwork/"
+
+
 @dataclass(frozen=True, slots=True)
 class RemoteMedia:
     """Where a media server (Plex) keeps an item's file: enough to play it without asking the
@@ -79,7 +84,7 @@ class MediaItem:
     year: int | None = None
     summary: str | None = None
     genres: tuple[str, ...] = ()
-    icon: str | None = None  # absolute http(s) URL, or a root-relative path on this server
+    icon: str | None = None  # absolute http(s) URL, or ARTWORK_PREFIX + id (served by us)
     source: str = "local"  # "local" or "plex"
     content_rating: str | None = None  # TV-PG, PG-13, …
     aired: str | None = None  # first aired / released, YYYY-MM-DD

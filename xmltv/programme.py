@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from lineup.models import ItemKind, MediaItem
+from lineup.models import ARTWORK_PREFIX, ItemKind, MediaItem
 from xmltv.episodes import onscreen, xmltv_ns
 from xmltv.text import clean_block, clean_line
 from xmltv.urls import is_web_url, quote_url
@@ -96,12 +96,12 @@ def desc(summary: str | None) -> str | None:
 
 
 def icon(url: str | None, base_url: str | None = None) -> str | None:
-    """The icon URL as the guide writes it: an absolute http(s) URL, or a root-relative path
-    on this server (``/artwork/12``: a media server's artwork, which we serve) joined to
-    ``base_url``; anything else (a local file path, no base URL) is left out."""
+    """The icon URL as the guide writes it: an absolute http(s) URL, or our own artwork path
+    (``/artwork/12``: a media server's artwork, which we serve) joined to ``base_url``;
+    anything else (a local file path; our path without a base URL) is left out."""
     if not url:
         return None
-    if url.startswith("/") and not url.startswith("//"):
+    if url.startswith(ARTWORK_PREFIX):
         if base_url is None:
             return None
         url = base_url + url

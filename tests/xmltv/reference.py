@@ -24,8 +24,9 @@ from xmltv.writer import DEFAULT_GENERATOR, DOCTYPE, AiringsFor
 _EN = {"lang": "en"}
 
 
-def programme_element(item: MediaItem, start: int, stop: int, cid: str) -> etree._Element:
-    fields = programme_fields(item)
+def programme_element(item: MediaItem, start: int, stop: int, cid: str,
+                      base_url: str | None = None) -> etree._Element:
+    fields = programme_fields(item, base_url)
     element = etree.Element("programme", {"start": format_timestamp(start),
                                           "stop": format_timestamp(stop), "channel": cid})
     etree.SubElement(element, "title", _EN).text = fields.title
@@ -79,5 +80,5 @@ def render_reference(
                 for airing in airings_for(channel):
                     if airing.stop > airing.start:
                         xf.write(programme_element(airing.programme, airing.start, airing.stop,
-                                                   cid))
+                                                   cid, base))
     return buffer.getvalue()
