@@ -79,3 +79,33 @@ def tv_library(tmp_path: Path, make_clip: ClipFactory) -> Path:
     broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 3])
     (root / "TV/Taxi/Season 1/Taxi 1x02 Not Video.mp4").write_text("this is not a video\n")
     return root
+
+
+# --- Plex stand-in (tests/plex_standin.py) ----------------------------------------------------
+
+from collections.abc import Iterator
+
+from tests.plex_standin import (
+    STANDIN_TOKEN,
+    BuiltLibrary,
+    PlexStandin,
+    build_library,
+)
+
+
+@pytest.fixture
+def plex_library(tmp_path: Path, make_clip: ClipFactory) -> BuiltLibrary:
+    """``(library, root)``: the small Plex library of real clips (``build_library``).
+
+    PMS reports its files under ``/data``; they live under ``root``, so the path map
+    ``{"/data": str(root)}`` makes them readable locally, and no map forces HTTP playback.
+    """
+    root = tmp_path / "plex-media"
+    return BuiltLibrary(build_library(make_clip, root), root)
+
+
+@pytest.fixture
+def plex_standin(plex_library: BuiltLibrary) -> Iterator[PlexStandin]:
+    """A running stand-in PMS serving ``plex_library`` with token ``STANDIN_TOKEN``."""
+    with PlexStandin(plex_library.library, token=STANDIN_TOKEN) as standin:
+        yield standin
