@@ -1,0 +1,184 @@
+"""Plex content end to end: ``retrovue scan`` / ``serve`` / ``play`` against the stand-in PMS,
+with real ffmpeg reading parts through our loopback proxy (or from mapped local files).
+
+What a Retrovue client can see (responses, the guide, the playlist, the server's log, every
+ffmpeg's argv) is checked for the token, and the stand-in's request log shows how Plex was read.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.hdhr_emulator.server_process import RunningServer, running_server
+from tests.hdhr_emulator.streaming_helpers import (
+    BackgroundViewer,
+    decoded_audio,
+    fetch,
+    ffmpeg_children,
+    tone_sequence,
+    wait_for,
+)
+from tests.plex_standin import STANDIN_TOKEN, BuiltLibrary, PlexStandin
+
+pytestmark = pytest.mark.slow
+
+CHEERS_TONES = {440: "S01E01", 494: "S01E02", 523: "S01E03", 587: "S02E01", 659: "S02E02"}
+PROFILE = '[profile]\nresolution = "320x240"\nfps = 25\npreset = "ultrafast"\n'
+
+
+def plex_config(tmp_path: Path, standin: PlexStandin, path_map: Path | None = None,
+                token: str = STANDIN_TOKEN) -> Path:
+    token_file = tmp_path / "plex.token"
+    token_file.write_text(token + "\n")
+    os.chmod(token_file, 0o600)
+    mapping = f'path_map = {{ "/data" = "{path_map}" }}\n' if path_map else ""
+    config = tmp_path / "retrovue.toml"
+    config.write_text(
+        f"horizon_hours = 1\n{PROFILE}\n"
+        f'[[plex]]\nurl = "{standin.url}"\ntoken_file = "plex.token"\n{mapping}\n'
+        '[[channel]]\nnumber = 1\nname = "Cheers"\nshows = ["Cheers"]\n'
+        "filler = { items = 0 }\n\n"
+        '[[channel]]\nnumber = 2\nname = "Sitcoms"\ncollections = ["Sitcoms"]\n')
+    return config
+
+
+def retrovue(*args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}
+    return subprocess.run([sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir),
+                           *map(str, args)], capture_output=True, text=True, timeout=120, env=env)
+
+
+def get(server: RunningServer, path: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(server.base_url + path, timeout=15) as response:
+        return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+
+
+def watch(server: RunningServer, seconds: float, channel: int = 1) -> tuple[bytes, list[list[str]]]:
+    """Read the channel for ``seconds`` and collect the argv of every ffmpeg seen meanwhile."""
+    seen: dict[int, list[str]] = {}
+    with BackgroundViewer(server.port, f"/auto/v{channel}?duration={seconds}") as viewer:
+        deadline = time.monotonic() + seconds + 10
+        while time.monotonic() < deadline and viewer._thread.is_alive():
+            seen.update(ffmpeg_children(server.process.pid))
+            time.sleep(0.1)
+        capture = viewer.wait()
+    assert capture.status == 200
+    return capture.body, list(seen.values())
+
+
+def assert_no_token(*texts: str | bytes) -> None:
+    for text in texts:
+        blob = text if isinstance(text, bytes) else text.encode()
+        assert STANDIN_TOKEN.encode() not in blob
+        assert b"X-Plex-Token" not in blob
+
+
+def test_http_playback_through_the_proxy_never_shows_the_token(
+    plex_standin: PlexStandin, tmp_path: Path
+) -> None:
+    config, data = plex_config(tmp_path, plex_standin), tmp_path / "data"
+    scanned = retrovue("--config", config, "scan", data_dir=data)
+    assert scanned.returncode == 0, scanned.stderr
+    assert "9 added" in scanned.stdout and f"Plex {plex_standin.url}" in scanned.stdout
+    imported = len(plex_standin.requests.snapshot())
+    assert imported <= 12
+
+    with running_server("--config", config, data_dir=data) as server:
+        plex_standin.requests.clear()
+        body, argvs = watch(server, 7)
+        heard = tone_sequence(decoded_audio(body), CHEERS_TONES)
+        assert len([h for h in heard if h in CHEERS_TONES.values()]) >= 2, heard
+        inputs = [argv[argv.index("-i") + 1] for argv in argvs if "-i" in argv]
+        assert inputs and all("/internal/plex/0/library/parts/" in i for i in inputs), inputs
+        parts = [r for r in plex_standin.requests.snapshot() if r.path.startswith("/library/parts/")]
+        assert parts, "ffmpeg read the parts from Plex"
+        assert all(r.header("X-Plex-Token") == STANDIN_TOKEN and "X-Plex-Token" not in r.query
+                   for r in parts)
+
+        documents = [get(server, path)[2] for path in
+                     ("/xmltv.xml", "/iptv.m3u", "/lineup.json", "/discover.json",
+                      "/lineup.xml", "/status.json")]
+        guide = documents[0].decode()
+        assert f'<icon src="{server.base_url}/artwork/' in guide
+        status, headers, image = get(server, "/artwork/" + guide.split("/artwork/")[1].split('"')[0])
+        assert status == 200 and headers["content-type"] == "image/png"
+        assert image.startswith(b"\x89PNG")
+        forged = fetch(server.port, "/internal/plex/0/library/parts/3001/1/file.mp4?sig=00")
+        assert forged.status == 403
+        assert_no_token(*documents, *(" ".join(argv) for argv in argvs))
+    assert_no_token(server.log(), scanned.stdout, scanned.stderr)
+
+
+def test_path_map_plays_local_files_without_asking_plex(
+    plex_standin: PlexStandin, plex_library: BuiltLibrary, tmp_path: Path
+) -> None:
+    config = plex_config(tmp_path, plex_standin, path_map=plex_library.root)
+    with running_server("--config", config, data_dir=tmp_path / "data") as server:
+        plex_standin.requests.clear()
+        body, argvs = watch(server, 5)
+    inputs = [argv[argv.index("-i") + 1] for argv in argvs if "-i" in argv]
+    assert inputs and all(i.startswith(str(plex_library.root)) for i in inputs), inputs
+    assert not [r for r in plex_standin.requests.snapshot() if r.path.startswith("/library/")]
+    assert tone_sequence(decoded_audio(body), CHEERS_TONES)
+
+
+def test_plex_down_mid_stream_slates_then_recovers(
+    plex_standin: PlexStandin, tmp_path: Path
+) -> None:
+    config = plex_config(tmp_path, plex_standin)
+    with running_server("--config", config, data_dir=tmp_path / "data") as server:
+        with BackgroundViewer(server.port, "/auto/v1?duration=20", timeout=20) as viewer:
+            assert wait_for(lambda: viewer.received() > 100_000, 15)
+            plex_standin.stop()
+            assert wait_for(lambda: "cannot be played" in server.log(), 15), server.log()
+            down_at = viewer.received()
+            time.sleep(2)
+            assert viewer.received() > down_at, "the slate keeps the stream going"
+            plex_standin.requests.clear()
+            plex_standin.start()
+            capture = viewer.wait(30)
+        assert not capture.cut and capture.elapsed >= 19
+        back = [r for r in plex_standin.requests.snapshot() if r.path.startswith("/library/parts/")]
+        assert back, "playback from Plex resumed by itself"
+        heard = tone_sequence(decoded_audio(capture.body), {**CHEERS_TONES, 1: "slate"})
+        assert "silence" in heard, heard  # the slate is silent
+        after = heard[heard.index("silence"):]
+        assert set(after) & set(CHEERS_TONES.values()), heard
+    assert_no_token(server.log())
+
+
+def test_bad_token_fails_scan_in_one_line_but_serve_keeps_the_catalog(
+    plex_standin: PlexStandin, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    assert retrovue("--config", plex_config(tmp_path, plex_standin), "scan",
+                    data_dir=data).returncode == 0
+    plex_standin.token = "revoked-and-replaced"
+    scanned = retrovue("--config", plex_config(tmp_path, plex_standin), "scan", data_dir=data)
+    assert scanned.returncode == 1
+    assert scanned.stderr.strip().splitlines() == [
+        f"retrovue: error: Plex at {plex_standin.url} refused the token (401 Unauthorized): "
+        "check token_env / token_file in the config"]
+    with running_server("--config", plex_config(tmp_path, plex_standin),
+                        data_dir=data) as server:
+        status, _, lineup = get(server, "/lineup.json")
+        assert status == 200 and b'"GuideName":"Cheers"' in lineup.replace(b" ", b"")
+    assert "refused the token" in server.log()
+    assert_no_token(scanned.stdout, scanned.stderr, server.log())
+
+
+def test_play_starts_the_chosen_plex_episode(plex_standin: PlexStandin, tmp_path: Path) -> None:
+    config = plex_config(tmp_path, plex_standin)
+    with running_server("--config", config, data_dir=tmp_path / "data",
+                        command=("play", "Cheers", "--season", "1", "--episode", "2")) as server:
+        body, _ = watch(server, 4)
+    heard = [h for h in tone_sequence(decoded_audio(body), CHEERS_TONES) if h != "silence"]
+    # the chosen episode first, then the next one (a window across a seam can read as noise)
+    assert heard[0] == "S01E02" and "S01E03" in heard and "S01E01" not in heard, heard
