@@ -25,6 +25,7 @@ from xmltv.programme import (
     episode_numbers,
     icon,
     previously_shown,
+    rating,
     titles,
 )
 from xmltv.text import clean_line
@@ -79,7 +80,8 @@ class ProgrammeBodies:
         self._shows: dict[str | None, str] = {}  # raw show → cleaned show
         self._heads: dict[str, str] = {}  # title → <title>
         self._middles: dict[tuple[ItemKind, int | None, tuple[str, ...]], str] = {}
-        self._tails: dict[tuple[ItemKind, int | None, int | None, int | None], str] = {}
+        self._tails: dict[tuple[ItemKind, int | None, int | None, int | None, str | None],
+                          str] = {}
 
     def body(self, item: MediaItem) -> bytes:
         """The children and closing tag of ``item``'s ``<programme>``, UTF-8."""
@@ -91,7 +93,7 @@ class ProgrammeBodies:
 
         The fields are :func:`xmltv.programme.programme_fields`'s, from the same helpers; the
         elements are in DTD order: title, sub-title, desc, date, category*, icon, episode-num*,
-        previously-shown.
+        previously-shown, rating.
         """
         kind = item.kind
         title_text = clean_line(item.title)
@@ -118,10 +120,12 @@ class ProgrammeBodies:
             url = icon(item.icon, self.base_url)
             if url is not None:
                 parts += ('<icon src="', escape_attribute(url), '"/>')
-            numbers = (kind, item.season, item.episode, item.episode_end)
+            numbers = (kind, item.season, item.episode, item.episode_end, item.content_rating)
             tail = self._tails.get(numbers)
             if tail is None:
-                tail = self._tails[numbers] = _tail(*episode_numbers(*numbers), previously_shown(kind))
+                tail = self._tails[numbers] = _tail(*episode_numbers(*numbers[:4]),
+                                                    previously_shown(kind),
+                                                    rating(item.content_rating))
             parts.append(tail)
             body = "".join(parts).encode()
         self._items.append(item)
@@ -141,7 +145,8 @@ def _middle(date: str | None, categories: tuple[str, ...]) -> str:
     return "".join(parts)
 
 
-def _tail(ns: str | None, onscreen: str | None, shown: bool) -> str:
+def _tail(ns: str | None, onscreen: str | None, shown: bool,
+          rated: tuple[str | None, str] | None) -> str:
     parts = []
     if ns is not None:
         parts.append(f'<episode-num system="xmltv_ns">{escape_text(ns)}</episode-num>')
@@ -149,5 +154,9 @@ def _tail(ns: str | None, onscreen: str | None, shown: bool) -> str:
         parts.append(f'<episode-num system="onscreen">{escape_text(onscreen)}</episode-num>')
     if shown:
         parts.append("<previously-shown/>")
+    if rated is not None:
+        system, value = rated
+        attribute = f' system="{escape_attribute(system)}"' if system else ""
+        parts.append(f"<rating{attribute}><value>{escape_text(value)}</value></rating>")
     parts.append(_END)
     return "".join(parts)

@@ -48,6 +48,7 @@ class ProgrammeFields:
     xmltv_ns: str | None = None
     onscreen: str | None = None
     previously_shown: bool = False
+    rating: tuple[str | None, str] | None = None  # (system, value): ("VCHIP", "TV-PG")
 
 
 def programme_fields(item: MediaItem, base_url: str | None = None) -> ProgrammeFields:
@@ -58,7 +59,8 @@ def programme_fields(item: MediaItem, base_url: str | None = None) -> ProgrammeF
     * desc: the summary; date: the year; categories: ``Series``/``Movie`` then the genres;
     * icon: an absolute http(s) URL (PMS fetches it itself), percent-escaped; a root-relative
       one (our ``/artwork/<id>``) is joined to ``base_url``;
-    * episode numbers for episodes; ``previously-shown`` for episodes and movies.
+    * episode numbers for episodes; ``previously-shown`` for episodes and movies;
+    * rating: the content rating (``TV-PG`` under VCHIP, ``PG-13`` under MPAA).
 
     The slate is dead air with a name: it gets a title and nothing else.
 
@@ -83,6 +85,7 @@ def programme_fields(item: MediaItem, base_url: str | None = None) -> ProgrammeF
         xmltv_ns=xmltv_ns_text,
         onscreen=onscreen_text,
         previously_shown=previously_shown(kind),
+        rating=rating(item.content_rating),
     )
 
 
@@ -118,6 +121,26 @@ def episode_numbers(
     if kind != ItemKind.EPISODE:
         return None, None
     return xmltv_ns(season, episode), onscreen(season, episode, episode_end)
+
+
+_VCHIP = frozenset(("TV-Y", "TV-Y7", "TV-Y7-FV", "TV-G", "TV-PG", "TV-14", "TV-MA"))
+_MPAA = frozenset(("G", "PG", "PG-13", "R", "NC-17", "NR", "X"))
+
+
+@functools.lru_cache(maxsize=256)
+def rating(content_rating: str | None) -> tuple[str | None, str] | None:
+    """The ``<rating>`` for a content rating: US TV ratings under ``VCHIP``, film ratings under
+    ``MPAA``, anything else (``gb/15``, ``de/12``) as Plex has it, without a system.
+    Jellyfin takes the first rating as the programme's official rating."""
+    value = clean_line(content_rating or "")
+    if not value:
+        return None
+    upper = value.upper()
+    if upper in _VCHIP:
+        return "VCHIP", upper
+    if upper in _MPAA:
+        return "MPAA", upper
+    return None, value
 
 
 def previously_shown(kind: ItemKind) -> bool:

@@ -46,6 +46,10 @@ def programme_element(item: MediaItem, start: int, stop: int, cid: str,
         etree.SubElement(element, "episode-num", {"system": "onscreen"}).text = fields.onscreen
     if fields.previously_shown:
         etree.SubElement(element, "previously-shown")
+    if fields.rating is not None:
+        system, value = fields.rating
+        rated = etree.SubElement(element, "rating", {"system": system} if system else {})
+        etree.SubElement(rated, "value").text = value
     element.tail = "\n"
     return element
 

@@ -46,7 +46,8 @@ def hostile_item(rng: random.Random, n: int) -> MediaItem:
         "year": maybe(rng.choice([1982, 800, 0, 10_000])),
         "summary": maybe(hostile_text(rng, rng.randint(0, 80))),
         "genres": tuple(hostile_text(rng, 4) for _ in range(rng.randint(0, 3))),
-        "icon": maybe(rng.choice([
+        "content_rating": maybe(rng.choice(["TV-14", "R", hostile_text(rng, 4)])),
+        "icon": maybe(rng.choice([f"/artwork/{n}",
             f"http://art.example/{n}.jpg", f"HTTPS://art.example/{n}.jpg?w=1&h=2",
             "http://art.example/" + hostile_text(rng, 6), hostile_text(rng, 8),
         ])),

@@ -6,7 +6,7 @@ import pytest
 
 from lineup.models import ItemKind
 from tests.xmltv.builders import episode, filler, item, movie, slate
-from xmltv.programme import UNTITLED, ProgrammeFields, programme_fields
+from xmltv.programme import UNTITLED, ProgrammeFields, programme_fields, rating
 
 
 def test_episode() -> None:
@@ -120,3 +120,13 @@ def test_date_is_the_year(year: int | None, date: str | None) -> None:
 
 def test_empty_summary_gives_no_desc() -> None:
     assert programme_fields(movie("M", summary=" \n\t ")).desc is None
+
+
+@pytest.mark.parametrize(("content_rating", "expected"), [
+    ("TV-PG", ("VCHIP", "TV-PG")), ("tv-14", ("VCHIP", "TV-14")), ("PG-13", ("MPAA", "PG-13")),
+    ("gb/15", (None, "gb/15")), ("  ", None), (None, None),
+])
+def test_content_rating_becomes_a_rating_with_its_system(
+    content_rating: str | None, expected: tuple[str | None, str] | None
+) -> None:
+    assert rating(content_rating) == expected

@@ -274,7 +274,7 @@ def children(programme: etree._Element) -> list[tuple[str, dict[str, str], str |
 
 def expected_children(media: MediaItem) -> list[tuple[str, dict[str, str], str | None]]:
     """What a programme for ``media`` must contain, spelled out in DTD order."""
-    f = programme_fields(media)
+    f = programme_fields(media, BASE)
     en = {"lang": "en"}
     result: list[tuple[str, dict[str, str], str | None]] = [("title", en, f.title)]
     if f.sub_title:
@@ -292,6 +292,9 @@ def expected_children(media: MediaItem) -> list[tuple[str, dict[str, str], str |
         result.append(("episode-num", {"system": "onscreen"}, f.onscreen))
     if f.previously_shown:
         result.append(("previously-shown", {}, None))
+    if f.rating:
+        system, _value = f.rating
+        result.append(("rating", {"system": system} if system else {}, None))
     return result
 
 
@@ -306,7 +309,9 @@ def random_item(rng: random.Random, n: int) -> MediaItem:
         "year": maybe(rng.randint(1950, 2020)),
         "summary": maybe(rng.choice(["Plain.", "Two\nlines", " ", "A & B <c>", "x" * 300])),
         "genres": tuple(rng.sample(["Comedy", "Drama", "Kids", "News"], rng.randint(0, 3))),
-        "icon": maybe(rng.choice(["http://art.example/%d.jpg" % n, "/local/%d.jpg" % n])),
+        "icon": maybe(rng.choice(["http://art.example/%d.jpg" % n, "/local/%d.jpg" % n,
+                                  "/artwork/%d" % n])),
+        "content_rating": maybe(rng.choice(["TV-PG", "pg-13", "gb/15", " "])),
     }
     if kind == ItemKind.EPISODE:
         title = f"Episode {n}" if rng.random() < 0.6 else ""
