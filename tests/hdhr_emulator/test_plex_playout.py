@@ -7,6 +7,7 @@ ffmpeg's argv) is checked for the token, and the stand-in's request log shows ho
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,7 +26,13 @@ from tests.hdhr_emulator.streaming_helpers import (
     tone_sequence,
     wait_for,
 )
-from tests.plex_standin import STANDIN_TOKEN, BuiltLibrary, PlexStandin
+from tests.plex_standin import (
+    STANDIN_TOKEN,
+    BuiltLibrary,
+    PlexStandin,
+    StandinDevice,
+    StandinDvr,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +41,7 @@ PROFILE = '[profile]\nresolution = "320x240"\nfps = 25\npreset = "ultrafast"\n'
 
 
 def plex_config(tmp_path: Path, standin: PlexStandin, path_map: Path | None = None,
-                token: str = STANDIN_TOKEN) -> Path:
+                token: str = STANDIN_TOKEN, extra: str = "") -> Path:
     token_file = tmp_path / "plex.token"
     token_file.write_text(token + "\n")
     os.chmod(token_file, 0o600)
@@ -42,7 +49,7 @@ def plex_config(tmp_path: Path, standin: PlexStandin, path_map: Path | None = No
     config = tmp_path / "retrovue.toml"
     config.write_text(
         f"horizon_hours = 1\n{PROFILE}\n"
-        f'[[plex]]\nurl = "{standin.url}"\ntoken_file = "plex.token"\n{mapping}\n'
+        f'[[plex]]\nurl = "{standin.url}"\ntoken_file = "plex.token"\n{mapping}{extra}\n'
         '[[channel]]\nnumber = 1\nname = "Cheers"\nshows = ["Cheers"]\n'
         "filler = { items = 0 }\n\n"
         '[[channel]]\nnumber = 2\nname = "Sitcoms"\ncollections = ["Sitcoms"]\n')
@@ -182,3 +189,21 @@ def test_play_starts_the_chosen_plex_episode(plex_standin: PlexStandin, tmp_path
     heard = [h for h in tone_sequence(decoded_audio(body), CHEERS_TONES) if h != "silence"]
     # the chosen episode first, then the next one (a window across a seam can read as noise)
     assert heard[0] == "S01E02" and "S01E03" in heard and "S01E01" not in heard, heard
+
+
+def test_channel_scan_reloads_the_guide_of_our_dvr_only(
+    plex_standin: PlexStandin, tmp_path: Path
+) -> None:
+    config = plex_config(tmp_path, plex_standin, extra="reload_guide = true\n")
+    with running_server("--config", config, data_dir=tmp_path / "data") as server:
+        device_id = json.loads(get(server, "/discover.json")[2])["DeviceID"]
+        plex_standin.add_dvr(StandinDvr(key=5, devices=[
+            StandinDevice(uri=server.base_url, device_id=device_id)]))
+        plex_standin.add_dvr(StandinDvr(key=6, devices=[
+            StandinDevice(uri="http://127.0.0.1:9", device_id="10ABCDE1")]))
+        request = urllib.request.Request(server.base_url + "/lineup.post?scan=start",
+                                         method="POST")
+        with urllib.request.urlopen(request, timeout=15) as response:
+            assert response.status == 200
+        assert wait_for(lambda: plex_standin.reloaded_dvrs, 30), server.log()
+        assert plex_standin.reloaded_dvrs == [5]
