@@ -177,3 +177,22 @@ def test_catalog_from_a_newer_retrovue_is_refused(tmp_path: Path) -> None:
     other.close()
     with pytest.raises(CatalogError, match="newer Retrovue"):
         Catalog.open(db)
+
+
+def test_a_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
+    """Catalogs written before media servers existed gain the new columns and keep their rows."""
+    from lineup.catalog import _MIGRATIONS
+
+    path = tmp_path / "retrovue.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE media_schema (component TEXT PRIMARY KEY, version INTEGER)")
+        db.execute("INSERT INTO media_schema VALUES ('media_items', 1)")
+        for statement in _MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("INSERT INTO media_items (path, kind, title, duration, container, video_codec,"
+                   " width, height, fps, scanned_at) VALUES ('/tv/a.mp4', 'movie', 'A', 60,"
+                   " 'mp4', 'h264', 320, 240, 25, 0)")
+    db.close()
+    with Catalog.open(path) as catalog:
+        (item,) = catalog.items()
+        assert (item.path, item.title, item.remote, item.collections) == ("/tv/a.mp4", "A", None, ())
