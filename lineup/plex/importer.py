@@ -235,4 +235,7 @@ def import_plex(settings: PlexSettings, catalog: Catalog,
                 on_progress: ProgressCallback | None = None,
                 session: requests.Session | None = None) -> PlexSummary:
     """Bring the catalog in line with one Plex server; raises ScanError (catalog untouched)."""
-    return PlexImport(settings, catalog, on_progress, session).run()
+    if session is not None:
+        return PlexImport(settings, catalog, on_progress, session).run()
+    with requests.Session() as own:
+        return PlexImport(settings, catalog, on_progress, own).run()
