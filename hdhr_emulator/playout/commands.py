@@ -116,7 +116,7 @@ def _input(item: MediaItem, source: str | None) -> list[str]:
     """
     where = source or item.path
     if where.startswith(("http://", "https://")):
-        return ["-reconnect", "1", "-reconnect_on_network_error", "1",
+        return ["-multiple_requests", "1", "-reconnect", "1", "-reconnect_on_network_error", "1",
                 "-reconnect_delay_max", "2", "-i", where]
     return ["-i", where]
 
