@@ -133,11 +133,20 @@ def _print_summary(summary: ScanSummary, took: float) -> None:
 
 def _open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
     settings = settings_from_args(args)
+    _forget_token_variables(settings)
     if not settings.media and settings.config is None:
         if not demo:
             raise ConfigError("no media: pass --media DIR (repeatable) or --config FILE")
         settings = _with_demo_library(args, settings)
     return Station.open(settings)
+
+
+def _forget_token_variables(settings: StationSettings) -> None:
+    """Drop ``token_env`` variables from our environment once the tokens are read, so that
+    no child process (ffmpeg, probe workers) inherits a Plex token."""
+    for server in settings.config.plex if settings.config is not None else ():
+        if server.token_env:
+            os.environ.pop(server.token_env, None)
 
 
 def _with_demo_library(args: argparse.Namespace, settings: StationSettings) -> StationSettings:

@@ -46,6 +46,7 @@ class PlexSettings:
     path_map: PathMap = field(default_factory=PathMap)
     reload_guide: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    token_env: str | None = field(default=None, compare=False)  # the variable it came from
 
 
 def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
@@ -94,7 +95,8 @@ def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 600:
         raise error("'timeout' must be a number of seconds between 1 and 600", *at, "timeout")
-    return PlexSettings(url, token, sections, path_map, reload_guide, float(timeout))
+    token_env = table["token_env"].strip() if sources[0] == "token_env" else None
+    return PlexSettings(url, token, sections, path_map, reload_guide, float(timeout), token_env)
 
 
 def _url(value: object, error: ErrorAt, *where: Any) -> str:

@@ -207,3 +207,24 @@ def test_channel_scan_reloads_the_guide_of_our_dvr_only(
             assert response.status == 200
         assert wait_for(lambda: plex_standin.reloaded_dvrs, 30), server.log()
         assert plex_standin.reloaded_dvrs == [5]
+
+
+def test_ffmpeg_does_not_inherit_a_token_from_the_environment(
+    plex_standin: PlexStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RETROVUE_TEST_PLEX_TOKEN", STANDIN_TOKEN)
+    config = tmp_path / "retrovue.toml"
+    config.write_text(f'horizon_hours = 1\n{PROFILE}\n[[plex]]\nurl = "{plex_standin.url}"\n'
+                      'token_env = "RETROVUE_TEST_PLEX_TOKEN"\n')
+    environments: list[bytes] = []
+    with running_server("--config", config, data_dir=tmp_path / "data") as server:
+        with BackgroundViewer(server.port, "/auto/v1?duration=3") as viewer:
+            assert wait_for(lambda: ffmpeg_children(server.process.pid), 15)
+            for pid in ffmpeg_children(server.process.pid):
+                try:
+                    environments.append(Path(f"/proc/{pid}/environ").read_bytes())
+                except OSError:
+                    pass
+            assert viewer.wait(15).status == 200
+    assert environments and all(b"RETROVUE_TEST_PLEX_TOKEN" not in env for env in environments)
+    assert [r for r in plex_standin.requests.snapshot() if r.path.startswith("/library/parts/")]
