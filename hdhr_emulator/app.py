@@ -59,10 +59,9 @@ def create_app(
     register_routes(app, guide, engine=engine, device=device, rescan=rescan)
     if engine is not None:
         _add_stream_routes(app, engine)
-    if remote is not None:
-        artwork = ArtworkCache(engine.settings.data_dir / "artwork") if engine else None
-        if artwork is not None:
-            register_remote_routes(app, remote, artwork, guide.item)
+    if remote is not None and engine is not None:
+        artwork = ArtworkCache(engine.settings.data_dir / "artwork")
+        register_remote_routes(app, remote, artwork, guide.item)
     return app
 
 
