@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import platformdirs
@@ -247,7 +247,7 @@ def serve(args: argparse.Namespace) -> int:
 
         return _run_server(args, station.settings.data_dir, station.schedule,
                            station.settings.horizon_hours, scan_library=rescan,
-                           plex=_plex_servers(station))
+                           plex=_plex_servers(station), server_ids=station.catalog.server_ids)
 
 
 def play_channel(args: argparse.Namespace) -> int:
@@ -263,7 +263,7 @@ def play_channel(args: argparse.Namespace) -> int:
         return _run_server(args, station.settings.data_dir,
                            lambda now: station.schedule(now, only=args.number),
                            station.settings.horizon_hours, watch=args.number,
-                           plex=_plex_servers(station))
+                           plex=_plex_servers(station), server_ids=station.catalog.server_ids)
 
 
 def play(args: argparse.Namespace) -> int:
@@ -289,7 +289,8 @@ def play(args: argparse.Namespace) -> int:
                 return schedule
 
             return _run_server(args, station.settings.data_dir, build, horizon,
-                               watch=channel.number, plex=_plex_servers(station))
+                               watch=channel.number, plex=_plex_servers(station),
+                               server_ids=station.catalog.server_ids)
 
 
 def _plex_servers(station: Station) -> tuple[PlexSettings, ...]:
@@ -361,6 +362,7 @@ def _run_server(
     watch: int | None = None,
     scan_library: Callable[[ProgressCallback], ScanSummary] | None = None,
     plex: tuple[PlexSettings, ...] = (),
+    server_ids: Callable[[], Mapping[str, str]] = dict,
 ) -> int:
     """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
 
@@ -374,7 +376,8 @@ def _run_server(
     ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
     guide_service = GuideService(build_schedule, hours)
     guide_service.refresh()
-    remote = RemoteMedia(plex, _loopback_base(args.host, args.port)) if plex else None
+    remote = (RemoteMedia(plex, _loopback_base(args.host, args.port), server_ids)
+              if plex else None)
     engine = PlayoutEngine(
         EngineSettings(ffmpeg=ffmpeg.path, data_dir=data_dir, tuners=args.tuners,
                        linger=args.linger, mode=OutputMode(args.mode) if args.mode else None),

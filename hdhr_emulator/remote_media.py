@@ -18,7 +18,7 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -52,12 +52,28 @@ class RemoteMedia:
     """Resolves items to ffmpeg inputs and signs/verifies proxy URLs; owns the HTTP client."""
 
     def __init__(self, servers: Sequence[PlexSettings], proxy_base: str,
+                 server_ids: Callable[[], Mapping[str, str]] = dict,
                  key: bytes | None = None):
+        """``server_ids()`` maps configured URLs to the identities the catalog's items carry
+        (Plex's machineIdentifier, learnt at import); it is re-read when an item names an
+        identity we have not seen, e.g. after a re-scan against a server's new URL."""
         self.servers = tuple(servers)
         self.proxy_base = proxy_base.rstrip("/")
+        self.server_ids = server_ids
         self._key = key or secrets.token_bytes(32)
-        self._by_url = {server.url: index for index, server in enumerate(self.servers)}
+        self._by_id: dict[str, int] = {}
         self._client: httpx.AsyncClient | None = None
+
+    def _index(self, server_id: str) -> int | None:
+        """Which configured server holds items of ``server_id``."""
+        if server_id not in self._by_id:
+            by_url = {server.url: index for index, server in enumerate(self.servers)}
+            self._by_id = {sid: by_url[url] for url, sid in self.server_ids().items()
+                           if url in by_url}
+        index = self._by_id.get(server_id)
+        if index is None and len(self.servers) == 1:
+            return 0  # never imported at this URL yet (Plex down since it moved): the only one
+        return index
 
     # -- ffmpeg inputs ---------------------------------------------------------------------
     def input_for(self, item: MediaItem) -> str:
@@ -65,7 +81,7 @@ class RemoteMedia:
         remote = item.remote
         if remote is None:
             return item.path
-        index = self._by_url.get(remote.server)
+        index = self._index(remote.server)
         if index is None:  # a server no longer configured: nothing can fetch it
             log.warning("%s comes from %s, which is no longer configured", item.title,
                         remote.server)
@@ -96,7 +112,7 @@ class RemoteMedia:
         remote = item.remote
         if remote is None or not remote.art_key or not remote.art_key.startswith("/"):
             return None
-        index = self._by_url.get(remote.server)
+        index = self._index(remote.server)
         if index is None:
             return None
         server = self.servers[index]

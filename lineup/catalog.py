@@ -78,6 +78,9 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE media_items ADD COLUMN art_key TEXT",
         "ALTER TABLE media_items ADD COLUMN remote_version TEXT",
         "CREATE INDEX IF NOT EXISTS media_items_server ON media_items (server)",
+        # which server (machineIdentifier) answered at which configured URL, last time
+        "CREATE TABLE IF NOT EXISTS media_servers "
+        "(url TEXT PRIMARY KEY, server_id TEXT NOT NULL, seen_at REAL NOT NULL)",
     ),
 )
 
@@ -262,8 +265,23 @@ class Catalog(Closing):
         )
         return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
 
+    def server_ids(self) -> dict[str, str]:
+        """``{configured URL: server identity}`` as the last successful import saw them."""
+        rows = self._db.execute("SELECT url, server_id FROM media_servers")
+        return {url: server_id for url, server_id in rows}
+
+    def remember_server(self, url: str, server_id: str) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO media_servers (url, server_id, seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET server_id = excluded.server_id, "
+                "seen_at = excluded.seen_at",
+                (url, server_id, time.time()),
+            )
+
     def remote_versions(self, server: str) -> dict[str, str]:
-        """``{path: version}`` of every item recorded from the media server at ``server``."""
+        """``{path: version}`` of every item recorded from the media server ``server`` (its
+        identity, e.g. Plex's machineIdentifier)."""
         rows = self._db.execute(
             "SELECT path, remote_version FROM media_items WHERE server = ?", (server,)
         )

@@ -62,7 +62,7 @@ class RemoteMedia:
     process that talks to the server.
     """
 
-    server: str  # the server's base URL as configured, e.g. http://192.168.1.10:32400
+    server: str  # the server's identity (Plex's machineIdentifier), stable across URL changes
     part_key: str  # /library/parts/3001/1732000000/file.mp4: opaque, fetched with the token
     file: str  # the file's path on the server's host, for path mapping to a local copy
     art_key: str | None = None  # the server's artwork path (/library/metadata/1/thumb/…)

@@ -114,7 +114,8 @@ def items(
     show_info: Mapping[str, ShowInfo],
     memberships: Mapping[str, tuple[str, ...]],
 ) -> Iterator[ParsedItem]:
-    """Episodes and movies of one list page, as catalog items.
+    """Episodes and movies of one list page, as catalog items; ``server`` is the server's
+    machineIdentifier.
 
     ``show_info`` (by show ratingKey) supplies what Plex only puts on shows (genres); an
     episode's collections are its show's plus its own (``memberships`` by ratingKey).
@@ -179,7 +180,7 @@ def _movie(node: Element, server: str, section: str,
 def _build(node: Element, server: str, section: str, label: str, extra: dict[str, object],
            parent_version: str) -> ParsedItem:
     rating_key = node.get("ratingKey", "")
-    path = f"{server}/library/metadata/{rating_key}"
+    path = item_path(server, rating_key)
     media = node.find("Media")
     part = media.find("Part") if media is not None else None
     updated = node.get("updatedAt", "")
@@ -214,6 +215,12 @@ def _build(node: Element, server: str, section: str, label: str, extra: dict[str
         **extra,  # type: ignore[arg-type]
     )
     return ParsedItem(item, f"{updated}.{parent_version}.{_digest(item)}", label)
+
+
+def item_path(server: str, rating_key: str) -> str:
+    """The catalog locator of a Plex item: the server's machineIdentifier (not its URL, which
+    users change: a new IP must not orphan the catalog or the published guide) and ratingKey."""
+    return f"plex://{server}/library/metadata/{rating_key}"
 
 
 def _digest(item: MediaItem) -> str:

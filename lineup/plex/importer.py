@@ -115,11 +115,14 @@ class PlexImport:
         self.session = session or requests.Session()
         self.session.hooks["response"].append(self.counter.hook)
         self.server: PlexServer | None = None
+        self.server_id = settings.url
         self.items_listed = 0
 
     def run(self) -> PlexSummary:
         started = time.perf_counter()
         self.server = connect(self.settings, self.session)
+        # items are keyed by the server's identity, not its address (see documents.item_path)
+        self.server_id = str(self.server.machineIdentifier or self.settings.url)
         with plex_errors(self.settings):
             chosen = self._sections()
             parsed: list[documents.ParsedItem] = []
@@ -156,7 +159,7 @@ class PlexImport:
             kind = documents.TYPE_MOVIE
         found: list[documents.ParsedItem] = []
         for page in self._pages(f"{base}?type={kind}&includeGuids=1", progress=True):
-            found.extend(documents.items(page, self.settings.url, section.title, shows,
+            found.extend(documents.items(page, self.server_id, section.title, shows,
                                          memberships))
         log.info("Plex %s: section %r: %d items", self.settings.url, section.title, len(found))
         return found
@@ -195,7 +198,8 @@ class PlexImport:
 
     def _apply(self, parsed: list[documents.ParsedItem], chosen: list[documents.SectionInfo],
                seconds: float) -> PlexSummary:
-        known = self.catalog.remote_versions(self.settings.url)
+        self.catalog.remember_server(self.settings.url, self.server_id)
+        known = self.catalog.remote_versions(self.server_id)
         seen: set[str] = set()
         changed: list[RemoteRecord] = []
         skipped: list[SkippedFile] = []

@@ -8,7 +8,7 @@ from lineup.models import ItemKind
 from lineup.plex import documents
 from lineup.plex.dvr import dvrs_using
 
-SERVER = "http://plex:32400"
+SERVER = "5f2c1a9e0b7d"  # the machineIdentifier
 
 SHOWS = fromstring("""<MediaContainer size="1" totalSize="1" offset="0">
   <Directory ratingKey="100" key="/library/metadata/100/children" type="show" title="Cheers"
@@ -54,7 +54,7 @@ def test_episodes_inherit_from_their_show_and_keep_plex_locators() -> None:
     first, missing = parsed
     item = first.item
     assert item is not None
-    assert item.path == "http://plex:32400/library/metadata/1001"
+    assert item.path == "plex://5f2c1a9e0b7d/library/metadata/1001"
     assert (item.kind, item.show, item.season, item.episode) == (ItemKind.EPISODE, "Cheers", 1, 1)
     assert item.title == "Give Me a Ring" and item.summary == "Diane & Sam."
     assert item.aired == "1982-09-30" and item.year == 1982

@@ -15,6 +15,7 @@ from lineup.plex import PathMap, PlexSettings, Secret
 from lineup.plex.dvr import DvrGuideReload
 from lineup.plex.importer import import_plex
 from tests.plex_standin import (
+    MACHINE_IDENTIFIER,
     STANDIN_TOKEN,
     BuiltLibrary,
     PlexStandin,
@@ -160,3 +161,18 @@ def test_dvr_reload_asks_only_the_dvr_using_this_tuner(plex_library: BuiltLibrar
         assert standin.reloaded_dvrs == [7]
         standin.token = "revoked"
         assert DvrGuideReload(settings_for(standin), "105A3C4F")() == []  # logged, not raised
+
+
+def test_a_new_url_for_the_same_server_keeps_every_item_and_id(
+    plex_standin: PlexStandin, plex_library: BuiltLibrary, catalog: Catalog
+) -> None:
+    """Items are keyed by Plex's machineIdentifier: moving Plex to another address must not
+    orphan the catalog (or the published guide, which holds the items)."""
+    import_plex(settings_for(plex_standin), catalog)
+    ids = {item.path: item.id for item in catalog.items()}
+    with PlexStandin(plex_library.library) as moved:  # same server, new port
+        summary = import_plex(settings_for(moved), catalog)
+    assert (summary.added, summary.removed, summary.unchanged) == (0, 0, 9)
+    assert {item.path: item.id for item in catalog.items()} == ids
+    assert catalog.server_ids() == {plex_standin.url: MACHINE_IDENTIFIER,
+                                    moved.url: MACHINE_IDENTIFIER}
