@@ -111,16 +111,17 @@ _UPSERT = """
 
 _REMOTE_UPSERT = """
     INSERT INTO media_items (
-        path, source, kind, title, show, season, episode, year, duration, container,
+        path, source, kind, title, show, season, episode, episode_end, year, duration, container,
         video_codec, width, height, fps, audio_codec, audio_channels, summary, genres,
         content_rating, aired, section, collections, server, part_key, remote_file, art_key,
         remote_version, skipped, skip_reason, scanned_at
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
               0, NULL, ?)
     ON CONFLICT (path) DO UPDATE SET
         source = excluded.source, kind = excluded.kind, title = excluded.title,
         show = excluded.show, season = excluded.season, episode = excluded.episode,
-        year = excluded.year, duration = excluded.duration, container = excluded.container,
+        episode_end = excluded.episode_end, year = excluded.year,
+        duration = excluded.duration, container = excluded.container,
         video_codec = excluded.video_codec, width = excluded.width, height = excluded.height,
         fps = excluded.fps, audio_codec = excluded.audio_codec,
         audio_channels = excluded.audio_channels, summary = excluded.summary,
@@ -380,7 +381,7 @@ def _to_remote_row(record: RemoteRecord, now: float) -> tuple[object, ...]:
     assert remote is not None
     return (
         item.path, item.source, item.kind.value, item.title, item.show, item.season,
-        item.episode, item.year, info.duration, info.container, info.video_codec, info.width,
+        item.episode, item.episode_end, item.year, info.duration, info.container, info.video_codec, info.width,
         info.height, info.fps, info.audio_codec, info.audio_channels, item.summary,
         json.dumps(list(item.genres)), item.content_rating, item.aired, item.section,
         json.dumps(list(item.collections)), remote.server, remote.part_key, remote.file,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element
 
 from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia
@@ -217,6 +217,36 @@ def _build(node: Element, server: str, section: str, label: str, extra: dict[str
     return ParsedItem(item, f"{updated}.{parent_version}.{_digest(item)}", label)
 
 
+def merge_shared_parts(parsed: Iterable[ParsedItem]) -> list[ParsedItem]:
+    """One item per file: Plex lists a multi-episode file (S01E01-E02) as one episode per
+    number, all on the same file; airing each would play the file twice. The first keeps the
+    file and gets ``episode_end``; the others are dropped."""
+    out: list[ParsedItem] = []
+    first_by_part: dict[str, int] = {}
+    for entry in parsed:
+        item = entry.item
+        # by file, not part id: whether PMS gives the episodes one part or one each varies
+        key = (item.remote.file or item.remote.part_key
+               if item is not None and item.remote is not None else None)
+        if key is None or key not in first_by_part:
+            if key is not None:
+                first_by_part[key] = len(out)
+            out.append(entry)
+            continue
+        kept = out[first_by_part[key]]
+        first = kept.item
+        assert first is not None and item is not None
+        if (first.kind == item.kind == ItemKind.EPISODE and first.show == item.show
+                and first.season == item.season and item.episode is not None):
+            end = max(first.episode_end or first.episode or 0, item.episode)
+            merged = replace(first, episode_end=end)
+            out[first_by_part[key]] = ParsedItem(
+                merged, f"{kept.version}+{entry.version}.{_digest(merged)}", kept.label)
+        else:  # the same file as two different things (a movie in two sections): keep both
+            out.append(entry)
+    return out
+
+
 def item_path(server: str, rating_key: str) -> str:
     """The catalog locator of a Plex item: the server's machineIdentifier (not its URL, which
     users change: a new IP must not orphan the catalog or the published guide) and ratingKey."""
@@ -227,7 +257,8 @@ def _digest(item: MediaItem) -> str:
     """A short digest of what we keep, so a change Plex does not date (a show's genres, a new
     collection) still counts as a change."""
     remote = item.remote
-    values = [item.kind, item.title, item.show, item.season, item.episode, item.year,
+    values = [item.kind, item.title, item.show, item.season, item.episode, item.episode_end,
+              item.year,
               item.summary, list(item.genres), item.content_rating, item.aired, item.section,
               list(item.collections), item.info.duration, item.info.container,
               item.info.video_codec, item.info.width, item.info.height, item.info.fps,

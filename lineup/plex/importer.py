@@ -161,6 +161,7 @@ class PlexImport:
         for page in self._pages(f"{base}?type={kind}&includeGuids=1", progress=True):
             found.extend(documents.items(page, self.server_id, section.title, shows,
                                          memberships))
+        found = documents.merge_shared_parts(found)
         log.info("Plex %s: section %r: %d items", self.settings.url, section.title, len(found))
         return found
 

@@ -18,6 +18,8 @@ from tests.plex_standin import (
     MACHINE_IDENTIFIER,
     STANDIN_TOKEN,
     BuiltLibrary,
+    Episode,
+    Part,
     PlexStandin,
     StandinDevice,
     StandinDvr,
@@ -176,3 +178,19 @@ def test_a_new_url_for_the_same_server_keeps_every_item_and_id(
     assert {item.path: item.id for item in catalog.items()} == ids
     assert catalog.server_ids() == {plex_standin.url: MACHINE_IDENTIFIER,
                                     moved.url: MACHINE_IDENTIFIER}
+
+
+def test_a_multi_episode_file_airs_once_as_a_range(
+    plex_standin: PlexStandin, plex_library: BuiltLibrary, catalog: Catalog
+) -> None:
+    """Plex lists S01E03-E04 in one file as two episodes of the same file."""
+    library = plex_library.library
+    third = library.get(1003)
+    part = Part(id=3009, file=third.part.file, local_path=third.part.local_path)
+    library.add_episode(101, Episode(rating_key=1009, index=4, title="Tortelli Part 2",
+                                     part=part, duration=third.duration))
+    summary = import_plex(settings_for(plex_standin), catalog)
+    assert summary.added == 9
+    (merged,) = [i for i in catalog.items() if i.show == "Cheers" and i.episode == 3]
+    assert (merged.season, merged.episode, merged.episode_end) == (1, 3, 4)
+    assert not [i for i in catalog.items() if i.show == "Cheers" and i.episode == 4]
