@@ -32,6 +32,7 @@ from hdhr_emulator.hdhr.identity import load_identity
 from hdhr_emulator.hdhr.routes import ProgressCallback, Rescan
 from hdhr_emulator.instance import serving, stop_existing
 from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
+from hdhr_emulator.playout.inputs import CurrentItem, InputResolver
 from hdhr_emulator.remote_media import RemoteMedia
 from hdhr_emulator.server import Service, run_server
 from lineup.config import DEFAULT_HORIZON_HOURS, load_config
@@ -247,7 +248,8 @@ def serve(args: argparse.Namespace) -> int:
 
         return _run_server(args, station.settings.data_dir, station.schedule,
                            station.settings.horizon_hours, scan_library=rescan,
-                           plex=_plex_servers(station), server_ids=station.catalog.server_ids)
+                           plex=_plex_servers(station), server_ids=station.catalog.server_ids,
+                           current=station.catalog.current)
 
 
 def play_channel(args: argparse.Namespace) -> int:
@@ -263,7 +265,8 @@ def play_channel(args: argparse.Namespace) -> int:
         return _run_server(args, station.settings.data_dir,
                            lambda now: station.schedule(now, only=args.number),
                            station.settings.horizon_hours, watch=args.number,
-                           plex=_plex_servers(station), server_ids=station.catalog.server_ids)
+                           plex=_plex_servers(station), server_ids=station.catalog.server_ids,
+                           current=station.catalog.current)
 
 
 def play(args: argparse.Namespace) -> int:
@@ -290,7 +293,8 @@ def play(args: argparse.Namespace) -> int:
 
             return _run_server(args, station.settings.data_dir, build, horizon,
                                watch=channel.number, plex=_plex_servers(station),
-                               server_ids=station.catalog.server_ids)
+                               server_ids=station.catalog.server_ids,
+                               current=station.catalog.current)
 
 
 def _plex_servers(station: Station) -> tuple[PlexSettings, ...]:
@@ -363,6 +367,7 @@ def _run_server(
     scan_library: Callable[[ProgressCallback], ScanSummary] | None = None,
     plex: tuple[PlexSettings, ...] = (),
     server_ids: Callable[[], Mapping[str, str]] = dict,
+    current: CurrentItem | None = None,
 ) -> int:
     """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
 
@@ -382,7 +387,7 @@ def _run_server(
         EngineSettings(ffmpeg=ffmpeg.path, data_dir=data_dir, tuners=args.tuners,
                        linger=args.linger, mode=OutputMode(args.mode) if args.mode else None),
         guide_service,
-        input_for=remote.input_for if remote is not None else None,
+        input_for=InputResolver(current, remote),
     )
     engine.check_channels()
     try:

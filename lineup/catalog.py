@@ -229,6 +229,30 @@ class Catalog(Closing):
         )
         return _to_item(rows[0]) if rows else None
 
+    def current(self, item: MediaItem) -> MediaItem | None:
+        """The catalog's present version of ``item``, which the published schedule may hold in
+        an older form: the same locator (a Plex item whose file was upgraded has a new part),
+        else the same episode of the same show (a renamed file, a re-added Plex item), else
+        the same movie (title and year), from the same kind of source. None if gone."""
+        found = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM media_items WHERE path = ? AND skipped = 0",
+            (item.path,),
+        )
+        if not found and item.kind == ItemKind.EPISODE and item.show and item.episode is not None:
+            found = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM media_items WHERE skipped = 0 AND kind = ? "
+                "AND show = ? COLLATE NOCASE AND season IS ? AND episode = ? AND source = ? "
+                "ORDER BY id LIMIT 1",
+                (item.kind, item.show, item.season, item.episode, item.source),
+            )
+        elif not found and item.kind == ItemKind.MOVIE:
+            found = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM media_items WHERE skipped = 0 AND kind = ? "
+                "AND title = ? COLLATE NOCASE AND year IS ? AND source = ? ORDER BY id LIMIT 1",
+                (item.kind, item.title, item.year, item.source),
+            )
+        return _to_item(found[0]) if found else None
+
     def skipped(self) -> list[SkippedFile]:
         """Every file found but not playable, by path."""
         rows = self._db.execute(

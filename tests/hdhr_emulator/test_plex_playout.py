@@ -29,6 +29,7 @@ from tests.hdhr_emulator.streaming_helpers import (
 from tests.plex_standin import (
     STANDIN_TOKEN,
     BuiltLibrary,
+    Part,
     PlexStandin,
     StandinDevice,
     StandinDvr,
@@ -228,3 +229,29 @@ def test_ffmpeg_does_not_inherit_a_token_from_the_environment(
             assert viewer.wait(15).status == 200
     assert environments and all(b"RETROVUE_TEST_PLEX_TOKEN" not in env for env in environments)
     assert [r for r in plex_standin.requests.snapshot() if r.path.startswith("/library/parts/")]
+
+
+def test_files_upgraded_after_the_guide_was_published_still_play(
+    plex_standin: PlexStandin, plex_library: BuiltLibrary, tmp_path: Path
+) -> None:
+    """Sonarr replaces a file; Plex gives the episode a new part. The published guide still
+    holds the old part, which Plex no longer serves: the new one must air, not the slate."""
+    config = plex_config(tmp_path, plex_standin)
+    with running_server("--config", config, data_dir=tmp_path / "data") as server:
+        library = plex_library.library
+        for episode in library.show("Cheers").episodes():
+            old = episode.part
+            library.update(episode, part=Part(id=old.id + 5000, file=old.file,
+                                              local_path=old.local_path, tone_hz=old.tone_hz))
+        request = urllib.request.Request(server.base_url + "/lineup.post?scan=start",
+                                         method="POST")
+        urllib.request.urlopen(request, timeout=15).close()
+        assert wait_for(lambda: "lineup scan: 0 added, 5 updated" in server.log(), 30), \
+            server.log()
+        plex_standin.requests.clear()
+        body, _ = watch(server, 5)
+        parts = [r.path for r in plex_standin.requests.snapshot()
+                 if r.path.startswith("/library/parts/")]
+        assert parts and all(p.split("/")[3].startswith("80") for p in parts), parts
+        assert "cannot be played" not in server.log()
+        assert [h for h in tone_sequence(decoded_audio(body), CHEERS_TONES) if h != "silence"]
