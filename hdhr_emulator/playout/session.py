@@ -115,7 +115,7 @@ class ChannelSession:
             self._linger = None
         snapshot = self.gop.snapshot()
         if snapshot:
-            viewer.push(snapshot)
+            viewer.prime(snapshot)
         self.viewers.append(viewer)
 
     def detach(self, viewer: Viewer) -> None:

@@ -14,7 +14,10 @@ from hdhr_emulator.ts.packets import PACKET_SIZE, PID_PAT, find_keyframes, parse
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = 4 << 20  # a GOP larger than this is dropped (its snapshot would be stale anyway)
+# A GOP larger than this is dropped until the next keyframe. Copy channels pass the library's
+# own GOPs through: 8-10 s at 4-10 Mbit/s is 4-12 MiB, and a cache that overflows leaves the
+# joiners of that moment without PAT/PMT and a keyframe. One cache per live session.
+MAX_BYTES = 16 << 20
 
 
 class GopCache:
