@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quart import Quart, Response, request
@@ -39,6 +41,7 @@ ProgressCallback = Callable[[int, int], None]
 Rescan = Callable[[ProgressCallback], Awaitable["ScanSummary"]]
 """Re-read the library and refresh the guide; reports ``(files probed, files to probe)``."""
 
+FAVORITES_FILE = "favorites.json"  # in the data dir
 MIN_SCAN_SECONDS = 1.5  # a scan shows as running at least this long, so a polling client sees it
 GZIP_CACHE_ENTRIES = 4  # distinct base URLs (Host headers) kept gzipped per guide rendering
 _PLACEHOLDER = PLACEHOLDER_BASE.encode()
@@ -65,13 +68,16 @@ class _RenderedLineup:
 class LineupDocuments:
     """The current lineup documents, re-rendered when the schedule or the favourites change.
 
-    Favourites (``lineup.post?favorite=+N``) live in memory only.
+    Favourites (``lineup.post?favorite=+N``) are kept in ``favorites_file`` (a JSON list of
+    channel numbers in the data dir), so a restart does not forget what a client marked.
     """
 
-    def __init__(self, guide: GuideService, mode_override: OutputMode | None = None):
+    def __init__(self, guide: GuideService, mode_override: OutputMode | None = None,
+                 favorites_file: Path | None = None):
         self._guide = guide
         self._mode_override = mode_override
-        self._favorites: frozenset[int] = frozenset()
+        self._favorites_file = favorites_file
+        self._favorites: frozenset[int] = _read_favorites(favorites_file)
         self._schedule: Schedule | None = None
         self._rendered: _RenderedLineup | None = None
 
@@ -91,7 +97,33 @@ class LineupDocuments:
         changed = self._favorites | {number} if favorite else self._favorites - {number}
         if changed != self._favorites:
             self._favorites, self._rendered = changed, None
+            _write_favorites(self._favorites_file, changed)
         return True
+
+
+def _read_favorites(path: Path | None) -> frozenset[int]:
+    if path is None:
+        return frozenset()
+    try:
+        numbers = json.loads(path.read_text(encoding="utf-8"))
+        return frozenset(int(n) for n in numbers)
+    except FileNotFoundError:
+        return frozenset()
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("ignoring unreadable favourites file %s: %s", path, exc)
+        return frozenset()
+
+
+def _write_favorites(path: Path | None, favorites: frozenset[int]) -> None:
+    if path is None:
+        return
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(sorted(favorites)), encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        log.warning("cannot save favourites to %s: %s", path, exc)
 
 
 class GzipCache:
@@ -231,7 +263,9 @@ def register_routes(
     """Add the guide documents, the lineup and scan API, tuner status and (with ``device``) the
     device documents (``discover.json``, ``device.xml`` and its aliases) to ``app``."""
     advertise_url = device.advertise_url if device is not None else None
-    documents = LineupDocuments(guide, engine.settings.mode if engine is not None else None)
+    documents = LineupDocuments(
+        guide, engine.settings.mode if engine is not None else None,
+        engine.settings.data_dir / FAVORITES_FILE if engine is not None else None)
     gzipped = GzipCache()
     scans = ScanController(rescan, lambda: len(guide.schedule.channels))
     app.after_serving(scans.async_stop)

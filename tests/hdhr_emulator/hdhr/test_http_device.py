@@ -632,3 +632,17 @@ def test_scan_start_rescans_the_library(tv_library: Path, tmp_path: Path,
         assert_consistent(after, http11_get(running.port, "/xmltv.xml")[2],
                           http11_get(running.port, "/iptv.m3u")[2].decode())
         assert "Traceback" not in running.log()
+
+
+def test_favorites_survive_a_restart(guide: GuideService, tmp_path: Path) -> None:
+    from hdhr_emulator.hdhr.routes import LineupDocuments
+
+    path = tmp_path / "data" / "favorites.json"
+    first = LineupDocuments(guide, favorites_file=path)
+    assert first.set_favorite("7", True) and first.set_favorite("10", True)
+    assert first.set_favorite("7", False)
+    again = LineupDocuments(guide, favorites_file=path)
+    assert [c.guide_number for c in again.current().lineup if c.favorite] == ["10"]
+    path.write_text("not json")
+    assert not [c for c in LineupDocuments(guide, favorites_file=path).current().lineup
+                if c.favorite]
