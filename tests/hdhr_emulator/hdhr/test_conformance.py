@@ -31,7 +31,6 @@ from hdhr_emulator.hdhr.packets import (
     parse_discover_reply,
 )
 from tests.conftest import require_tool
-from tests.hdhr_emulator.hdhr.test_discovery import port_65001  # noqa: F401 (fixture)
 from tests.hdhr_emulator.server_process import running_server
 
 CONFIG = """
@@ -52,7 +51,7 @@ def get(url: str) -> tuple[int, Message, bytes]:
 
 
 @pytest.fixture
-def device(tv_library: Path, tmp_path: Path, port_65001: int):  # noqa: F811
+def device(tv_library: Path, tmp_path: Path, port_65001: int):
     config = tmp_path / "retrovue.toml"
     config.write_text(CONFIG.format(media=tv_library))
     lock = open(f"{tempfile.gettempdir()}/retrovue-tests-ssdp-1900.lock", "w")  # noqa: SIM115

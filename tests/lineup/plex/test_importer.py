@@ -11,7 +11,7 @@ from lineup.channels import resolve_channels
 from lineup.config import ChannelSpec
 from lineup.errors import ScanError
 from lineup.models import ItemKind
-from lineup.plex import PathMap, PlexSettings, Secret
+from lineup.plex import PlexSettings, Secret
 from lineup.plex.dvr import DvrGuideReload
 from lineup.plex.importer import import_plex
 from tests.plex_standin import (
