@@ -62,7 +62,7 @@ class RemoteMedia:
         self.server_ids = server_ids
         self._key = key or secrets.token_bytes(32)
         self._by_id: dict[str, int] = {}
-        self._client: httpx.AsyncClient | None = None
+        self._clients: dict[bool, httpx.AsyncClient] = {}  # by verify_tls
 
     def _index(self, server_id: str) -> int | None:
         """Which configured server holds items of ``server_id``."""
@@ -123,22 +123,23 @@ class RemoteMedia:
         return redact(f"{upstream.url}: {type(exc).__name__}: {exc}", [upstream.server.token])
 
     # -- lifecycle -------------------------------------------------------------------------
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def client(self, upstream: Upstream) -> httpx.AsyncClient:
+        """The HTTP client for ``upstream``'s server (one per TLS-verification setting)."""
+        verify = upstream.server.verify_tls
+        if verify not in self._clients:
             timeout = httpx.Timeout(_READ_TIMEOUT, connect=_CONNECT_TIMEOUT)
             # trust_env=False: a proxy from the environment must not see the token
-            self._client = httpx.AsyncClient(timeout=timeout, trust_env=False,
-                                             follow_redirects=False)
-        return self._client
+            self._clients[verify] = httpx.AsyncClient(timeout=timeout, trust_env=False,
+                                                      follow_redirects=False, verify=verify)
+        return self._clients[verify]
 
     async def async_start(self) -> None:
         return None
 
     async def async_stop(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
 
 class ArtworkCache:

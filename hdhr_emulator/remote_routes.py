@@ -34,9 +34,10 @@ def register_remote_routes(app: Quart, media: RemoteMedia, artwork: ArtworkCache
         headers = upstream.headers()
         if "Range" in request.headers:
             headers["Range"] = request.headers["Range"]
-        outgoing = media.client.build_request(request.method, upstream.url, headers=headers)
+        client = media.client(upstream)
+        outgoing = client.build_request(request.method, upstream.url, headers=headers)
         try:
-            answer = await media.client.send(outgoing, stream=True)
+            answer = await client.send(outgoing, stream=True)
         except httpx.HTTPError as exc:
             log.warning("Plex part unavailable: %s", media.describe(upstream, exc))
             return Response(b"", status=502, headers={"Content-Length": "0"})
@@ -84,7 +85,7 @@ def register_remote_routes(app: Quart, media: RemoteMedia, artwork: ArtworkCache
 
 async def _fetch_artwork(media: RemoteMedia, upstream: Upstream) -> bytes | None:
     try:
-        answer = await media.client.get(upstream.url, headers=upstream.headers())
+        answer = await media.client(upstream).get(upstream.url, headers=upstream.headers())
     except httpx.HTTPError as exc:
         log.warning("artwork unavailable: %s", media.describe(upstream, exc))
         return None

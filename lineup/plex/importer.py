@@ -66,6 +66,8 @@ class _Counter:
 
 def connect(settings: PlexSettings, session: requests.Session | None = None) -> PlexServer:
     """A plexapi connection (one ``GET /``); ScanError with one clean line when that fails."""
+    session = session or requests.Session()
+    session.verify = settings.verify_tls
     with plex_errors(settings):
         return PlexServer(settings.url, settings.token.reveal(), session=session,
                           timeout=settings.timeout)
@@ -86,6 +88,9 @@ def describe_failure(settings: PlexSettings, exc: BaseException) -> str:
     if isinstance(exc, Unauthorized):
         text = (f"Plex at {url} refused the token (401 Unauthorized): check token_env / "
                 "token_file in the config")
+    elif isinstance(exc, requests.exceptions.SSLError):
+        text = (f"Plex at {url} has a TLS certificate that was not accepted: use its "
+                "*.plex.direct address, or set verify_tls = false")
     elif isinstance(exc, requests.Timeout):
         text = f"Plex at {url} did not answer within {settings.timeout:g} s"
     elif isinstance(exc, requests.ConnectionError):

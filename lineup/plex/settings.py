@@ -8,6 +8,8 @@
     sections = ["TV Shows", "Movies"] # default: every show and movie section
     path_map = { "/data/media" = "/mnt/nas/media" }
     reload_guide = false              # ask this server's DVR to reload our guide after refreshes
+    verify_tls = true                 # false for https://<LAN IP>:32400 (Plex's certificate
+                                      # names its *.plex.direct host, not the IP)
 
 The token is read when the config is loaded, so a missing variable or an unsafe file stops
 start-up with ``retrovue.toml:3: …`` rather than failing an hour later. There is deliberately
@@ -30,7 +32,7 @@ from lineup.plex.path_map import PathMap
 from lineup.plex.secret import Secret
 
 PLEX_KEYS = ("url", "token_env", "token_file", "sections", "path_map", "reload_guide",
-             "timeout")
+             "timeout", "verify_tls")
 DEFAULT_TIMEOUT = 30.0
 
 ErrorAt = Callable[..., ConfigError]  # (message, *where) -> ConfigError with file:line
@@ -47,6 +49,7 @@ class PlexSettings:
     reload_guide: bool = False
     timeout: float = DEFAULT_TIMEOUT
     token_env: str | None = field(default=None, compare=False)  # the variable it came from
+    verify_tls: bool = True  # false: accept any certificate (https://<LAN IP>:32400)
 
 
 def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
@@ -95,8 +98,12 @@ def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 600:
         raise error("'timeout' must be a number of seconds between 1 and 600", *at, "timeout")
+    verify_tls = table.get("verify_tls", True)
+    if not isinstance(verify_tls, bool):
+        raise error("'verify_tls' must be true or false", *at, "verify_tls")
     token_env = table["token_env"].strip() if sources[0] == "token_env" else None
-    return PlexSettings(url, token, sections, path_map, reload_guide, float(timeout), token_env)
+    return PlexSettings(url, token, sections, path_map, reload_guide, float(timeout), token_env,
+                        verify_tls)
 
 
 def _url(value: object, error: ErrorAt, *where: Any) -> str:

@@ -94,3 +94,34 @@ def test_collections_and_sections_are_channel_content(tmp_path: Path) -> None:
     """))
     assert config.channels[0].collections == ("Sitcoms",)
     assert config.channels[0].sections == ("TV Shows",)
+
+
+def test_tls_verification_can_be_turned_off_for_lan_addresses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("T", "tok")
+    path = write(tmp_path, """
+        [[plex]]
+        url = "https://192.168.1.10:32400"
+        token_env = "T"
+        verify_tls = false
+    """)
+    assert load_config(path).plex[0].verify_tls is False
+    path.write_text(path.read_text().replace("false", '"no"'))
+    assert error_of(path) == f"{path}:5: 'verify_tls' must be true or false"
+
+
+def test_failures_read_as_one_line_without_the_token() -> None:
+    import requests
+
+    from lineup.plex.importer import describe_failure
+    from lineup.plex.settings import PlexSettings
+
+    settings = PlexSettings("https://192.168.1.10:32400", Secret("sekrit-token"))
+    tls = requests.exceptions.SSLError("hostname mismatch for https://x/?X-Plex-Token=sekrit-token")
+    assert describe_failure(settings, tls) == (
+        "Plex at https://192.168.1.10:32400 has a TLS certificate that was not accepted: use its "
+        "*.plex.direct address, or set verify_tls = false")
+    other = requests.exceptions.ChunkedEncodingError("boom at ?X-Plex-Token=sekrit-token\nmore")
+    assert describe_failure(settings, other) == (
+        "Plex at https://192.168.1.10:32400 failed: boom at ?X-Plex-Token=[redacted]")
