@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = command("serve", "serve every channel (the demo library when no media/config is given)")
     _server_options(serve)
+    serve.add_argument("--rescan-hours", type=float, default=6.0, metavar="HOURS",
+                       help="re-scan the folders and Plex servers this often while serving "
+                            "(default 6; 0: only at start and on lineup.post)")
 
     play = command("play", "serve channel 1 starting with one episode now, then the following ones")
     play.add_argument("show", help="show title, e.g. \"Cheers\"")
@@ -66,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                               help="stop a Retrovue instance already serving on the port")
     _server_options(play_channel)
 
-    command("scan", "scan the media folders into the catalog")
+    command("scan", "scan the media folders and Plex servers into the catalog")
 
     channels = command("channels", "list the channel lineup and what is on now")
     channels.add_argument("--no-scan", action="store_true", help="use the catalog as it is")

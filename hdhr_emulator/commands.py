@@ -324,12 +324,47 @@ def _scan_before_serving(station: Station) -> None:
 
 def _library_rescan(scan_library: Callable[[ProgressCallback], ScanSummary],
                     guide_service: GuideService) -> Rescan:
+    """Re-scan then refresh the guide; one at a time (lineup.post and the periodic re-scan
+    share it)."""
+    lock = asyncio.Lock()
+
     async def rescan(progress: ProgressCallback) -> ScanSummary:
-        summary = await asyncio.to_thread(scan_library, progress)
-        await asyncio.to_thread(guide_service.refresh)
-        return summary
+        async with lock:
+            summary = await asyncio.to_thread(scan_library, progress)
+            await asyncio.to_thread(guide_service.refresh)
+            return summary
 
     return rescan
+
+
+class PeriodicRescan:
+    """Re-scans the library every ``hours`` while serving, so new episodes (on disk or in Plex)
+    join their channels after the published guide without a restart."""
+
+    def __init__(self, rescan: Rescan, hours: float):
+        self.rescan = rescan
+        self.seconds = hours * 3600
+        self._task: asyncio.Task[None] | None = None
+
+    async def async_start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="periodic rescan")
+
+    async def async_stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.seconds)
+            try:
+                summary = await self.rescan(lambda done, total: None)
+            except RetrovueError as exc:  # a failing source is logged by the scan itself
+                log.warning("periodic re-scan failed: %s", exc)
+                continue
+            log.info("periodic re-scan: %d added, %d updated, %d removed", summary.added,
+                     summary.updated, summary.removed)
 
 
 def _discovery_services(
@@ -376,6 +411,9 @@ def _run_server(
     """
     if args.tuners < 1:
         raise ConfigError("--tuners must be at least 1")
+    rescan_hours = getattr(args, "rescan_hours", 0.0)
+    if rescan_hours < 0:
+        raise ConfigError("--rescan-hours must be 0 (off) or positive")
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port must be between 1 and 65535, not {args.port}")
     ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
@@ -414,8 +452,11 @@ def _run_server(
               f"  guide:        {base}/xmltv.xml\n"
               "Press Ctrl+C to stop.", file=sys.stderr)
 
+    periodic = PeriodicRescan(rescan, rescan_hours) if rescan and rescan_hours > 0 else None
     services = [
         *([Service("Plex media", remote.async_start, remote.async_stop)] if remote else []),
+        *([Service("periodic rescan", periodic.async_start, periodic.async_stop)]
+          if periodic else []),
         Service("guide refresh", guide_service.async_start, guide_service.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
         *_discovery_services(args, device, engine),

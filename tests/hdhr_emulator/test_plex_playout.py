@@ -29,6 +29,7 @@ from tests.hdhr_emulator.streaming_helpers import (
 from tests.plex_standin import (
     STANDIN_TOKEN,
     BuiltLibrary,
+    Episode,
     Part,
     PlexStandin,
     StandinDevice,
@@ -255,3 +256,18 @@ def test_files_upgraded_after_the_guide_was_published_still_play(
         assert parts and all(p.split("/")[3].startswith("80") for p in parts), parts
         assert "cannot be played" not in server.log()
         assert [h for h in tone_sequence(decoded_audio(body), CHEERS_TONES) if h != "silence"]
+
+
+def test_new_plex_episodes_are_picked_up_while_serving(
+    plex_standin: PlexStandin, plex_library: BuiltLibrary, tmp_path: Path
+) -> None:
+    config = plex_config(tmp_path, plex_standin)
+    with running_server("--config", config, data_dir=tmp_path / "data",
+                        command=("serve", "--rescan-hours", "0.001")) as server:
+        library = plex_library.library
+        last = library.get(1005)
+        library.add_episode(102, Episode(rating_key=1006, index=3, title="New This Week",
+                                         part=Part(id=3006, file=last.part.file + ".new.mp4",
+                                                   local_path=last.part.local_path),
+                                         duration=last.duration))
+        assert wait_for(lambda: "periodic re-scan: 1 added" in server.log(), 30), server.log()
