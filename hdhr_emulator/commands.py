@@ -116,6 +116,15 @@ def _scan(station: Station, *, strict: bool = True) -> ScanSummary:
         bar.close()
 
 
+def _catch_up(station: Station) -> ScanSummary:
+    """Scan before listing or serving; a source that cannot be read (Plex down) only warns:
+    what it imported before is still in the catalog."""
+    summary = _scan(station, strict=False)
+    for failure in summary.failures:
+        print(f"warning: {failure}; using what was imported before", file=sys.stderr)
+    return summary
+
+
 def _print_summary(summary: ScanSummary, took: float) -> None:
     print(
         f"Scanned in {took:.1f} s: {summary.added} added, {summary.updated} updated, "
@@ -170,7 +179,7 @@ def scan(args: argparse.Namespace) -> int:
 def channels(args: argparse.Namespace) -> int:
     with _open_station(args) as station:
         if not args.no_scan:
-            _scan(station)
+            _catch_up(station)
         now = time.time()
         schedule = station.schedule(now)
         lineup = schedule.channels
@@ -205,7 +214,7 @@ def guide(args: argparse.Namespace) -> int:
         raise ConfigError(f"--base-url: {exc}") from exc
     with _open_station(args) as station:
         if not args.no_scan:
-            _scan(station)
+            _catch_up(station)
         now = time.time()
         schedule = station.schedule(now)
         start = now - (now % 1800)  # from the half hour before now, as guides do
@@ -315,11 +324,9 @@ def _scan_before_serving(station: Station) -> None:
     """Catch up with the library; a Plex server that cannot be reached only warns, so the
     channels go on the air with what was imported before."""
     started = time.perf_counter()
-    summary = _scan(station, strict=False)
+    summary = _catch_up(station)
     if summary.added or summary.updated or summary.removed or summary.skipped:
         _print_summary(summary, time.perf_counter() - started)
-    for failure in summary.failures:
-        print(f"warning: {failure}; serving what was imported before", file=sys.stderr)
 
 
 def _library_rescan(scan_library: Callable[[ProgressCallback], ScanSummary],
@@ -331,6 +338,8 @@ def _library_rescan(scan_library: Callable[[ProgressCallback], ScanSummary],
     async def rescan(progress: ProgressCallback) -> ScanSummary:
         async with lock:
             summary = await asyncio.to_thread(scan_library, progress)
+            for failure in summary.failures:
+                log.warning("%s; keeping what was imported before", failure)
             await asyncio.to_thread(guide_service.refresh)
             return summary
 

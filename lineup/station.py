@@ -101,7 +101,8 @@ class Station(Closing):
             except ScanError as exc:
                 if strict:
                     raise
-                log.warning("%s; its channels keep the items imported before", exc)
+                # the caller tells the user (the CLI prints it; the server logs it)
+                log.info("%s; its channels keep the items imported before", exc)
                 summary = replace(summary, failures=(*summary.failures, str(exc)))
         return summary
 

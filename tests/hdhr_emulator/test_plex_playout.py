@@ -175,12 +175,17 @@ def test_bad_token_fails_scan_in_one_line_but_serve_keeps_the_catalog(
     assert scanned.stderr.strip().splitlines() == [
         f"retrovue: error: Plex at {plex_standin.url} refused the token (401 Unauthorized): "
         "check token_env / token_file in the config"]
+    listed = retrovue("--config", plex_config(tmp_path, plex_standin), "channels", data_dir=data)
+    assert listed.returncode == 0 and "Cheers" in listed.stdout
+    assert listed.stderr.strip().splitlines() == [
+        f"warning: Plex at {plex_standin.url} refused the token (401 Unauthorized): check "
+        "token_env / token_file in the config; using what was imported before"]
     with running_server("--config", plex_config(tmp_path, plex_standin),
                         data_dir=data) as server:
         status, _, lineup = get(server, "/lineup.json")
         assert status == 200 and b'"GuideName":"Cheers"' in lineup.replace(b" ", b"")
     assert "refused the token" in server.log()
-    assert_no_token(scanned.stdout, scanned.stderr, server.log())
+    assert_no_token(scanned.stdout, scanned.stderr, listed.stdout, listed.stderr, server.log())
 
 
 def test_play_starts_the_chosen_plex_episode(plex_standin: PlexStandin, tmp_path: Path) -> None:
