@@ -85,6 +85,8 @@ def plex_errors(settings: PlexSettings) -> Iterator[None]:
 def describe_failure(settings: PlexSettings, exc: BaseException) -> str:
     """One line saying what went wrong talking to Plex, never containing the token."""
     url = settings.url
+    # scrub before cutting to one line: a token cut in half would no longer match
+    detail = _first_line(redact(str(exc), [settings.token]))
     if isinstance(exc, Unauthorized):
         text = (f"Plex at {url} refused the token (401 Unauthorized): check token_env / "
                 "token_file in the config")
@@ -96,9 +98,9 @@ def describe_failure(settings: PlexSettings, exc: BaseException) -> str:
     elif isinstance(exc, requests.ConnectionError):
         text = f"cannot reach Plex at {url} (is it running, and is the url right?)"
     elif isinstance(exc, NotFound):
-        text = f"Plex at {url} answered 404 for {_first_line(str(exc))}"
+        text = f"Plex at {url} answered 404 for {detail}"
     else:
-        text = f"Plex at {url} failed: {_first_line(str(exc))}"
+        text = f"Plex at {url} failed: {detail}"
     return redact(text, [settings.token])
 
 

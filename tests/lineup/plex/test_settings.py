@@ -125,3 +125,16 @@ def test_failures_read_as_one_line_without_the_token() -> None:
     other = requests.exceptions.ChunkedEncodingError("boom at ?X-Plex-Token=sekrit-token\nmore")
     assert describe_failure(settings, other) == (
         "Plex at https://192.168.1.10:32400 failed: boom at ?X-Plex-Token=[redacted]")
+
+
+def test_a_token_at_the_cut_of_a_long_message_is_still_scrubbed() -> None:
+    import requests
+
+    from lineup.plex.importer import describe_failure
+    from lineup.plex.settings import PlexSettings
+
+    token = "T0KEN-" * 10
+    settings = PlexSettings("http://plex:32400", Secret(token))
+    message = describe_failure(settings, requests.exceptions.ChunkedEncodingError(
+        "x" * 190 + token))
+    assert "T0KEN" not in message
