@@ -319,14 +319,7 @@ class Catalog(Closing):
     ) -> None:
         """Insert or update media-server items and delete ``removed`` paths, in one transaction."""
         now = time.time()
-        rows = [_to_remote_row(record, now) for record in records]
-        gone = [(path,) for path in removed]
-        if not rows and not gone:
-            return
-        with self._db.transaction() as tx:
-            tx.executemany(_REMOTE_UPSERT, rows)
-            tx.executemany("DELETE FROM media_items WHERE path = ?", gone)
-        log.debug("catalog: %d remote items written, %d removed", len(rows), len(gone))
+        self._write(_REMOTE_UPSERT, [_to_remote_row(record, now) for record in records], removed)
 
     def apply(self, records: Iterable[FileRecord] = (), removed: Iterable[str] = ()) -> None:
         """Insert or update ``records`` and delete the ``removed`` paths, in one transaction.
@@ -335,12 +328,14 @@ class Catalog(Closing):
         survives the file being replaced.
         """
         now = time.time()
-        rows = [_to_row(record, now) for record in records]
+        self._write(_UPSERT, [_to_row(record, now) for record in records], removed)
+
+    def _write(self, upsert: str, rows: list[tuple[object, ...]], removed: Iterable[str]) -> None:
         gone = [(path,) for path in removed]
         if not rows and not gone:
             return
         with self._db.transaction() as tx:
-            tx.executemany(_UPSERT, rows)
+            tx.executemany(upsert, rows)
             tx.executemany("DELETE FROM media_items WHERE path = ?", gone)
         log.debug("catalog: %d written, %d removed", len(rows), len(gone))
 
