@@ -90,48 +90,27 @@ _ITEM_COLUMNS = (
     "content_rating, aired, section, collections, server, part_key, remote_file, art_key"
 )
 _ORDER = "show IS NULL, show COLLATE NOCASE, show, season, episode, path"
-_UPSERT = """
-    INSERT INTO media_items (
-        path, source, size, mtime_ns, kind, title, show, season, episode, episode_end, year,
-        duration, container, video_codec, width, height, fps, audio_codec, audio_channels,
-        skipped, skip_reason, scanned_at
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (path) DO UPDATE SET
-        source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns,
-        kind = excluded.kind, title = excluded.title, show = excluded.show,
-        season = excluded.season, episode = excluded.episode,
-        episode_end = excluded.episode_end, year = excluded.year,
-        duration = excluded.duration, container = excluded.container,
-        video_codec = excluded.video_codec, width = excluded.width, height = excluded.height,
-        fps = excluded.fps, audio_codec = excluded.audio_codec,
-        audio_channels = excluded.audio_channels, skipped = excluded.skipped,
-        skip_reason = excluded.skip_reason, scanned_at = excluded.scanned_at
-"""
+def _upsert(columns: str) -> str:
+    """INSERT of ``columns`` (comma-separated) that updates every one of them in place when the
+    path is already catalogued, so a path keeps its row id."""
+    names = [name.strip() for name in columns.split(",")]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in names if name != "path")
+    return (f"INSERT INTO media_items ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT (path) DO UPDATE SET {updates}")
 
 
-_REMOTE_UPSERT = """
-    INSERT INTO media_items (
-        path, source, kind, title, show, season, episode, episode_end, year, duration, container,
-        video_codec, width, height, fps, audio_codec, audio_channels, summary, genres,
-        content_rating, aired, section, collections, server, part_key, remote_file, art_key,
-        remote_version, skipped, skip_reason, scanned_at
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-              0, NULL, ?)
-    ON CONFLICT (path) DO UPDATE SET
-        source = excluded.source, kind = excluded.kind, title = excluded.title,
-        show = excluded.show, season = excluded.season, episode = excluded.episode,
-        episode_end = excluded.episode_end, year = excluded.year,
-        duration = excluded.duration, container = excluded.container,
-        video_codec = excluded.video_codec, width = excluded.width, height = excluded.height,
-        fps = excluded.fps, audio_codec = excluded.audio_codec,
-        audio_channels = excluded.audio_channels, summary = excluded.summary,
-        genres = excluded.genres, content_rating = excluded.content_rating,
-        aired = excluded.aired, section = excluded.section, collections = excluded.collections,
-        server = excluded.server, part_key = excluded.part_key,
-        remote_file = excluded.remote_file, art_key = excluded.art_key,
-        remote_version = excluded.remote_version, skipped = 0, skip_reason = NULL,
-        scanned_at = excluded.scanned_at
-"""
+_UPSERT = _upsert(
+    "path, source, size, mtime_ns, kind, title, show, season, episode, episode_end, year, "
+    "duration, container, video_codec, width, height, fps, audio_codec, audio_channels, "
+    "skipped, skip_reason, scanned_at"
+)
+_REMOTE_UPSERT = _upsert(
+    "path, source, kind, title, show, season, episode, episode_end, year, duration, container, "
+    "video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, "
+    "content_rating, aired, section, collections, server, part_key, remote_file, art_key, "
+    "remote_version, skipped, skip_reason, scanned_at"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +383,7 @@ def _to_remote_row(record: RemoteRecord, now: float) -> tuple[object, ...]:
         info.height, info.fps, info.audio_codec, info.audio_channels, item.summary,
         json.dumps(list(item.genres)), item.content_rating, item.aired, item.section,
         json.dumps(list(item.collections)), remote.server, remote.part_key, remote.file,
-        remote.art_key, record.version, now,
+        remote.art_key, record.version, 0, None, now,
     )  # fmt: skip
 
 
