@@ -64,9 +64,9 @@ class _Counter:
         self.count += 1
 
 
-def connect(settings: PlexSettings, session: requests.Session | None = None) -> PlexServer:
-    """A plexapi connection (one ``GET /``); ScanError with one clean line when that fails."""
-    session = session or requests.Session()
+def connect(settings: PlexSettings, session: requests.Session) -> PlexServer:
+    """A plexapi connection (one ``GET /``) over ``session`` (the caller closes it); ScanError
+    with one clean line when that fails."""
     session.verify = settings.verify_tls
     with plex_errors(settings):
         return PlexServer(settings.url, settings.token.reveal(), session=session,
@@ -113,13 +113,12 @@ class PlexImport:
     """One import run against one server; see :func:`import_plex`."""
 
     def __init__(self, settings: PlexSettings, catalog: Catalog,
-                 on_progress: ProgressCallback | None = None,
-                 session: requests.Session | None = None):
+                 on_progress: ProgressCallback | None, session: requests.Session):
         self.settings = settings
         self.catalog = catalog
         self.on_progress = on_progress
         self.counter = _Counter()
-        self.session = session or requests.Session()
+        self.session = session
         self.session.hooks["response"].append(self.counter.hook)
         self.server: PlexServer | None = None
         self.server_id = settings.url
