@@ -3,7 +3,9 @@
 #   docker run --network host -v /path/to/media:/media:ro -v retrovue-data:/data retrovue serve --media /media
 # Host networking lets Plex/Jellyfin discover the tuner (SSDP/UDP 65001 are broadcast protocols);
 # without it, publish 8000 and pass --advertise-url http://<host-ip>:8000.
-FROM python:3.11-slim-bookworm
+# The Python the whole suite is run on (3.11.7: PyAV 18.1); 3.12+ would take PyAV 19, whose probe
+# is tested too, but only the probe and scanner tests run there.
+FROM python:3.11.7-slim-bookworm
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \

@@ -67,11 +67,27 @@ def probe(path: Path | str) -> MediaInfo:
     if size == 0:
         raise ProbeError("cannot open: empty file")
     try:
-        container = av.open(str(path), mode="r", metadata_errors="ignore")
+        container = av.open(str(path), mode="r", **open_options())
     except (av.FFmpegError, OSError) as exc:
         raise ProbeError(f"cannot open: {_describe(exc)}") from exc
     with container:
         return _inspect(container, path)
+
+
+def pyav_major() -> int:
+    """The installed PyAV's major version (``av.__version__`` is e.g. ``"19.0.2"``)."""
+    return int(av.__version__.split(".", 1)[0])
+
+
+def open_options() -> dict[str, str]:
+    """The keyword arguments the probe gives ``av.open`` on the installed PyAV.
+
+    Up to PyAV 18 a tag that is not valid UTF-8 makes ``av.open`` raise unless
+    ``metadata_errors="ignore"``; PyAV 19 removed the argument (passing it is a ``TypeError``)
+    and always decodes metadata with ``surrogateescape``, which never raises. Either way a
+    badly tagged file still probes.
+    """
+    return {"metadata_errors": "ignore"} if pyav_major() < 19 else {}
 
 
 def _describe(exc: Exception) -> str:
@@ -129,7 +145,7 @@ def _header_timing(container: av.container.InputContainer) -> _Timing:
     durations = [
         float(s.duration * s.time_base)
         for s in container.streams
-        if s.duration is not None and s.time_base is not None
+        if s.duration is not None and s.time_base  # PyAV 19: an unset time base is 0, not None
     ]
     return _Timing(start, max(durations, default=0.0))
 
@@ -194,7 +210,7 @@ def _reach(
     try:
         for count, packet in enumerate(container.demux()):
             stamp = packet.pts if packet.pts is not None else packet.dts
-            if stamp is None or packet.time_base is None:
+            if stamp is None or not packet.time_base:
                 continue  # the demuxer's end-of-stream marker, or a packet with no clock
             end = float((stamp + (packet.duration or 0)) * packet.time_base) - start
             furthest = end if furthest is None else max(furthest, end)

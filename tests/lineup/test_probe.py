@@ -12,7 +12,7 @@ import pytest
 from hdhr_emulator.ffmpeg_binary import FFmpeg
 from lineup.errors import RetrovueError
 from lineup.models import MediaInfo
-from lineup.probe import ProbeError, probe
+from lineup.probe import ProbeError, open_options, probe, pyav_major
 from tests.conftest import ClipFactory
 
 SMALL = {"width": 160, "height": 120}
@@ -143,3 +143,34 @@ def test_probe_error_is_a_retrovue_error() -> None:
     error = ProbeError("no video stream")
     assert isinstance(error, RetrovueError)
     assert str(error) == error.reason == "no video stream"
+
+
+def test_probe_passes_av_open_only_arguments_the_installed_pyav_takes(
+    tmp_path: Path, make_clip: ClipFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyAV 19 removed ``metadata_errors``: passing it made every probe a TypeError, so a scan
+    skipped every file. The real ``av.open`` is called with exactly what the probe passes, so
+    this fails on any PyAV that refuses one of the probe's arguments."""
+    import av
+
+    calls: list[dict[str, object]] = []
+    real_open = av.open
+
+    def recording_open(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs)
+        return real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(av, "open", recording_open)
+    probe(make_clip(tmp_path / "a.mp4", duration=1.0, **SMALL))
+    assert calls and calls[0] == {"mode": "r", **open_options()}
+    if pyav_major() >= 19:
+        assert "metadata_errors" not in calls[0]
+
+
+def test_title_that_is_not_utf8_still_probes(tmp_path: Path, ffmpeg: FFmpeg) -> None:
+    """A Latin-1 tag (old rips) makes PyAV 18 raise unless told to ignore it; PyAV 19 decodes
+    it with surrogateescape. Either way the file airs."""
+    clip = tmp_path / "latin.mkv"
+    run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1",
+               "-c:v", "libx264", "-metadata", "title=Caf\udce9", str(clip))
+    assert probe(clip).video_codec == "h264"
