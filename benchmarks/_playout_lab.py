@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Self
 
 from benchmarks._proc_stats import children_of
-from hdhr_emulator.testpattern import ClipSpec, clip_command
-from tests.hdhr_emulator.server_process import RunningServer, running_server
+from hdhr_emulator.cli.clips import ClipSpec, clip_command
+from tests.support.server_process import RunningServer, running_server
 
 # -- the library ---------------------------------------------------------------------------------
 # (show, tone per episode in Hz, duration per episode in s); every clip has its own tone

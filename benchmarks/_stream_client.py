@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hdhr_emulator.ts.packets import (
+from hdhr_emulator.playout.ts.packets import (
     PACKET_SIZE,
     PTS_HZ,
     SYNC_BYTE,

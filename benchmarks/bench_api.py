@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hdhr_emulator.ffmpeg_binary import find_ffmpeg
-from hdhr_emulator.testpattern import ClipSpec, render_clip
-from tests.hdhr_emulator.server_process import running_server
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.cli.clips import ClipSpec, render_clip
+from tests.support.server_process import running_server
 
 PATHS = ("/discover.json", "/lineup.json")
 

@@ -20,14 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from hdhr_emulator.ffmpeg_binary import find_ffmpeg
-from hdhr_emulator.testpattern import ClipSpec, render_clip
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.cli.clips import ClipSpec, render_clip
 from lineup.catalog import Catalog
 from lineup.plex.importer import PlexSummary, import_plex
 from lineup.plex.path_map import PathMap
 from lineup.plex.secret import Secret
 from lineup.plex.settings import PlexSettings
-from tests.plex_standin import STANDIN_TOKEN, PlexStandin, build_big_library
+from tests.support.plex_standin import STANDIN_TOKEN, PlexStandin, build_big_library
 
 
 def _row(label: str, summary: PlexSummary, items: int, requests: int) -> str:

@@ -26,11 +26,11 @@ from pathlib import Path
 
 from benchmarks._playout_lab import pct, render_command
 from benchmarks._stream_client import Capture, watch
-from hdhr_emulator.ffmpeg_binary import find_ffmpeg
-from hdhr_emulator.testpattern import ClipSpec
-from tests.hdhr_emulator.server_process import running_server
-from tests.hdhr_emulator.streaming_helpers import ffmpeg_children
-from tests.plex_standin import (
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.cli.clips import ClipSpec
+from tests.support.server_process import running_server
+from tests.support.streaming import ffmpeg_children
+from tests.support.plex_standin import (
     STANDIN_TOKEN,
     Episode,
     Part,

@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hdhr_emulator.ffmpeg_binary import find_ffmpeg
-from hdhr_emulator.ts import CHUNK, PACKET_SIZE, GopCache, PacketBuffer, Splicer, analyse
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.playout.ts import CHUNK, PACKET_SIZE, GopCache, PacketBuffer, Splicer
+from tests.support.ts_analysis import analyse
 
 READ = 64 * CHUNK
 TS_ARGS = [

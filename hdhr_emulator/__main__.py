@@ -1,5 +1,5 @@
 """``python -m hdhr_emulator`` is the ``retrovue`` command."""
 
-from hdhr_emulator.cli import main
+from hdhr_emulator.cli.main import main
 
 raise SystemExit(main())

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hdhr_emulator.ffmpeg_binary import FFmpeg, find_ffmpeg
-from hdhr_emulator.testpattern import ClipSpec, render_clip
+from hdhr_emulator.playout.ffmpeg_binary import FFmpeg, find_ffmpeg
+from hdhr_emulator.cli.clips import ClipSpec, render_clip
 
 ClipFactory = Callable[..., Path]
 
@@ -85,7 +85,7 @@ def tv_library(tmp_path: Path, make_clip: ClipFactory) -> Path:
 
 from collections.abc import Iterator
 
-from tests.plex_standin import (
+from tests.support.plex_standin import (
     STANDIN_TOKEN,
     BuiltLibrary,
     PlexStandin,

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hdhr_emulator.guide_service import GuideService
-from hdhr_emulator.playout.mode import plan_stream
+from hdhr_emulator.server.live_schedule import GuideService
+from hdhr_emulator.playout.stream_plan import plan_stream
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.slate import SlateCache
 from hdhr_emulator.playout.tuners import TunerPool

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from hdhr_emulator.playout.process import FFmpegProcess
-from hdhr_emulator.ts import PacketBuffer
+from hdhr_emulator.playout.ts import PacketBuffer
 
 log = logging.getLogger(__name__)
 

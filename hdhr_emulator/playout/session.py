@@ -20,11 +20,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
-from hdhr_emulator.playout.commands import copy_command, transcode_command
+from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
-from hdhr_emulator.playout.mode import StreamPlan, plan_stream
+from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
 from hdhr_emulator.playout.viewer import Viewer
-from hdhr_emulator.ts import GopCache, Pacer, Splicer
+from hdhr_emulator.playout.ts import GopCache, Pacer, Splicer
 from lineup.models import ItemKind, MediaItem, OutputMode, OutputProfile, Segment
 from lineup.schedule import Schedule
 
@@ -48,7 +48,7 @@ class PlayoutContext:
     mode_override: OutputMode | None = None
     clock: Callable[[], float] = time.time
     # what ffmpeg opens for an item: its path, or for a media server's item a mapped local
-    # path or our loopback proxy URL (see hdhr_emulator.remote_media)
+    # path or our loopback proxy URL (see hdhr_emulator.server.media_proxy)
     input_for: Callable[[MediaItem], str] = attrgetter("path")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hdhr_emulator.ffmpeg_binary import FFmpeg
+from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from lineup.errors import RetrovueError
 from lineup.models import MediaInfo
 from lineup.probe import ProbeError, open_options, probe, pyav_major

@@ -14,7 +14,7 @@ from lineup.models import ItemKind
 from lineup.plex import PlexSettings, Secret
 from lineup.plex.dvr import DvrGuideReload
 from lineup.plex.importer import import_plex
-from tests.plex_standin import (
+from tests.support.plex_standin import (
     MACHINE_IDENTIFIER,
     STANDIN_TOKEN,
     BuiltLibrary,

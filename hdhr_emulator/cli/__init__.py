@@ -1,0 +1,1 @@
+"""The ``retrovue`` command: argument parsing, wiring settings into a server, terminal output."""

@@ -1,0 +1,146 @@
+"""ffmpeg argument lists for schedule items and the slate (pure functions: no processes here).
+
+Every item is normalised to the channel's :class:`~lineup.models.OutputProfile` and written as
+MPEG-TS with fixed PIDs and service id, so the splicer can join items byte-for-byte. No ``-re``:
+the splicer paces output and pipe back-pressure throttles ffmpeg. No loudness filters: their
+look-ahead adds seconds to tune-in (see ../shared/docs/playout.md §4.3).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hdhr_emulator.cli.clips import escape_drawtext
+from lineup.models import MediaItem, OutputProfile
+
+# Fixed stream layout shared by every item and the slate (the splicer relies on it).
+TS_OUTPUT_ARGS = (
+    "-f", "mpegts",
+    "-mpegts_start_pid", "256",        # video 0x100, audio 0x101
+    "-mpegts_pmt_start_pid", "4096",   # PMT 0x1000
+    "-mpegts_service_id", "1",
+    "-pcr_period", "30",  # 40 yields a PCR every 2nd frame at 30 fps (66.7 ms); 30 → 33 ms
+    "-muxdelay", "0",
+    "-muxpreload", "0",
+    "-max_interleave_delta", "0",
+)
+_COMMON_INPUT_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
+_NTSC_RATES = {29.97: Fraction(30000, 1001), 23.976: Fraction(24000, 1001),
+               59.94: Fraction(60000, 1001), 119.88: Fraction(120000, 1001)}
+
+
+def fps_fraction(fps: float) -> Fraction:
+    """29.97 → 30000/1001 (the NTSC rates exactly), otherwise the nearest simple fraction."""
+    for nominal, exact in _NTSC_RATES.items():
+        if abs(fps - nominal) < 0.01:
+            return exact
+    return Fraction(fps).limit_denominator(1001)
+
+
+def _seconds(value: float) -> str:
+    return f"{max(0.0, value):.3f}"
+
+
+def video_filter(profile: OutputProfile) -> str:
+    """Fit inside the frame keeping aspect (letterbox/pillarbox), square pixels, fixed rate."""
+    w, h = profile.width, profile.height
+    rate = fps_fraction(profile.fps)
+    return (
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,"
+        f"fps={rate.numerator}/{rate.denominator},format=yuv420p"
+    )
+
+
+def audio_filter(profile: OutputProfile) -> str:
+    layout = "stereo" if profile.audio_channels == 2 else "mono"
+    return f"aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts={layout}"
+
+
+def encode_args(profile: OutputProfile) -> list[str]:
+    """x264 + AAC-LC in the channel profile; closed GOPs of a fixed length, no scene cuts, so
+    every GOP boundary is a clean join point and viewers get a keyframe within one GOP."""
+    gop = str(profile.gop_frames)
+    return [
+        "-c:v", "libx264", "-preset", str(profile.preset), "-tune", "zerolatency",
+        "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-flags", "+cgop",
+        "-b:v", f"{profile.video_kbps}k", "-maxrate", f"{profile.video_kbps}k",
+        "-bufsize", f"{profile.video_kbps * 2}k",
+        "-c:a", "aac", "-b:a", f"{profile.audio_kbps}k",
+        "-ac", str(profile.audio_channels), "-ar", "48000",
+    ]
+
+
+def transcode_command(
+    ffmpeg: str, item: MediaItem, profile: OutputProfile, seek: float, duration: float,
+    extra_input_args: tuple[str, ...] = (), source: str | None = None,
+) -> list[str]:
+    """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile``.
+
+    Input ``-ss`` is frame-accurate when transcoding (the pre-roll is decoded and dropped).
+    Items without audio get silence from ``anullsrc`` so the stream never loses its audio track.
+    """
+    argv = [ffmpeg, *_COMMON_INPUT_ARGS]
+    if seek > 0:
+        argv += ["-ss", _seconds(seek)]
+    argv += [*extra_input_args, *_input(item, source)]
+    has_audio = item.info.audio_codec is not None
+    if not has_audio:
+        layout = "stereo" if profile.audio_channels == 2 else "mono"
+        argv += ["-f", "lavfi", "-i", f"anullsrc=r=48000:cl={layout}"]
+    argv += ["-t", _seconds(duration), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
+    argv += ["-vf", video_filter(profile), "-af", audio_filter(profile), *encode_args(profile)]
+    argv += [*TS_OUTPUT_ARGS, "pipe:1"]
+    return argv
+
+
+def copy_command(
+    ffmpeg: str, item: MediaItem, seek: float, duration: float,
+    extra_input_args: tuple[str, ...] = (), source: str | None = None,
+) -> list[str]:
+    """Pass the item's H.264/AAC through untouched; a join starts at the keyframe before ``seek``."""
+    argv = [ffmpeg, *_COMMON_INPUT_ARGS]
+    if seek > 0:
+        argv += ["-ss", _seconds(seek)]
+    argv += [*extra_input_args, *_input(item, source), "-t", _seconds(duration),
+             "-map", "0:v:0", "-map", "0:a:0", "-c", "copy", *TS_OUTPUT_ARGS, "pipe:1"]
+    return argv
+
+
+def _input(item: MediaItem, source: str | None) -> list[str]:
+    """``-i`` and what to open: ``source`` (a mapped path or proxy URL) or the item's path.
+
+    An HTTP input is read through our own proxy, which answers Range requests, so ffmpeg can
+    seek in it; a dropped connection is retried by ffmpeg a few times before it gives up.
+    """
+    where = source or item.path
+    if where.startswith(("http://", "https://")):
+        return ["-multiple_requests", "1", "-reconnect", "1", "-reconnect_on_network_error", "1",
+                "-reconnect_delay_max", "2", "-i", where]
+    return ["-i", where]
+
+
+def slate_command(
+    ffmpeg: str, profile: OutputProfile, title: str, seconds: float, output: str,
+    font: str | None,
+) -> list[str]:
+    """A short "We'll be right back" clip in the channel profile, looped by the splicer."""
+    rate = fps_fraction(profile.fps)
+    size = f"{profile.width}x{profile.height}"
+    video = f"color=c=0x1c2a4a:s={size}:r={rate.numerator}/{rate.denominator}:d={_seconds(seconds)}"
+    if font:
+        big, small = max(12, profile.height // 10), max(10, profile.height // 16)
+        video += (
+            f",drawtext=fontfile={font}:text='{escape_drawtext(title)}':fontsize={big}"
+            ":fontcolor=white:x=(w-text_w)/2:y=h/2-text_h-10"
+            f",drawtext=fontfile={font}:text='We\u2019ll be right back':fontsize={small}"
+            ":fontcolor=0xd0d0d0:x=(w-text_w)/2:y=h/2+10"
+        )
+    layout = "stereo" if profile.audio_channels == 2 else "mono"
+    return [
+        ffmpeg, *_COMMON_INPUT_ARGS, "-y", "-f", "lavfi", "-i", video,
+        "-f", "lavfi", "-i", f"anullsrc=r=48000:cl={layout}",
+        "-t", _seconds(seconds), "-map", "0:v:0", "-map", "1:a:0",
+        "-vf", "format=yuv420p", *encode_args(profile), *TS_OUTPUT_ARGS, output,
+    ]

@@ -1,0 +1,1 @@
+"""How clients find the tuner: HDHomeRun UDP/TCP 65001, SSDP and mDNS listeners."""

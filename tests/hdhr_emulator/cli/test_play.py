@@ -1,0 +1,94 @@
+"""``retrovue play`` and ``retrovue play-channel`` as a user runs them: real servers on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.support.server_process import free_port, running_server
+
+
+@pytest.fixture(autouse=True)
+def _private_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pid files of the servers these tests start stay in the test's own folder."""
+    monkeypatch.setenv("RETROVUE_RUNTIME_DIR", str(tmp_path / "run"))
+
+
+def on_now(guide: bytes) -> etree._Element:
+    now = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    for programme in etree.fromstring(guide).iterfind("programme"):
+        if programme.get("start")[:14] <= now < programme.get("stop")[:14]:
+            return programme
+    raise AssertionError("nothing on now")
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=15) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_play_starts_the_chosen_episode_now(tv_library: Path, tmp_path: Path) -> None:
+    command = ("play", "cheers", "--season", "1", "--episode", "2")
+    with running_server("--media", tv_library, data_dir=tmp_path / "data", command=command) as server:
+        status, guide = get(f"{server.base_url}/xmltv.xml")
+        programme = on_now(guide)
+        assert programme.findtext("episode-num[@system='onscreen']") == "S01E02"
+        assert programme.findtext("sub-title") == "Sams Women"
+        status, body = get(f"{server.base_url}/iptv/channel/1.ts?duration=2")
+        assert status == 200 and body[:1] == b"\x47" and len(body) > 100_000
+        assert "iptv/channel/1.ts" in server.log()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("play", "Cheeers"), "no show called 'Cheeers' in the library (did you mean 'Cheers'?)"),
+        (("play", "Cheers", "--season", "4"), "Cheers has no season 4 episode 1"),
+        (("play-channel", "9"), "no channel 9 in the lineup (channels: 1, 2, 3)"),
+    ],
+    ids=["unknown-show", "unknown-episode", "unknown-channel"],
+)
+def test_play_bad_choice_is_exit_2(tv_library: Path, tmp_path: Path, args: tuple[str, ...],
+                                   message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(tmp_path / "data"), "--media",
+         str(tv_library), *args, "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"retrovue: error: {message}"
+
+
+def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
+    tv_library: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    data = tmp_path / "data"
+    with running_server("--media", tv_library, data_dir=data, command=("play-channel", "1"),
+                        port=port) as first:
+        assert get(f"{first.base_url}/auto/v2")[0] == 404
+        with running_server("--media", tv_library, data_dir=data, port=port,
+                            command=("play-channel", "2", "--kill-existing")) as second:
+            assert first.process.wait(timeout=15) == 0, "the old instance was stopped cleanly"
+            deadline = time.monotonic() + 30  # the new one binds the port once it is free
+            while True:
+                try:
+                    status, guide = get(f"{second.base_url}/xmltv.xml")
+                    break
+                except urllib.error.URLError:
+                    assert time.monotonic() < deadline, second.log()
+                    time.sleep(0.1)
+            names = [c.findtext("display-name") for c in etree.fromstring(guide).iterfind("channel")]
+            assert names == ["2 Taxi"]
+            assert get(f"{second.base_url}/auto/v1")[0] == 404
+            assert "Stopped the Retrovue that was serving port" in second.log()
