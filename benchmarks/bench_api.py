@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from tests.support.server_process import running_server
 
 PATHS = ("/discover.json", "/lineup.json")

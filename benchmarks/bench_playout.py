@@ -72,8 +72,8 @@ from benchmarks._proc_stats import LoadMeter, children_cpu, rss_bytes, sample
 from benchmarks._stream_client import Capture, video_pts_index, watch
 from benchmarks._tones import tone_runs
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
-from tests.support.ts_analysis import analyse
 from hdhr_emulator.playout.ts.packets import is_keyframe_start
+from tests.support.ts_analysis import analyse
 
 PHASES = ("tunein", "joins", "seams", "cpu", "memory", "slate")
 _PID_NAMES = {0x0000: "PAT", 0x0011: "SDT", 0x1000: "PMT", 0x0100: "V", 0x0101: "A"}

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from lineup.catalog import Catalog
 from lineup.plex.importer import PlexSummary, import_plex
 from lineup.plex.path_map import PathMap

@@ -26,10 +26,8 @@ from pathlib import Path
 
 from benchmarks._playout_lab import pct, render_command
 from benchmarks._stream_client import Capture, watch
-from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.cli.clips import ClipSpec
-from tests.support.server_process import running_server
-from tests.support.streaming import ffmpeg_children
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from tests.support.plex_standin import (
     STANDIN_TOKEN,
     Episode,
@@ -40,6 +38,8 @@ from tests.support.plex_standin import (
     Show,
     StandinLibrary,
 )
+from tests.support.server_process import running_server
+from tests.support.streaming import ffmpeg_children
 
 EPISODES, SECONDS, GOP = 4, 30.0, 250
 

@@ -27,8 +27,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from lineup.catalog import Catalog
 from lineup.scanner import ExecutorKind, ScanSummary, scan
 

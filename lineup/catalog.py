@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lineup.errors import CatalogError
-from lineup.models import ARTWORK_PREFIX, ItemKind, MediaInfo, MediaItem, RemoteMedia
+from lineup.models import ARTWORK_PREFIX, ItemKind, MediaInfo, MediaItem, MediaServerRef
 from lineup.naming import ParsedName
 from lineup.sqlite_file import Closing, SqliteFile
 
@@ -401,7 +401,7 @@ def _to_item(row: tuple[Any, ...]) -> MediaItem:
     ) = row  # fmt: skip
     remote = None
     if server is not None and part_key is not None:
-        remote = RemoteMedia(server, part_key, remote_file or "", art_key)
+        remote = MediaServerRef(server, part_key, remote_file or "", art_key)
         if art_key:  # served through us: a media server's artwork URL would carry its token
             icon = artwork_path(item_id)
     info = MediaInfo(

@@ -50,8 +50,8 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from lineup.errors import ConfigError
-from lineup.plex.settings import PlexSettings, parse_plex
 from lineup.models import FillerPolicy, Order, OutputMode, OutputProfile, Preset
+from lineup.plex.settings import PlexSettings, parse_plex
 from lineup.toml_lines import PathPart, TomlLines
 
 log = logging.getLogger(__name__)

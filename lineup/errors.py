@@ -1,15 +1,9 @@
-"""Retrovue's one exception tree.
+"""The root of Retrovue's one exception tree, and the leaves the library (lineup) raises.
 
-Every error a user can cause or meet is a :class:`RetrovueError`; the CLI and the HTTP app turn it
-into one clear line (or an HTTP status) at a single boundary, with a traceback only under --debug::
-
-    RetrovueError
-     ├── ConfigError          bad configuration or command-line input (exit code 2)
-     ├── FFmpegError          the ffmpeg binary is missing or unusable
-     ├── CatalogError         the media catalog database cannot be used
-     ├── ScanError            a library source cannot be scanned
-     ├── UnknownChannelError  no channel has the requested number
-     └── TunerBusyError       no tuner is free for a new channel (HDHomeRun error 804/805)
+Every error a user can cause or meet is a :class:`RetrovueError`; the CLI turns it into one line
+and ``exit_code``, the HTTP app into ``http_status``, each at a single boundary, with a traceback
+only under --debug. The root lives here because lineup is the lowest layer; the device adds its
+own leaves in :mod:`hdhr_emulator.errors`, whose docstring draws the whole tree.
 """
 
 from __future__ import annotations
@@ -21,10 +15,11 @@ class RetrovueError(Exception):
     """Root of every error Retrovue raises on purpose."""
 
     exit_code: int = 1
+    http_status: int = 500
 
 
 class ConfigError(RetrovueError):
-    """Raised when a config file or command-line value is invalid.
+    """Raised when a config file or command-line value is invalid (exit code 2).
 
     ``path`` and ``line`` point at the offending spot when known, so the message can read
     ``retrovue.toml:12: unknown key 'nmae' in [[channel]] (did you mean 'name'?)``.
@@ -45,10 +40,6 @@ class ConfigError(RetrovueError):
         return f"{where}: {self.message}"
 
 
-class FFmpegError(RetrovueError):
-    """Raised when no usable ffmpeg binary can be found or it fails its start-up check."""
-
-
 class CatalogError(RetrovueError):
     """Raised when the SQLite catalog cannot be opened, migrated or read."""
 
@@ -60,19 +51,8 @@ class ScanError(RetrovueError):
 class UnknownChannelError(RetrovueError):
     """Raised when a channel number is not in the lineup."""
 
+    http_status = 404
+
     def __init__(self, number: int | str):
         self.number = number
         super().__init__(f"no channel {number} in the lineup")
-
-
-class TunerBusyError(RetrovueError):
-    """Raised when a channel needs a tuner and none is free.
-
-    ``code`` and ``reason`` are the HDHomeRun ``X-HDHomeRun-Error`` values clients understand:
-    805 "All Tuners In Use" for ``/auto``, 804 "Tuner In Use" for a specific ``/tunerN``.
-    """
-
-    def __init__(self, code: int = 805, reason: str = "All Tuners In Use"):
-        self.code = code
-        self.reason = reason
-        super().__init__(f"{code} {reason}")

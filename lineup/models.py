@@ -54,7 +54,7 @@ ARTWORK_PREFIX = "/artwork/"
 
 
 @dataclass(frozen=True, slots=True)
-class RemoteMedia:
+class MediaServerRef:
     """Where a media server (Plex) keeps an item's file: enough to play it without asking the
     server anything but the file's bytes.
 
@@ -90,7 +90,7 @@ class MediaItem:
     aired: str | None = None  # first aired / released, YYYY-MM-DD
     section: str | None = None  # the library section it came from ("TV Shows")
     collections: tuple[str, ...] = ()
-    remote: RemoteMedia | None = None  # set for items read from a media server
+    remote: MediaServerRef | None = None  # set for items read from a media server
 
     @property
     def duration(self) -> float:

@@ -23,7 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from lineup.errors import CatalogError
-from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia
+from lineup.models import ItemKind, MediaInfo, MediaItem, MediaServerRef
 from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def item_from_json(text: str) -> MediaItem:
     known["collections"] = tuple(known.get("collections", ()))
     if known.get("remote") is not None:
         remote = known["remote"]
-        known["remote"] = RemoteMedia(**{name: remote[name] for name in _REMOTE_NAMES
+        known["remote"] = MediaServerRef(**{name: remote[name] for name in _REMOTE_NAMES
                                          if name in remote})
     return MediaItem(
         info=MediaInfo(**{name: info[name] for name in _INFO_NAMES if name in info}), **known
@@ -118,7 +118,7 @@ def item_from_json(text: str) -> MediaItem:
 
 _FIELD_NAMES = tuple(field.name for field in fields(MediaItem))
 _INFO_NAMES = tuple(field.name for field in fields(MediaInfo))
-_REMOTE_NAMES = tuple(field.name for field in fields(RemoteMedia))
+_REMOTE_NAMES = tuple(field.name for field in fields(MediaServerRef))
 _item_values = attrgetter(*_FIELD_NAMES)
 _remote_values = attrgetter(*_REMOTE_NAMES)
 _info_values = attrgetter(*_INFO_NAMES)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hdhr_emulator.playout.ffmpeg_binary import FFmpeg, find_ffmpeg
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
+from hdhr_emulator.playout.ffmpeg_binary import FFmpeg, find_ffmpeg
 
 ClipFactory = Callable[..., Path]
 

@@ -6,22 +6,15 @@ Used by the built-in demo library and by the tests, which need real media files 
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from lineup.errors import FFmpegError
+from hdhr_emulator.errors import FFmpegError
+from hdhr_emulator.playout.drawtext import escape_drawtext, find_font
 
 log = logging.getLogger(__name__)
 
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/System/Library/Fonts/Supplemental/Arial.ttf",
-    "C:/Windows/Fonts/arial.ttf",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +31,6 @@ class ClipSpec:
     video_codec: str = "libx264"
     audio_codec: str = "aac"
     audio_rate: int = 48000
-
-
-def find_font() -> str | None:
-    """A TrueType font for drawtext, or None (then clips carry no text)."""
-    return next((f for f in _FONT_CANDIDATES if os.path.exists(f)), None)
-
-
-def escape_drawtext(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\u2019").replace("%", "\\%")
 
 
 def clip_command(ffmpeg: str, out: Path, spec: ClipSpec) -> list[str]:

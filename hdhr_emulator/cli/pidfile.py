@@ -13,9 +13,9 @@ import os
 import signal
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+from hdhr_emulator.util import atomic_write
 from lineup.errors import RetrovueError
 
 log = logging.getLogger(__name__)
@@ -79,18 +79,22 @@ def stop_existing(port: int, timeout: float = 10.0) -> int | None:
     return pid
 
 
-@contextlib.contextmanager
-def serving(port: int) -> Iterator[None]:
-    """Record this process as the one serving ``port`` for as long as the block runs."""
-    path = pid_file(port)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{os.getpid()}\n")
-    except OSError as exc:  # a read-only runtime dir must not stop the server
-        log.debug("cannot write %s: %s", path, exc)
-    try:
-        yield
-    finally:
+class PidFile:
+    """This process's claim to ``port``: written once the server is listening (a process that
+    fails to bind, e.g. because another Retrovue serves the port, never overwrites that one's
+    file), removed at exit only if it still names this process."""
+
+    def __init__(self, port: int):
+        self.path = pid_file(port)
+
+    def claim(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, f"{os.getpid()}\n".encode())
+        except OSError as exc:  # a read-only runtime dir must not stop the server
+            log.debug("cannot write %s: %s", self.path, exc)
+
+    def release(self) -> None:
         with contextlib.suppress(OSError, ValueError):
-            if int(path.read_text().strip()) == os.getpid():
-                path.unlink()
+            if int(self.path.read_text().strip()) == os.getpid():
+                self.path.unlink()

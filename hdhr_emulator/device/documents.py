@@ -16,16 +16,15 @@ import gzip
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from lxml import etree
 
 from hdhr_emulator.device.identity import DeviceIdentity
-from hdhr_emulator.playout.stream_plan import plan_stream
-from lineup.errors import ConfigError
-from lineup.models import Channel, OutputMode
+from hdhr_emulator.util import bracket_host
+from lineup.models import Channel
 from xmltv.text import clean_line
 
 __all__ = [
@@ -107,10 +106,6 @@ def _is_unreachable(name: str) -> bool:
     return ip.is_loopback or ip.is_unspecified
 
 
-def _url_host(address: str) -> str:
-    return f"[{address}]" if ":" in address else address
-
-
 def base_url_for_request(
     *,
     advertise_url: str | None,
@@ -137,12 +132,12 @@ def base_url_for_request(
         return f"{scheme}://{match[0]}"
     if local_address is not None and not _is_unreachable(local_address[0]):
         host, port = local_address
-        return f"{scheme}://{_url_host(host)}:{port}"
+        return f"{scheme}://{bracket_host(host)}:{port}"
     if match is not None:  # nothing better is known: the client named us this way
         return f"{scheme}://{match[0]}"
     if local_address is not None:
         host, port = local_address
-        return f"{scheme}://{_url_host(host)}:{port}"
+        return f"{scheme}://{bracket_host(host)}:{port}"
     return f"{scheme}://localhost"
 
 
@@ -181,29 +176,28 @@ class LineupChannel:
         return "favorite" if self.favorite else ""
 
 
-def _output_height(channel: Channel, mode_override: OutputMode | None) -> int:
-    """The height of the channel's stream: its profile, or the files' own for copy mode."""
-    try:
-        return plan_stream(channel, mode_override).profile.height
-    except ConfigError:  # forced copy that cannot work; start-up refuses it, so rarely seen
-        return channel.profile.height
+def profile_height(channel: Channel) -> int:
+    """The height of the channel's configured profile (its stream, unless copied)."""
+    return channel.profile.height
 
 
 def lineup_channels(
     channels: Iterable[Channel],
     *,
     favorites: frozenset[int] = frozenset(),
-    mode_override: OutputMode | None = None,
+    output_height: Callable[[Channel], int] = profile_height,
 ) -> tuple[LineupChannel, ...]:
     """The lineup entries of ``channels``. ``GuideNumber`` is the channel number, the same
-    string as the XMLTV display-name and the M3U ``tvg-chno``; ``GuideName`` the XMLTV name."""
+    string as the XMLTV display-name and the M3U ``tvg-chno``; ``GuideName`` the XMLTV name.
+    ``output_height`` says how tall a channel's stream is (the playout's stream plan knows:
+    copy mode keeps the files' own size), which decides the ``HD`` flag."""
     entries = []
     for channel in channels:
         number = str(channel.number)
         entries.append(LineupChannel(
             guide_number=number,
             guide_name=clean_line(channel.name) or number,
-            hd=_output_height(channel, mode_override) >= HD_MIN_HEIGHT,
+            hd=output_height(channel) >= HD_MIN_HEIGHT,
             favorite=channel.number in favorites,
         ))
     return tuple(entries)

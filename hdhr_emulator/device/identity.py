@@ -11,23 +11,16 @@ clients; going back to the old count gives the old id back.
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
-import secrets
 import string
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 _T = (0xA, 0x5, 0xF, 0x6, 0x7, 0xC, 0x1, 0xB, 0x9, 0x2, 0x8, 0xD, 0x4, 0x3, 0xE, 0x0)
 _LEGACY_PREFIXES = {0x101, 0x102, 0x103, 0x111, 0x121, 0x122}
 MODEL_NUMBER = "HDHR5-4US"  # a non-EXTEND model: clients do not offer transcode profiles
 FIRMWARE_NAME = "hdhomerun5_atsc"
 FIRMWARE_VERSION = "20250815"
-DEVICE_FILE = "device.json"
-_AUTH_ALPHABET = string.ascii_letters + string.digits
+AUTH_ALPHABET = string.ascii_letters + string.digits
 
 
 def check_nibble(first_seven: int) -> int:
@@ -79,34 +72,3 @@ class DeviceIdentity:
     def udn(self) -> str:
         """``uuid:…``, a name-based UUID of the DeviceID (stable with it)."""
         return f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'retrovue:{self.device_id_hex}')}"
-
-
-def load_identity(data_dir: Path, tuner_count: int, friendly_name: str = "Retrovue") -> DeviceIdentity:
-    """The identity for this data dir, creating and persisting its seed on first use."""
-    path = data_dir / DEVICE_FILE
-    state: dict[str, object] = {}
-    try:
-        state = json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
-    seed = state.get("seed")
-    auth = state.get("device_auth")
-    if not isinstance(seed, str) or not isinstance(auth, str) or len(auth) != 24:
-        seed = secrets.token_hex(16)
-        auth = "".join(secrets.choice(_AUTH_ALPHABET) for _ in range(24))
-    device_id = derive_device_id(seed, tuner_count)
-    previous = state.get("tuner_count")
-    if isinstance(previous, int) and previous != tuner_count:
-        log.warning(
-            "the tuner count changed from %d to %d: Retrovue now presents itself as a new "
-            "device %08X (clients cache the tuner count per device); remove the old Retrovue "
-            "tuner in Plex/Jellyfin and add this one",
-            previous, tuner_count, device_id,
-        )
-    new_state = {"seed": seed, "device_auth": auth, "tuner_count": tuner_count}
-    if new_state != state:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(json.dumps(new_state, indent=2) + "\n")
-        partial.replace(path)
-    return DeviceIdentity(device_id, auth, friendly_name, tuner_count)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hdhr_emulator.device.identity import DeviceIdentity
+from hdhr_emulator.util import bracket_host
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,5 +25,4 @@ class DeviceSettings:
         """The BaseURL for a client that reached us at ``local_ip``."""
         if self.advertise_url:
             return self.advertise_url.rstrip("/")
-        host = f"[{local_ip}]" if ":" in local_ip else local_ip
-        return f"http://{host}:{self.http_port}"
+        return f"http://{bracket_host(local_ip)}:{self.http_port}"

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hdhr_emulator.server.live_schedule import GuideService
-from hdhr_emulator.playout.stream_plan import plan_stream
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.slate import SlateCache
+from hdhr_emulator.playout.stream_plan import plan_stream
 from hdhr_emulator.playout.tuners import TunerPool
 from hdhr_emulator.playout.viewer import Viewer
 from lineup.errors import UnknownChannelError
 from lineup.models import MediaItem, OutputMode
+from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -31,29 +31,31 @@ class EngineSettings:
 class PlayoutEngine:
     """Owns the tuner pool and the slate cache; every ffmpeg it starts it also stops."""
 
-    def __init__(self, settings: EngineSettings, guide: GuideService,
-                 input_for: Callable[[MediaItem], str] | None = None):
+    def __init__(self, settings: EngineSettings, schedule: Callable[[], Schedule],
+                 source_for: Callable[[MediaItem], str] | None = None):
+        """``schedule()`` is the live schedule (replaced on every refresh): what is on;
+        ``source_for(item)`` what ffmpeg opens for an item (blocking; run in a thread)."""
         self.settings = settings
-        self.guide = guide
+        self.schedule = schedule
         self.slates = SlateCache(settings.ffmpeg, settings.data_dir / "slates")
         self.context = PlayoutContext(
             ffmpeg=settings.ffmpeg,
-            schedule=lambda: guide.schedule,
+            schedule=schedule,
             slate=self.slates.get,
             linger=settings.linger,
             mode_override=settings.mode,
-            **({"input_for": input_for} if input_for is not None else {}),
+            **({"source_for": source_for} if source_for is not None else {}),
         )
         self.pool = TunerPool(settings.tuners, self._start_session)
 
     def check_channels(self) -> None:
         """Fail at start-up (not at tune-in) when a channel's mode cannot work, e.g. copy on
         a channel whose files differ."""
-        for channel in self.guide.schedule.channels:
+        for channel in self.schedule().channels:
             plan_stream(channel, self.settings.mode)
 
     def has_channel(self, number: int) -> bool:
-        return any(c.number == number for c in self.guide.schedule.channels)
+        return any(c.number == number for c in self.schedule().channels)
 
     def _start_session(self, channel_number: int, tuner: int) -> ChannelSession:
         session = ChannelSession(channel_number, tuner, self.context)

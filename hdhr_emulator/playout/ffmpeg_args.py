@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hdhr_emulator.cli.clips import escape_drawtext
+from hdhr_emulator.playout.drawtext import escape_drawtext
 from lineup.models import MediaItem, OutputProfile
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).

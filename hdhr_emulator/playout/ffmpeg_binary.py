@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from lineup.errors import FFmpegError
+from hdhr_emulator.errors import FFmpegError
 
 log = logging.getLogger(__name__)
 

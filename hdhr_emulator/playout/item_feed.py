@@ -9,12 +9,12 @@ reached the end of its output, a few seconds of media before the seam.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
 from hdhr_emulator.playout.process import FFmpegProcess
 from hdhr_emulator.playout.ts import PacketBuffer
+from hdhr_emulator.util import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,5 @@ class ItemFeed:
             return await self.queue.get()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         await self.process.stop()

@@ -20,6 +20,8 @@ import sys
 from collections.abc import Sequence
 from types import TracebackType
 
+from hdhr_emulator.util import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 READ_SIZE = 1316 * 64  # whole TS packets per read
@@ -112,9 +114,7 @@ class FFmpegProcess:
                 self._signal(signal.SIGKILL)
                 await process.wait()
             finally:
-                drain.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await drain
+                await cancel_and_wait(drain)
         if self._stderr_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._stderr_task

@@ -13,7 +13,6 @@ schedule position, and viewers keep their connections throughout.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,8 +22,9 @@ from operator import attrgetter
 from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
-from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.playout.ts import GopCache, Pacer, Splicer
+from hdhr_emulator.playout.viewer import Viewer
+from hdhr_emulator.util import cancel_and_wait
 from lineup.models import ItemKind, MediaItem, OutputMode, OutputProfile, Segment
 from lineup.schedule import Schedule
 
@@ -49,7 +49,7 @@ class PlayoutContext:
     clock: Callable[[], float] = time.time
     # what ffmpeg opens for an item: its path, or for a media server's item a mapped local
     # path or our loopback proxy URL (see hdhr_emulator.server.media_proxy)
-    input_for: Callable[[MediaItem], str] = attrgetter("path")
+    source_for: Callable[[MediaItem], str] = attrgetter("path")  # blocking; run in a thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +99,8 @@ class ChannelSession:
             return
         self._stopped = True
         for task in (self._linger, self._producer):
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if task is not asyncio.current_task():
+                await cancel_and_wait(task)
         for viewer in self.viewers:
             viewer.close()
         self.viewers.clear()
@@ -151,12 +149,13 @@ class ChannelSession:
             left = tune.segment.stop - when
         return _Planned(tune.segment, when, tune.offset, left)
 
-    def _feed_for(self, planned: _Planned) -> ItemFeed | None:
+    async def _feed_for(self, planned: _Planned) -> ItemFeed | None:
         item = planned.segment.item
         if item.kind == ItemKind.SLATE or not item.path:
             return None
         assert self._plan is not None
-        source = self.context.input_for(item)
+        # a stat, and a catalog query when the file moved: never on the event loop
+        source = await asyncio.to_thread(self.context.source_for, item)
         if self._plan.copy:
             argv = copy_command(self.context.ffmpeg, item, planned.seek, planned.duration,
                                 source=source)
@@ -173,7 +172,7 @@ class ChannelSession:
         pacer = Pacer(lead=BURST_SECONDS)
         origin = self.context.clock()  # schedule time of the stream's first frame
         planned = self._plan_at(origin)
-        feed = self._feed_for(planned)
+        feed = await self._feed_for(planned)
         first = True
         retried: set[tuple[float, int]] = set()
         try:
@@ -225,7 +224,7 @@ class ChannelSession:
                     if upcoming is not None:
                         await upcoming[1].stop()
                     planned = self._plan_at(now)
-                    feed = self._feed_for(planned)
+                    feed = await self._feed_for(planned)
         finally:
             if feed is not None:
                 await feed.stop()
@@ -270,16 +269,16 @@ class ChannelSession:
                 if self.splicer.limit_reached:
                     break
                 if self._upcoming is None and feed.output_complete.is_set():
-                    self._upcoming = self._prestart(planned)
+                    self._upcoming = await self._prestart(planned)
             await self._release(self.splicer.flush(), pacer)
         finally:
             await feed.stop()
         upcoming, self._upcoming = self._upcoming, None
         return self.splicer.item_seconds, upcoming
 
-    def _prestart(self, planned: _Planned) -> tuple[_Planned, ItemFeed] | None:
+    async def _prestart(self, planned: _Planned) -> tuple[_Planned, ItemFeed] | None:
         upcoming = self._plan_at(planned.start + planned.duration)
-        feed = self._feed_for(upcoming)
+        feed = await self._feed_for(upcoming)
         return (upcoming, feed) if feed is not None else None
 
     async def _play_slate(self, seconds: float, pacer: Pacer) -> None:

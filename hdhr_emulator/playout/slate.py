@@ -13,10 +13,10 @@ import hashlib
 import logging
 from pathlib import Path
 
+from hdhr_emulator.errors import FFmpegError
+from hdhr_emulator.playout.drawtext import find_font
 from hdhr_emulator.playout.ffmpeg_args import slate_command
 from hdhr_emulator.playout.process import FFmpegProcess
-from hdhr_emulator.cli.clips import find_font
-from lineup.errors import FFmpegError
 from lineup.models import OutputProfile
 
 log = logging.getLogger(__name__)

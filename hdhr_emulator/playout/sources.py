@@ -14,7 +14,6 @@ import logging
 import os
 from collections.abc import Callable
 
-from hdhr_emulator.server.media_proxy import RemoteMedia
 from lineup.models import MediaItem
 
 log = logging.getLogger(__name__)
@@ -22,19 +21,28 @@ log = logging.getLogger(__name__)
 CurrentItem = Callable[[MediaItem], MediaItem | None]
 
 
-class InputResolver:
-    """Callable: item → path or URL for ffmpeg."""
+MediaServerSource = Callable[[MediaItem], str]
+"""A media-server item → a mapped local path or our loopback proxy URL (the server's media proxy)."""
 
-    def __init__(self, current: CurrentItem | None = None, remote: RemoteMedia | None = None):
+
+class SourceResolver:
+    """What ffmpeg opens for an item: a path or a URL.
+
+    Blocking (a stat, and a catalog query when the file moved): the session calls
+    :meth:`source_for` in a worker thread, never on the event loop.
+    """
+
+    def __init__(self, current: CurrentItem | None = None,
+                 media_server: MediaServerSource | None = None):
         self.current = current
-        self.remote = remote
+        self.media_server = media_server
 
-    def __call__(self, item: MediaItem) -> str:
+    def source_for(self, item: MediaItem) -> str:
         if item.remote is None and os.path.exists(item.path):
             return item.path  # the common case: the scheduled file is still there
         present = self._present(item)
-        if present.remote is not None and self.remote is not None:
-            return self.remote.input_for(present)
+        if present.remote is not None and self.media_server is not None:
+            return self.media_server(present)
         return present.path
 
     def _present(self, item: MediaItem) -> MediaItem:

@@ -49,6 +49,14 @@ def copy_blocker(channel: Channel) -> str | None:
     return None
 
 
+def output_height(channel: Channel, override: OutputMode | None = None) -> int:
+    """The height of the channel's stream: its profile, or the files' own for copy mode."""
+    try:
+        return plan_stream(channel, override).profile.height
+    except ConfigError:  # forced copy that cannot work; start-up refuses it, so rarely seen
+        return channel.profile.height
+
+
 def plan_stream(channel: Channel, override: OutputMode | None = None) -> StreamPlan:
     """The stream plan for ``channel``; raises ConfigError when copy is forced but impossible."""
     mode = override or channel.mode

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from lineup.errors import TunerBusyError
+from hdhr_emulator.errors import TunerBusyError
 
 log = logging.getLogger(__name__)
 

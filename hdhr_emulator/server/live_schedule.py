@@ -1,9 +1,8 @@
-"""Keeps the published schedule and the rendered guide/playlist fresh for the HTTP app.
+"""The schedule the server is airing, kept published through the horizon.
 
-The guide is rendered once per refresh (in a worker thread, so the event loop keeps streaming)
-and served from memory: requests never rebuild it. URLs inside it are rendered against a
-placeholder host and swapped for the address each client used, so one rendering serves every
-client, whether it reached us as ``localhost`` or by a LAN address.
+Playout asks it what is on; the guide routes serve the rendering made with it. Both are
+refreshed together (in a worker thread) so the guide and the air never disagree, and served
+from memory: requests never rebuild them.
 """
 
 from __future__ import annotations
@@ -12,49 +11,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from lineup.models import Airing, Channel, MediaItem
+from hdhr_emulator.server.guide_cache import RenderedGuide, render_guide
+from hdhr_emulator.util import cancel_and_wait
+from lineup.models import MediaItem
 from lineup.schedule import Schedule
-from xmltv import render_m3u, render_xmltv
 
 log = logging.getLogger(__name__)
 
-PLACEHOLDER_BASE = "http://retrovue.invalid"
-GUIDE_PAST_SECONDS = 1800  # guides start at the half hour before now
 REFRESH_SECONDS = 3600
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedGuide:
-    """One rendering of the guide and playlist, with the placeholder base URL inside."""
-
-    xmltv: bytes
-    m3u: bytes
-    rendered_at: float
-
-    def xmltv_for(self, base_url: str) -> bytes:
-        return self.xmltv.replace(PLACEHOLDER_BASE.encode(), base_url.rstrip("/").encode())
-
-    def m3u_for(self, base_url: str) -> bytes:
-        return self.m3u.replace(PLACEHOLDER_BASE.encode(), base_url.rstrip("/").encode())
-
-
-def render_guide(schedule: Schedule, now: float, hours: float) -> RenderedGuide:
-    """Render the XMLTV guide for ``hours`` from the half hour before ``now``, and the M3U."""
-    start = now - (now % GUIDE_PAST_SECONDS)
-    stop = now + hours * 3600
-
-    def airings_for(channel: Channel) -> list[Airing]:
-        return schedule.airings(channel.number, start, stop, segments=False)
-
-    xml = render_xmltv(schedule.channels, airings_for, base_url=PLACEHOLDER_BASE)
-    m3u = render_m3u(schedule.channels, base_url=PLACEHOLDER_BASE).encode("utf-8")
-    return RenderedGuide(xml, m3u, now)
-
-
-class GuideService:
-    """Owns the live :class:`Schedule` and its rendered guide; refreshes both periodically."""
+class LiveSchedule:
+    """Owns the live :class:`Schedule` (what playout airs) and its rendered guide; refreshes both
+    hourly in a worker thread, so the event loop keeps streaming."""
 
     def __init__(self, build_schedule: Callable[[float], Schedule], hours: float):
         self.build_schedule = build_schedule  # publishes and returns the schedule at an instant
@@ -71,13 +41,13 @@ class GuideService:
     @property
     def schedule(self) -> Schedule:
         if self._schedule is None:
-            raise RuntimeError("GuideService.refresh() has not run yet")
+            raise RuntimeError("LiveSchedule.refresh() has not run yet")
         return self._schedule
 
     @property
     def guide(self) -> RenderedGuide:
         if self._guide is None:
-            raise RuntimeError("GuideService.refresh() has not run yet")
+            raise RuntimeError("LiveSchedule.refresh() has not run yet")
         return self._guide
 
     def refresh(self, now: float | None = None) -> None:
@@ -109,13 +79,8 @@ class GuideService:
         self._task = asyncio.create_task(self._refresh_forever(), name="guide-refresh")
 
     async def async_stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _refresh_forever(self) -> None:
         while True:

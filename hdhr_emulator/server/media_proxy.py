@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from urllib.parse import quote
 
 import httpx
 
+from hdhr_emulator.util import atomic_write
 from lineup.models import MediaItem
 from lineup.plex.secret import redact
 from lineup.plex.settings import PlexSettings
@@ -48,7 +48,7 @@ class Upstream:
         return {"X-Plex-Token": self.server.token.reveal(), "Accept": "*/*"}
 
 
-class RemoteMedia:
+class MediaProxy:
     """Resolves items to ffmpeg inputs and signs/verifies proxy URLs; owns the HTTP client."""
 
     def __init__(self, servers: Sequence[PlexSettings], proxy_base: str,
@@ -76,7 +76,7 @@ class RemoteMedia:
         return index
 
     # -- ffmpeg inputs ---------------------------------------------------------------------
-    def input_for(self, item: MediaItem) -> str:
+    def source_for(self, item: MediaItem) -> str:
         """What ffmpeg should open for ``item``: a local path, or our loopback proxy URL."""
         remote = item.remote
         if remote is None:
@@ -162,9 +162,7 @@ class ArtworkCache:
         path = self.path_for(upstream)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".partial")
-            partial.write_bytes(data)
-            os.replace(partial, path)
+            atomic_write(path, data)
         except OSError as exc:
             log.warning("cannot cache artwork in %s: %s", self.folder, exc)
 

@@ -13,6 +13,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 from quart import Quart
 
+from hdhr_emulator.util import bracket_host, is_ipv6
 from lineup.errors import RetrovueError
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class Service:
 
 def hypercorn_config(host: str, port: int) -> Config:
     config = Config()
-    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.bind = [f"{bracket_host(host)}:{port}"]
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 2.0
@@ -37,7 +38,7 @@ def hypercorn_config(host: str, port: int) -> Config:
     return config
 
 
-async def run_server(
+async def serve_app(
     app: Quart,
     host: str,
     port: int,
@@ -93,7 +94,7 @@ def _check_port_free(host: str, port: int) -> None:
     """Fail with one clear line before hypercorn would log a traceback for a busy port."""
     import socket
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    family = socket.AF_INET6 if is_ipv6(host) else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element
 
-from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia
+from lineup.models import ItemKind, MediaInfo, MediaItem, MediaServerRef
 
 #: Plex's ``type=`` numbers for ``/library/sections/{id}/all``.
 TYPE_MOVIE, TYPE_SHOW, TYPE_EPISODE, TYPE_COLLECTION = 1, 2, 4, 18
@@ -210,7 +210,7 @@ def _build(node: Element, server: str, section: str, label: str, extra: dict[str
         summary=node.get("summary") or None,
         section=section,
         source="plex",
-        remote=RemoteMedia(server, part.get("key", ""), part.get("file", ""),
+        remote=MediaServerRef(server, part.get("key", ""), part.get("file", ""),
                            thumb if isinstance(thumb, str) else None),
         **extra,  # type: ignore[arg-type]
     )

@@ -1,13 +1,13 @@
 """Tests of the HDHomeRun device surface, and what they share: a device identity and a small
-hand-made lineup behind a real :class:`~hdhr_emulator.server.live_schedule.GuideService`."""
+hand-made lineup behind a real :class:`~hdhr_emulator.server.live_schedule.LiveSchedule`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from hdhr_emulator.server.live_schedule import GuideService
 from hdhr_emulator.device.identity import DeviceIdentity, derive_device_id
+from hdhr_emulator.server.live_schedule import LiveSchedule
 from lineup.models import Channel
 from lineup.schedule import Schedule
 from lineup.schedule_store import ScheduleStore
@@ -20,8 +20,8 @@ IDENTITY = DeviceIdentity(
 )
 
 
-def guide_service(store: ScheduleStore, channels: Sequence[Channel], hours: float = 6.0
-                  ) -> GuideService:
+def live_schedule(store: ScheduleStore, channels: Sequence[Channel], hours: float = 6.0
+                  ) -> LiveSchedule:
     """A refreshed guide over ``channels`` (nothing is played, so no media files are needed)."""
 
     def build(now: float) -> Schedule:
@@ -29,7 +29,7 @@ def guide_service(store: ScheduleStore, channels: Sequence[Channel], hours: floa
         schedule.publish(now)
         return schedule
 
-    service = GuideService(build, hours)
+    service = LiveSchedule(build, hours)
     service.refresh()
     return service
 

@@ -29,8 +29,8 @@ from typing import Any, Self
 
 import av
 
-from tests.support.ts_analysis import TsReport, analyse
 from hdhr_emulator.playout.ts.packets import PACKET_SIZE, PCR_HZ, read_pcr, wrap_delta
+from tests.support.ts_analysis import TsReport, analyse
 
 # A cheap stream shape: 2 cores must encode it many times faster than real time.
 PROFILE = '[profile]\nresolution = "320x240"\nfps = 25\npreset = "ultrafast"\n'

@@ -17,7 +17,6 @@ from tests.xmltv.builders import BASE, DTD, sample_guide
 from xmltv import write_xmltv
 
 
-
 @pytest.fixture(autouse=True)
 def _xmltv_util() -> None:
     """Skip where xmltv-util is absent, except in CI (see tests.conftest.require_tool)."""

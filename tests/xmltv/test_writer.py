@@ -14,7 +14,17 @@ from lxml import etree
 
 from lineup.models import Airing, ItemKind, MediaItem
 from tests.xmltv.builders import (
-    BASE, DTD, NASTY, T0, back_to_back, channel, episode, filler, item, movie, sample_guide,
+    BASE,
+    DTD,
+    NASTY,
+    T0,
+    back_to_back,
+    channel,
+    episode,
+    filler,
+    item,
+    movie,
+    sample_guide,
     slate,
 )
 from xmltv import channel_id, render_xmltv, write_xmltv

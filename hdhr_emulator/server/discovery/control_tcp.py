@@ -17,8 +17,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hdhr_emulator.device.settings import DeviceSettings
-from hdhr_emulator.server.discovery.udp import describe_bind_error
 from hdhr_emulator.device.identity import DeviceIdentity
 from hdhr_emulator.device.packets import (
     HDHR_PORT,
@@ -33,6 +31,8 @@ from hdhr_emulator.device.packets import (
     frame_size,
     parse_getset_request,
 )
+from hdhr_emulator.device.settings import DeviceSettings
+from hdhr_emulator.server.discovery.udp import describe_bind_error
 
 log = logging.getLogger(__name__)
 traffic = logging.getLogger("hdhr_emulator.traffic.hdhr")

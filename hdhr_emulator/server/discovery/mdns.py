@@ -25,15 +25,15 @@ from zeroconf import Error as ZeroconfError
 from zeroconf import IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
-from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.device.identity import DeviceIdentity
+from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.server.discovery.ssdp import ipv4_interface_addresses
+from hdhr_emulator.util import WILDCARD_HOSTS
 
 log = logging.getLogger(__name__)
 
 SERVICE_TYPE = "_http._tcp.local."
 _MAX_LABEL = 63  # bytes in one DNS label, the instance name included
-_WILDCARDS = {"", "0.0.0.0", "::"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ class MdnsService:
     def _interfaces(self) -> tuple[str, ...]:
         if self._config.interfaces is not None:
             chosen = self._config.interfaces
-        elif self._settings.bind_host in _WILDCARDS:
+        elif self._settings.bind_host in WILDCARD_HOSTS:
             chosen = ipv4_interface_addresses()
         else:
             chosen = (self._settings.bind_host,)

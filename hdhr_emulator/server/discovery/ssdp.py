@@ -48,6 +48,7 @@ from hdhr_emulator.device.ssdp_packets import (
     match_search_target,
     parse_msearch,
 )
+from hdhr_emulator.util import WILDCARD_HOSTS
 
 log = logging.getLogger(__name__)
 traffic = logging.getLogger("hdhr_emulator.traffic.ssdp")  # raw packets, at DEBUG
@@ -57,7 +58,6 @@ FIRST_ANNOUNCE_DELAY = 1.0  # s; services start just before the HTTP server that
 MAX_RESPONSE_DELAY = 1.0  # s; the cap on the random 0..MX wait before answering a multicast search
 MULTICAST_TTL = 2  # UDA 1.1 §1.1: SSDP TTL should default to 2
 _IP_MULTICAST_ALL = getattr(socket, "IP_MULTICAST_ALL", 49)  # Linux only
-_WILDCARDS = {"", "0.0.0.0", "::"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +229,7 @@ class SsdpService:
         address = self._config.bind_address
         if address is None:
             address = self._settings.bind_host
-        if address in _WILDCARDS:
+        if address in WILDCARD_HOSTS:
             return None
         try:
             ipaddress.IPv4Address(address)

@@ -16,7 +16,6 @@ import logging
 import socket
 from typing import Any
 
-from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.device.packets import (
     DEVICE_TYPE_TUNER,
     HDHR_PORT,
@@ -27,12 +26,13 @@ from hdhr_emulator.device.packets import (
     decode_frame,
     parse_discover_request,
 )
+from hdhr_emulator.device.settings import DeviceSettings
+from hdhr_emulator.util import WILDCARD_HOSTS, is_ipv6
 
 log = logging.getLogger(__name__)
 traffic = logging.getLogger("hdhr_emulator.traffic.hdhr")
 
 MAX_LIBHDHOMERUN_BASE_URL = 28  # libhdhomerun's v2/v3 API drops a longer BaseURL (§4.5)
-_WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 
 
 def is_discover_for(datagram: bytes, device_id: int) -> bool:
@@ -63,7 +63,7 @@ def local_address_for(peer: tuple[Any, ...]) -> str:
     """The local IP the kernel would send from to reach ``peer`` (a connected UDP socket
     sends nothing; it only picks a route). IPv4-mapped IPv6 addresses come back as IPv4."""
     host = peer[0]
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    family = socket.AF_INET6 if is_ipv6(host) else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as probe:
         probe.connect(peer)
         local = str(probe.getsockname()[0])
@@ -72,7 +72,7 @@ def local_address_for(peer: tuple[Any, ...]) -> str:
 
 def reply_address(bind_host: str, peer: tuple[Any, ...]) -> str:
     """The local IP a request from ``peer`` reached: the bind address unless it is a wildcard."""
-    if bind_host not in _WILDCARD_HOSTS:
+    if bind_host not in WILDCARD_HOSTS:
         return bind_host
     return local_address_for(peer)
 

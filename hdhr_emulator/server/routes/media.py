@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 from quart import Quart, Response, request
 
-from hdhr_emulator.server.media_proxy import ArtworkCache, RemoteMedia, Upstream, image_type
+from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy, Upstream, image_type
 from lineup.models import MediaItem
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ _MAX_ARTWORK_BYTES = 20 * 1024 * 1024
 ItemLookup = Callable[[int], MediaItem | None]
 
 
-def register_remote_routes(app: Quart, media: RemoteMedia, artwork: ArtworkCache,
+def register_media_routes(app: Quart, media: MediaProxy, artwork: ArtworkCache,
                            lookup: ItemLookup) -> None:
     @app.route("/internal/plex/<int:index>/<path:part>", methods=["GET", "HEAD"])
     async def plex_part(index: int, part: str) -> Response:
@@ -83,7 +83,7 @@ def register_remote_routes(app: Quart, media: RemoteMedia, artwork: ArtworkCache
         return Response(b"" if request.method == "HEAD" else data, headers=headers)
 
 
-async def _fetch_artwork(media: RemoteMedia, upstream: Upstream) -> bytes | None:
+async def _fetch_artwork(media: MediaProxy, upstream: Upstream) -> bytes | None:
     try:
         answer = await media.client(upstream).get(upstream.url, headers=upstream.headers())
     except httpx.HTTPError as exc:

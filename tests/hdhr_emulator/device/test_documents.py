@@ -19,6 +19,7 @@ from hdhr_emulator.device.documents import (
     ScanStatus,
     TunerActivity,
 )
+from hdhr_emulator.playout.stream_plan import output_height
 from lineup.models import MediaInfo, OutputMode, OutputProfile
 from tests.support.device_helpers import IDENTITY
 from tests.xmltv.builders import NASTY, channel, episode
@@ -75,12 +76,12 @@ def test_copy_mode_decides_hd_from_the_files_not_the_profile() -> None:
     lineup = api.lineup_channels([
         channel(1, "Big", [big], mode=OutputMode.COPY, profile=OutputProfile(640, 480)),
         channel(2, "Small", [small], mode=OutputMode.AUTO),
-    ])
+    ], output_height=output_height)
     assert [entry.hd for entry in lineup] == [True, False]
     # ``--mode transcode`` overrides every channel: the profile decides again
     forced = api.lineup_channels([channel(1, "Big", [big], mode=OutputMode.COPY,
                                           profile=OutputProfile(640, 480))],
-                                 mode_override=OutputMode.TRANSCODE)
+                                 output_height=lambda c: output_height(c, OutputMode.TRANSCODE))
     assert forced[0].hd is False
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hdhr_emulator.playout.sources import InputResolver
-from hdhr_emulator.server.media_proxy import RemoteMedia
+from hdhr_emulator.playout.sources import SourceResolver
+from hdhr_emulator.server.media_proxy import MediaProxy
 from lineup.catalog import Catalog, FileRecord, RemoteRecord
-from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia as Remote
+from lineup.models import ItemKind, MediaInfo, MediaItem
+from lineup.models import MediaServerRef as Remote
 from lineup.naming import ParsedName
 from lineup.plex import PlexSettings, Secret
 
@@ -26,7 +27,7 @@ def test_a_renamed_local_episode_is_found_by_show_season_episode(tmp_path: Path)
     with Catalog.open(tmp_path / "db") as catalog:
         catalog.apply([local_record(old, name)])
         (scheduled,) = catalog.items()
-        resolve = InputResolver(catalog.current)
+        resolve = SourceResolver(catalog.current).source_for
         assert resolve(scheduled) == str(old)
 
         new = tmp_path / "tv/Cheers - S01E01 - Pilot [1080p].mkv"
@@ -41,7 +42,7 @@ def test_a_renamed_local_episode_is_found_by_show_season_episode(tmp_path: Path)
 
 def test_an_upgraded_plex_file_plays_its_new_part(tmp_path: Path) -> None:
     settings = PlexSettings("http://plex:32400", Secret("t"))
-    media = RemoteMedia([settings], "http://127.0.0.1:5004", lambda: {settings.url: "id"})
+    media = MediaProxy([settings], "http://127.0.0.1:5004", lambda: {settings.url: "id"})
 
     def movie(part: str, key: int = 200) -> RemoteRecord:
         item = MediaItem(0, f"plex://id/library/metadata/{key}", ItemKind.MOVIE, "Heat", INFO,
@@ -52,7 +53,7 @@ def test_an_upgraded_plex_file_plays_its_new_part(tmp_path: Path) -> None:
     with Catalog.open(tmp_path / "db") as catalog:
         catalog.apply_remote([movie("3201")])
         (scheduled,) = catalog.items()
-        resolve = InputResolver(catalog.current, media)
+        resolve = SourceResolver(catalog.current, media.source_for).source_for
         assert "/library/parts/3201/" in resolve(scheduled)
         catalog.apply_remote([movie("3999")])  # Radarr replaced the file; Plex made a new part
         assert "/library/parts/3999/" in resolve(scheduled)

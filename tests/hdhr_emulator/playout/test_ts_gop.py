@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.cli.clips import ClipSpec
+from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.playout.ts import CHUNK, PACKET_SIZE, GopCache, Splicer
-from tests.support.ts_analysis import analyse
 from hdhr_emulator.playout.ts.packets import PID_PAT
 from tests.conftest import require_tool
+from tests.support.ts_analysis import analyse
 from tests.support.ts_clips import Items, remux_warnings, render_items
 
 

@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.cli.clips import ClipSpec
+from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.playout.ts import CHUNK, PACKET_SIZE, PTS_HZ, Splicer
-from tests.support.ts_analysis import analyse
-from hdhr_emulator.playout.ts.packets import TS_WRAP, is_keyframe_start, parse_header, pes_timestamps
+from hdhr_emulator.playout.ts.packets import (
+    TS_WRAP,
+    is_keyframe_start,
+    parse_header,
+    pes_timestamps,
+)
 from tests.conftest import require_tool
+from tests.support.ts_analysis import analyse
 from tests.support.ts_clips import (
     AAC_FRAME,
     FRAME,

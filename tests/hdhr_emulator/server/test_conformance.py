@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-from email.message import Message
 import socket
 import subprocess
 import tempfile
 import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 import pytest

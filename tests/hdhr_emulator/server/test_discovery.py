@@ -18,20 +18,6 @@ from typing import Any
 
 import pytest
 
-from hdhr_emulator.server.discovery.control_tcp import (
-    IDLE_STATUS,
-    ControlServer,
-    ControlVariables,
-    TunerState,
-    TunerStateSource,
-    all_idle,
-)
-from hdhr_emulator.device.settings import DeviceSettings
-from hdhr_emulator.server.discovery.udp import (
-    DiscoveryResponder,
-    local_address_for,
-    reply_address,
-)
 from hdhr_emulator.device.identity import DeviceIdentity, derive_device_id
 from hdhr_emulator.device.packets import (
     MAX_PACKET,
@@ -49,6 +35,20 @@ from hdhr_emulator.device.packets import (
     frame_size,
     parse_discover_reply,
     parse_getset_reply,
+)
+from hdhr_emulator.device.settings import DeviceSettings
+from hdhr_emulator.server.discovery.control_tcp import (
+    IDLE_STATUS,
+    ControlServer,
+    ControlVariables,
+    TunerState,
+    TunerStateSource,
+    all_idle,
+)
+from hdhr_emulator.server.discovery.udp import (
+    DiscoveryResponder,
+    local_address_for,
+    reply_address,
 )
 from tests.conftest import require_tool
 

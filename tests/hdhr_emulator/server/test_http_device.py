@@ -20,16 +20,18 @@ import pytest
 from lxml import etree
 from quart import Quart
 
-from hdhr_emulator.server.app import create_app
-from hdhr_emulator.server.live_schedule import GuideService
-from hdhr_emulator.device import documents as api
-from hdhr_emulator.server.routes import device as routes
-from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.cli.clips import ClipSpec
+from hdhr_emulator.device import documents as api
+from hdhr_emulator.device.settings import DeviceSettings
+from hdhr_emulator.server import guide_cache
+from hdhr_emulator.server import rescan as rescan_module
+from hdhr_emulator.server.app import create_app
+from hdhr_emulator.server.live_schedule import LiveSchedule
+from hdhr_emulator.server.rescan import ProgressCallback, Rescan
 from lineup.models import OutputProfile
 from lineup.schedule_store import ScheduleStore
 from tests.conftest import require_tool
-from tests.support.device_helpers import IDENTITY, guide_service, open_store
+from tests.support.device_helpers import IDENTITY, live_schedule, open_store
 from tests.support.server_process import RunningServer, running_server
 from tests.xmltv.builders import NASTY, channel, episode, movie
 
@@ -76,17 +78,17 @@ def store(tmp_path: Path) -> Iterator[ScheduleStore]:
 
 
 @pytest.fixture
-def guide(store: ScheduleStore) -> GuideService:
+def guide(store: ScheduleStore) -> LiveSchedule:
     sd = OutputProfile(width=640, height=480)
-    return guide_service(store, [
+    return live_schedule(store, [
         channel(1, "Cheers", [episode("Cheers", 1, n, f"Episode {n}") for n in (1, 2, 3)]),
         channel(10, NASTY, [episode("Taxi", 1, 1, "Like Father")], profile=sd),
         channel(7, "Movies", [movie("Airplane!", year=1980)], profile=sd),
     ])
 
 
-def make_app(guide: GuideService, advertise_url: str | None = None,
-             rescan: routes.Rescan | None = None) -> Quart:
+def make_app(guide: LiveSchedule, advertise_url: str | None = None,
+             rescan: Rescan | None = None) -> Quart:
     return create_app(guide, None, DeviceSettings(IDENTITY, 8000, advertise_url), rescan)
 
 
@@ -109,7 +111,7 @@ DOCUMENT_TYPES = {
 }
 
 
-def test_every_document_answers_with_its_type_and_length(guide: GuideService) -> None:
+def test_every_document_answers_with_its_type_and_length(guide: LiveSchedule) -> None:
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
@@ -126,7 +128,7 @@ def test_every_document_answers_with_its_type_and_length(guide: GuideService) ->
     run(scenario())
 
 
-def test_host_header_decides_every_url(guide: GuideService) -> None:
+def test_host_header_decides_every_url(guide: LiveSchedule) -> None:
     client = AppClient(make_app(guide), client="192.168.1.9", server=("192.168.1.50", 8000))
 
     async def urls_for(host: str) -> dict[str, object]:
@@ -167,7 +169,7 @@ def test_host_header_decides_every_url(guide: GuideService) -> None:
     run(scenario())
 
 
-def test_loopback_host_from_a_lan_client_gets_the_lan_address(guide: GuideService) -> None:
+def test_loopback_host_from_a_lan_client_gets_the_lan_address(guide: LiveSchedule) -> None:
     lan = AppClient(make_app(guide), client="192.168.1.9", server=("192.168.1.50", 8000))
     local = AppClient(make_app(guide), client="127.0.0.1", server=("127.0.0.1", 8000))
 
@@ -181,7 +183,7 @@ def test_loopback_host_from_a_lan_client_gets_the_lan_address(guide: GuideServic
     run(scenario())
 
 
-def test_advertise_url_overrides_the_host_header(guide: GuideService) -> None:
+def test_advertise_url_overrides_the_host_header(guide: LiveSchedule) -> None:
     client = AppClient(make_app(guide, advertise_url="http://192.168.7.7:5004"))
 
     async def scenario() -> None:
@@ -199,7 +201,7 @@ def test_advertise_url_overrides_the_host_header(guide: GuideService) -> None:
     run(scenario())
 
 
-def test_lineup_guide_and_playlist_agree(guide: GuideService) -> None:
+def test_lineup_guide_and_playlist_agree(guide: LiveSchedule) -> None:
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
@@ -235,7 +237,7 @@ def assert_consistent(lineup: list[dict[str, object]], guide_xml: bytes, playlis
         assert all(isinstance(entry[flag], int) for flag in ("HD", "Favorite") if flag in entry)
 
 
-def test_xmltv_gz_is_a_gzip_file_of_the_guide(guide: GuideService) -> None:
+def test_xmltv_gz_is_a_gzip_file_of_the_guide(guide: LiveSchedule) -> None:
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
@@ -251,7 +253,7 @@ def test_xmltv_gz_is_a_gzip_file_of_the_guide(guide: GuideService) -> None:
     run(scenario())
 
 
-def test_xmltv_negotiates_gzip_content_encoding(guide: GuideService) -> None:
+def test_xmltv_negotiates_gzip_content_encoding(guide: LiveSchedule) -> None:
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
@@ -269,7 +271,7 @@ def test_xmltv_negotiates_gzip_content_encoding(guide: GuideService) -> None:
     run(scenario())
 
 
-def test_the_guide_is_gzipped_once_per_rendering(guide: GuideService,
+def test_the_guide_is_gzipped_once_per_rendering(guide: LiveSchedule,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     real_gzip = api.gzip_body
@@ -278,7 +280,7 @@ def test_the_guide_is_gzipped_once_per_rendering(guide: GuideService,
         calls.append(len(data))
         return real_gzip(data)
 
-    monkeypatch.setattr(api, "gzip_body", counting_gzip)
+    monkeypatch.setattr(guide_cache, "gzip_body", counting_gzip)
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
@@ -296,15 +298,15 @@ def test_the_guide_is_gzipped_once_per_rendering(guide: GuideService,
 
 
 def test_lineup_post_scan_runs_the_rescan_and_reports_progress(
-    guide: GuideService, monkeypatch: pytest.MonkeyPatch
+    guide: LiveSchedule, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(routes, "MIN_SCAN_SECONDS", 0.3)
+    monkeypatch.setattr(rescan_module, "MIN_SCAN_SECONDS", 0.3)
 
     async def scenario() -> None:
         entered, release = asyncio.Event(), asyncio.Event()
         runs = 0
 
-        async def rescan(progress: routes.ProgressCallback) -> _Summary:
+        async def rescan(progress: ProgressCallback) -> _Summary:
             nonlocal runs
             runs += 1
             progress(1, 2)
@@ -346,9 +348,9 @@ class _Summary:
 
 
 def test_lineup_post_without_a_rescan_still_shows_a_short_scan(
-    guide: GuideService, monkeypatch: pytest.MonkeyPatch
+    guide: LiveSchedule, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(routes, "MIN_SCAN_SECONDS", 0.2)
+    monkeypatch.setattr(rescan_module, "MIN_SCAN_SECONDS", 0.2)
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
@@ -366,7 +368,7 @@ def test_lineup_post_without_a_rescan_still_shows_a_short_scan(
 
 @pytest.mark.parametrize("query", ["scan=bogus", "", "favorite=x1", "favorite=%2B99"],
                          ids=["unknown-scan", "nothing", "hide", "unknown-channel"])
-def test_lineup_post_refuses_what_it_cannot_do(guide: GuideService, query: str) -> None:
+def test_lineup_post_refuses_what_it_cannot_do(guide: LiveSchedule, query: str) -> None:
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
@@ -377,7 +379,7 @@ def test_lineup_post_refuses_what_it_cannot_do(guide: GuideService, query: str) 
     run(scenario())
 
 
-def test_lineup_post_favorites(guide: GuideService) -> None:
+def test_lineup_post_favorites(guide: LiveSchedule) -> None:
     client = AppClient(make_app(guide))
 
     async def favorites() -> list[tuple[object, ...]]:
@@ -398,7 +400,7 @@ def test_lineup_post_favorites(guide: GuideService) -> None:
     run(scenario())
 
 
-def test_device_documents_need_a_device(guide: GuideService) -> None:
+def test_device_documents_need_a_device(guide: LiveSchedule) -> None:
     client = AppClient(create_app(guide))
 
     async def scenario() -> None:
@@ -635,15 +637,15 @@ def test_scan_start_rescans_the_library(tv_library: Path, tmp_path: Path,
         assert "Traceback" not in running.log()
 
 
-def test_favorites_survive_a_restart(guide: GuideService, tmp_path: Path) -> None:
-    from hdhr_emulator.server.routes.device import LineupDocuments
+def test_favorites_survive_a_restart(guide: LiveSchedule, tmp_path: Path) -> None:
+    from hdhr_emulator.server.lineup_documents import LineupDocuments
 
     path = tmp_path / "data" / "favorites.json"
-    first = LineupDocuments(guide, favorites_file=path)
+    first = LineupDocuments(lambda: guide.schedule, favorites_file=path)
     assert first.set_favorite("7", True) and first.set_favorite("10", True)
     assert first.set_favorite("7", False)
-    again = LineupDocuments(guide, favorites_file=path)
+    again = LineupDocuments(lambda: guide.schedule, favorites_file=path)
     assert [c.guide_number for c in again.current().lineup if c.favorite] == ["10"]
     path.write_text("not json")
-    assert not [c for c in LineupDocuments(guide, favorites_file=path).current().lineup
+    assert not [c for c in LineupDocuments(lambda: guide.schedule, favorites_file=path).current().lineup
                 if c.favorite]

@@ -17,8 +17,8 @@ import pytest
 from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.device.identity import DeviceIdentity, derive_device_id
+from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.server.discovery.mdns import (
     SERVICE_TYPE,
     MdnsConfig,

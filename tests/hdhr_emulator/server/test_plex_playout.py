@@ -17,15 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server_process import RunningServer, running_server
-from tests.support.streaming import (
-    BackgroundViewer,
-    decoded_audio,
-    fetch,
-    ffmpeg_children,
-    tone_sequence,
-    wait_for,
-)
 from tests.support.plex_standin import (
     STANDIN_TOKEN,
     BuiltLibrary,
@@ -34,6 +25,15 @@ from tests.support.plex_standin import (
     PlexStandin,
     StandinDevice,
     StandinDvr,
+)
+from tests.support.server_process import RunningServer, running_server
+from tests.support.streaming import (
+    BackgroundViewer,
+    decoded_audio,
+    fetch,
+    ffmpeg_children,
+    tone_sequence,
+    wait_for,
 )
 
 pytestmark = pytest.mark.slow

@@ -30,9 +30,8 @@ from typing import TypeVar
 import pytest
 from lxml import etree
 
-from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.device.identity import DeviceIdentity, derive_device_id
-from hdhr_emulator.server.discovery.ssdp import SsdpConfig, SsdpService, ipv4_interface_addresses
+from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.device.ssdp_packets import (
     MEDIA_SERVER,
     SSDP_GROUP,
@@ -46,6 +45,7 @@ from hdhr_emulator.device.ssdp_packets import (
     match_search_target,
     parse_msearch,
 )
+from hdhr_emulator.server.discovery.ssdp import SsdpConfig, SsdpService, ipv4_interface_addresses
 from tests.conftest import require_tool
 
 UDN = "uuid:b16bdb00-019c-5253-a0ca-878f3864ac1b"

@@ -26,9 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.cli.clips import ClipSpec
-from tests.support.ts_analysis import analyse
+from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from tests.conftest import require_tool
 from tests.support.server_process import RunningServer, free_port, running_server
 from tests.support.streaming import (
@@ -60,6 +59,7 @@ from tests.support.streaming import (
     wait_for,
     write_config,
 )
+from tests.support.ts_analysis import analyse
 
 pytestmark = pytest.mark.slow
 

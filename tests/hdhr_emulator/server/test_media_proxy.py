@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hdhr_emulator.server.media_proxy import RemoteMedia
-from lineup.models import ItemKind, MediaInfo, MediaItem, RemoteMedia as Remote
+from hdhr_emulator.server.media_proxy import MediaProxy
+from lineup.models import ItemKind, MediaInfo, MediaItem
+from lineup.models import MediaServerRef as Remote
 from lineup.plex import PathMap, PlexSettings, Secret
 
 INFO = MediaInfo(3.0, "mp4", "h264", 320, 240, 25.0, "aac", 2)
@@ -19,8 +20,8 @@ def plex_item(server: str, file: str = "/data/x.mp4") -> MediaItem:
 
 
 def test_items_resolve_by_server_identity_to_a_signed_proxy_url() -> None:
-    media = RemoteMedia([A, B], "http://127.0.0.1:5004", lambda: {B.url: "id-b", A.url: "id-a"})
-    url = media.input_for(plex_item("id-b"))
+    media = MediaProxy([A, B], "http://127.0.0.1:5004", lambda: {B.url: "id-b", A.url: "id-a"})
+    url = media.source_for(plex_item("id-b"))
     assert url.startswith("http://127.0.0.1:5004/internal/plex/1/library/parts/7/123/file.mp4?sig=")
     assert "token" not in url
     path, sig = url.split("/internal/plex/1/")[1].split("?sig=")
@@ -31,19 +32,19 @@ def test_items_resolve_by_server_identity_to_a_signed_proxy_url() -> None:
     assert media.verify_part(1, "library/sections", media._sign(1, "library/sections")) is None
     assert media.verify_part(1, path, "0" * 32) is None
     # a second instance (a restart) has a new key: old URLs stop working
-    assert RemoteMedia([A, B], "http://127.0.0.1:5004").verify_part(1, path, sig) is None
+    assert MediaProxy([A, B], "http://127.0.0.1:5004").verify_part(1, path, sig) is None
 
 
 def test_unknown_identity_falls_back_only_when_one_server_is_configured() -> None:
-    assert "/internal/plex/0/" in RemoteMedia([A], "http://h:1").input_for(plex_item("moved"))
+    assert "/internal/plex/0/" in MediaProxy([A], "http://h:1").source_for(plex_item("moved"))
     lost = plex_item("gone")
-    assert RemoteMedia([A, B], "http://h:1").input_for(lost) == lost.path
+    assert MediaProxy([A, B], "http://h:1").source_for(lost) == lost.path
 
 
 def test_mapped_readable_file_is_played_directly(tmp_path: Path) -> None:
     local = tmp_path / "x.mp4"
     local.write_bytes(b"x")
     mapped = PlexSettings(A.url, A.token, path_map=PathMap.from_mapping({"/data": str(tmp_path)}))
-    media = RemoteMedia([mapped], "http://h:1", lambda: {A.url: "id-a"})
-    assert media.input_for(plex_item("id-a")) == str(local)
-    assert "/internal/plex/" in media.input_for(plex_item("id-a", "/data/missing.mp4"))
+    media = MediaProxy([mapped], "http://h:1", lambda: {A.url: "id-a"})
+    assert media.source_for(plex_item("id-a")) == str(local)
+    assert "/internal/plex/" in media.source_for(plex_item("id-a", "/data/missing.mp4"))

@@ -1,0 +1,69 @@
+"""Where a command's settings come from: command line, environment and config file, merged once
+(the command line wins); and the library to open, the demo one when none is given."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+import platformdirs
+
+from hdhr_emulator.cli.demo import ensure_demo_library
+from hdhr_emulator.cli.progress import progress_bar
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from lineup.config import DEFAULT_HORIZON_HOURS, load_config
+from lineup.errors import ConfigError
+from lineup.station import Station, StationSettings
+
+log = logging.getLogger(__name__)
+
+
+DATA_DIR_ENV = "RETROVUE_DATA_DIR"
+
+
+def settings_from_args(args: argparse.Namespace) -> StationSettings:
+    """Merge command line, environment and config file; the command line wins."""
+    config = load_config(args.config) if getattr(args, "config", None) else None
+    data_dir = (
+        getattr(args, "data_dir", None)
+        or (Path(os.environ[DATA_DIR_ENV]) if os.environ.get(DATA_DIR_ENV) else None)
+        or (config.data_dir if config else None)
+        or platformdirs.user_data_path("retrovue", appauthor=False)
+    )
+    media = tuple(config.media if config else ()) + tuple(
+        path.expanduser().resolve() for path in (getattr(args, "media", None) or ())
+    )
+    for folder in media:
+        if not folder.is_dir():
+            raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
+    horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
+    return StationSettings(data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon)
+
+
+def open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
+    settings = settings_from_args(args)
+    forget_token_variables(settings)
+    if not settings.media and settings.config is None:
+        if not demo:
+            raise ConfigError("no media: pass --media DIR (repeatable) or --config FILE")
+        settings = with_demo_library(args, settings)
+    return Station.open(settings)
+
+
+def forget_token_variables(settings: StationSettings) -> None:
+    """Drop ``token_env`` variables from our environment once the tokens are read, so that
+    no child process (ffmpeg, probe workers) inherits a Plex token."""
+    for server in settings.config.plex if settings.config is not None else ():
+        if server.token_env:
+            os.environ.pop(server.token_env, None)
+
+
+def with_demo_library(args: argparse.Namespace, settings: StationSettings) -> StationSettings:
+    ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
+    root = settings.data_dir / "demo"
+    with progress_bar("Rendering the demo library", "s") as progress:
+        config = load_config(ensure_demo_library(ffmpeg.path, root, progress))
+    log.info("no --media or --config given: serving the demo library in %s", root)
+    return StationSettings(settings.data_dir, config.media, config, config.horizon_hours)

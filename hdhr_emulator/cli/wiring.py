@@ -1,0 +1,157 @@
+"""Wire settings into a running server: the live schedule, the playout engine, the device, the
+media proxy, the re-scan service and discovery, each started and stopped by the runner."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from hdhr_emulator.cli.pidfile import PidFile
+from hdhr_emulator.device.settings import DeviceSettings
+from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
+from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.playout.sources import CurrentItem, SourceResolver
+from hdhr_emulator.server.app import create_app
+from hdhr_emulator.server.discovery.control_tcp import ControlServer, TunerState
+from hdhr_emulator.server.discovery.mdns import MdnsService
+from hdhr_emulator.server.discovery.ssdp import SsdpService
+from hdhr_emulator.server.discovery.udp import DiscoveryResponder
+from hdhr_emulator.server.identity_file import load_identity
+from hdhr_emulator.server.live_schedule import LiveSchedule
+from hdhr_emulator.server.media_proxy import MediaProxy
+from hdhr_emulator.server.rescan import ProgressCallback, RescanService
+from hdhr_emulator.server.runner import Service, serve_app
+from hdhr_emulator.util import WILDCARD_HOSTS, bracket_host
+from lineup.errors import ConfigError
+from lineup.models import OutputMode
+from lineup.plex.dvr import DvrGuideReload
+from lineup.plex.settings import PlexSettings
+from lineup.scanner import ScanSummary
+from lineup.schedule import Schedule
+from lineup.station import Station
+from xmltv.urls import normalise_base_url
+
+log = logging.getLogger(__name__)
+
+
+def plex_servers(station: Station) -> tuple[PlexSettings, ...]:
+    config = station.settings.config
+    return config.plex if config is not None else ()
+
+
+def _loopback_base(host: str, port: int) -> str:
+    """How our own ffmpeg reaches this server: loopback unless bound to one address only."""
+    if host == "::":
+        host = "::1"
+    elif host in WILDCARD_HOSTS or host == "localhost":
+        host = "127.0.0.1"
+    return f"http://{bracket_host(host)}:{port}"
+
+
+def _discovery_services(
+    args: argparse.Namespace, device: DeviceSettings, engine: PlayoutEngine, live: LiveSchedule
+) -> list[Service]:
+    """UDP/TCP 65001, SSDP and zeroconf, each unless turned off; a busy port only warns."""
+    services: list[Service] = []
+    if not args.no_hdhr_discovery:
+        def tuner_state(index: int) -> TunerState | None:
+            session = engine.watched_tuners().get(index)
+            if session is None:
+                return None
+            name = live.schedule.channel(session.channel_number).name
+            bps = int(sum(viewer.bitrate() for viewer in session.viewers))
+            return TunerState(vchannel=str(session.channel_number), name=name, bps=bps)
+
+        udp, tcp = DiscoveryResponder(device), ControlServer(device, tuner_state)
+        services += [Service("HDHomeRun discovery", udp.async_start, udp.async_stop),
+                     Service("HDHomeRun control", tcp.async_start, tcp.async_stop)]
+    if not args.no_ssdp:
+        ssdp = SsdpService(device)
+        services.append(Service("SSDP", ssdp.async_start, ssdp.async_stop))
+    if not args.no_zeroconf:
+        mdns = MdnsService(device)
+        services.append(Service("zeroconf", mdns.async_start, mdns.async_stop))
+    return services
+
+
+def run_server(
+    args: argparse.Namespace,
+    data_dir: Path,
+    build_schedule: Callable[[float], Schedule],
+    hours: float,
+    watch: int | None = None,
+    scan_library: Callable[[ProgressCallback], ScanSummary] | None = None,
+    plex: tuple[PlexSettings, ...] = (),
+    server_ids: Callable[[], Mapping[str, str]] = dict,
+    current: CurrentItem | None = None,
+) -> int:
+    """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
+
+    ``scan_library`` (re-read the media folders) is what ``lineup.post?scan=start`` and the
+    periodic re-scan run, followed by a guide refresh.
+    """
+    if args.tuners < 1:
+        raise ConfigError("--tuners must be at least 1")
+    rescan_hours = getattr(args, "rescan_hours", 0.0)
+    if rescan_hours < 0:
+        raise ConfigError("--rescan-hours must be 0 (off) or positive")
+    if not 0 < args.port < 65536:
+        raise ConfigError(f"--port must be between 1 and 65535, not {args.port}")
+    try:
+        advertise_url = normalise_base_url(args.advertise_url) if args.advertise_url else None
+    except ValueError as exc:
+        raise ConfigError(f"--advertise-url: {exc}") from exc
+    ffmpeg = find_ffmpeg(getattr(args, "ffmpeg", None))
+    live = LiveSchedule(build_schedule, hours)
+    live.refresh()
+    media = MediaProxy(plex, _loopback_base(args.host, args.port), server_ids) if plex else None
+    engine = PlayoutEngine(
+        EngineSettings(ffmpeg=ffmpeg.path, data_dir=data_dir, tuners=args.tuners,
+                       linger=args.linger, mode=OutputMode(args.mode) if args.mode else None),
+        lambda: live.schedule,
+        source_for=SourceResolver(current, media.source_for if media else None).source_for,
+    )
+    engine.check_channels()
+    device = DeviceSettings(load_identity(data_dir, args.tuners, args.friendly_name), args.port,
+                            advertise_url=advertise_url, bind_host=args.discovery_address)
+    rescan = (RescanService(scan_library, live, rescan_hours)
+              if scan_library is not None else None)
+    app = create_app(live, engine, device, rescan.rescan if rescan else None, media)
+    for server in plex:
+        if server.reload_guide:
+            live.after_refresh.append(DvrGuideReload(server, device.identity.device_id_hex))
+    base = advertise_url or f"http://{_banner_host(args.host)}:{args.port}"
+    pid_file = PidFile(args.port)
+
+    def ready() -> None:
+        pid_file.claim()  # only now: the port is ours, so the file names who serves it
+        lineup = live.schedule.channels
+        first = watch if watch is not None else (lineup[0].number if lineup else 1)
+        print(f"Retrovue is serving {len(lineup)} channel{'s' if len(lineup) != 1 else ''} "
+              f"on {base}/ ({args.tuners} tuners, ffmpeg {ffmpeg.version})\n"
+              f"  watch in VLC: {base}/iptv/channel/{first}.ts  (also {base}/auto/v{first})\n"
+              f"  playlist:     {base}/iptv.m3u\n"
+              f"  guide:        {base}/xmltv.xml\n"
+              "Press Ctrl+C to stop.", file=sys.stderr)
+
+    services = [
+        *([Service("Plex media", media.async_start, media.async_stop)] if media else []),
+        *([Service("re-scans", rescan.async_start, rescan.async_stop)] if rescan else []),
+        Service("guide refresh", live.async_start, live.async_stop),
+        Service("playout", engine.async_start, engine.async_stop),
+        *_discovery_services(args, device, engine, live),
+    ]
+    try:
+        asyncio.run(serve_app(app, args.host, args.port, services, ready))
+    finally:
+        pid_file.release()
+    return 0
+
+
+def _banner_host(host: str) -> str:
+    """What a person on this machine types: localhost for a wildcard bind."""
+    return "localhost" if host in WILDCARD_HOSTS else bracket_host(host)

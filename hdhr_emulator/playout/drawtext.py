@@ -1,0 +1,26 @@
+"""Text on the picture with ffmpeg's drawtext: a font to draw with, and text made safe for it.
+
+The slate (and the demo's clips) burn titles in; drawtext needs a TrueType file and treats
+``:``, ``\\``, ``'`` and ``%`` in its text as syntax.
+"""
+
+from __future__ import annotations
+
+import os
+
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/System/Library/Fonts/Supplemental/Arial.ttf",
+    "C:/Windows/Fonts/arial.ttf",
+)
+
+
+def find_font() -> str | None:
+    """A TrueType font for drawtext, or None (then clips carry no text)."""
+    return next((f for f in _FONT_CANDIDATES if os.path.exists(f)), None)
+
+
+def escape_drawtext(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\u2019").replace("%", "\\%")
