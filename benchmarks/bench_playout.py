@@ -4,7 +4,7 @@ Builds a small 720p30 H.264/AAC test-pattern library with ffmpeg (three shows of
 episodes, 10-s commercials, 3–5-s shorts and bumpers; cached under ``--work``), writes a TOML
 lineup, starts the server on 127.0.0.1 (``tests/hdhr_emulator/server_process.running_server``: a
 subprocess stopped by its pid) and measures, as HTTP clients on 127.0.0.1, what
-../shared/docs/playout.md §9 sets targets for. Phases (``--only tunein,seams`` runs a subset):
+docs/protocol/playout.md §9 sets targets for. Phases (``--only tunein,seams`` runs a subset):
 
   tunein   first viewer of a channel, a NEW session each time (--linger 0.5, and the harness
            waits for the server to log the stop): request → first body byte and → first video

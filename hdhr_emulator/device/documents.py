@@ -5,7 +5,7 @@ Each function here renders one document clients read (``discover.json``, ``lineu
 thing a route needs (which base URL to hand a client, whether it takes gzip, what a
 ``lineup.post`` asks for). :mod:`hdhr_emulator.server.routes.device` only moves the bytes.
 
-Shapes follow a real device (docs/hdhomerun.md §3, §7): flags are JSON integers, present only
+Shapes follow a real device (docs/protocol/hdhomerun.md §3): flags are JSON integers, present only
 when 1 (old Emby reads ``HD`` as an int); ``GuideNumber`` is a string; stream URLs carry no query
 string, because Plex appends ``?transcode=heavy`` without looking for one.
 """
@@ -64,7 +64,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 GZIP_TYPE = "application/gzip"
 
 MANUFACTURER = "Silicondust"  # Home Assistant matches real devices on it
-DEVICE_TYPE = "urn:schemas-upnp-org:device:MediaServer:1"  # never urn:plex-tv:* (§3.9)
+DEVICE_TYPE = "urn:schemas-upnp-org:device:MediaServer:1"  # never urn:plex-tv:* (docs/protocol/hdhomerun.md §3.9)
 UPNP_NAMESPACE = "urn:schemas-upnp-org:device-1-0"
 # Our channels are plain numbers ("7", not ATSC's "7.1"), which is what a cable lineup looks like;
 # Plex echoes this back as ``lineup.post?scan=start&source=Cable``.

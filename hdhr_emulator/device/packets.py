@@ -1,12 +1,12 @@
 """HDHomeRun's binary protocol on port 65001, without I/O: frames, TLVs, discover and getset.
 
-UDP discovery and TCP control share one frame (hdhomerun.md §4.1)::
+UDP discovery and TCP control share one frame (docs/protocol/hdhomerun.md §4.1)::
 
     type u16 BE | length L u16 BE | L bytes of TLVs | CRC-32 (zlib) LE over the first 4+L bytes
 
 A TLV is a tag byte, a length of one byte (< 128) or two bytes (``L & 0x7F | 0x80`` then
 ``L >> 7``), and the value. Discovery strings carry no NUL; getset names and values do, and the
-length counts it (§4.2, §5.1). Parsers skip unknown tags and raise :class:`PacketError` for
+length counts it (docs/protocol/hdhomerun.md §4.2, §5.1). Parsers skip unknown tags and raise :class:`PacketError` for
 anything malformed; the adapters drop such packets.
 """
 

@@ -12,7 +12,7 @@ NT / ST                                     USN
 ==========================================  ==============================================
 
 An M-SEARCH for ``ssdp:all`` gets all three, a search for one of them gets that one, anything else
-gets nothing. Header layout follows docs/hdhomerun.md §6.
+gets nothing. Header layout follows docs/protocol/hdhomerun.md §6.1.
 """
 
 from __future__ import annotations

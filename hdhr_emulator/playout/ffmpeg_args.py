@@ -3,7 +3,7 @@
 Every item is normalised to the channel's :class:`~lineup.models.OutputProfile` and written as
 MPEG-TS with fixed PIDs and service id, so the splicer can join items byte-for-byte. No ``-re``:
 the splicer paces output and pipe back-pressure throttles ffmpeg. No loudness filters: their
-look-ahead adds seconds to tune-in (see ../shared/docs/playout.md §4.3).
+look-ahead adds seconds to tune-in (docs/protocol/playout.md §4.3).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """An ffmpeg child that is always reaped: an async context manager with terminate → wait → kill.
 
-Lessons built in (../shared/docs/playout.md §7.3): ffmpeg runs in its own process group so the
+Lessons built in (docs/protocol/playout.md §7.3): ffmpeg runs in its own process group so the
 whole group is signalled; stdout keeps being drained while we wait, because an ffmpeg blocked on
 a full pipe ignores SIGTERM and asyncio's ``wait()`` can hang even after SIGKILL; stderr is
 drained continuously (a full stderr pipe blocks ffmpeg too) and its tail kept for error messages;

@@ -1,5 +1,5 @@
 """The Plex stand-in is only useful if the real clients accept it: drive it with plexapi,
-requests and ffprobe, and check it behaves the way docs/plex.md says PMS does."""
+requests and ffprobe, and check it behaves the way docs/protocol/plex.md says PMS does."""
 
 from __future__ import annotations
 

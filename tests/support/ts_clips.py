@@ -10,7 +10,7 @@ from pathlib import Path
 from hdhr_emulator.cli.clips import ClipSpec
 from hdhr_emulator.playout.ts.packets import PACKET_SIZE, encode_pcr, encode_timestamp
 
-# The fixed stream layout every playout item is written in (playout.md §8, design A).
+# The fixed stream layout every playout item is written in (docs/protocol/playout.md §2).
 TS_ARGS = [
     "-f", "mpegts", "-mpegts_start_pid", "256", "-mpegts_pmt_start_pid", "4096",
     "-mpegts_service_id", "1", "-muxdelay", "0", "-muxpreload", "0", "-pcr_period", "40",

@@ -1,7 +1,7 @@
 """Sans-IO MPEG-TS: packet fields, splicing items into one timeline, pacing and tune-in cache.
 
 Pure functions and classes over bytes; no asyncio, no processes. The playout session moves the
-bytes (playout.md §8, design A)::
+bytes (docs/protocol/playout.md §8)::
 
     ffmpeg stdout ─▶ PacketBuffer ─▶ Splicer ─▶ Pacer ─▶ viewers
                       whole packets   one timeline   real time   └▶ GopCache (joiners)

@@ -2,7 +2,7 @@
 
 It keeps the latest PAT and PMT and every packet since the latest video keyframe, so a new
 viewer receives PAT, PMT, then a keyframe and the frames after it, and can start decoding at
-once instead of waiting up to a GOP for the next keyframe (playout.md §7.2).
+once instead of waiting up to a GOP for the next keyframe (docs/protocol/playout.md §7.2).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """TCP control on port 65001: the getset variables ``hdhomerun_config`` and Home Assistant read
-(hdhomerun.md §5).
+(docs/protocol/hdhomerun.md §5).
 
 :class:`ControlVariables` answers one getset request and holds the tuner locks; it does no I/O.
 :class:`ControlServer` moves frames: one request at a time per connection, each reply written as

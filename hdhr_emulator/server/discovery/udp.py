@@ -1,5 +1,5 @@
 """UDP discovery on port 65001: how ``hdhomerun_config discover``, Plex, Jellyfin, Emby and
-Channels DVR find the tuner (hdhomerun.md §4).
+Channels DVR find the tuner (docs/protocol/hdhomerun.md §4).
 
 One DISCOVER_RPY answers each request that wants a tuner with our id (or any id), unicast to the
 sender's address and ephemeral port. Its BaseURL and LineupURL use the address of the interface
@@ -32,11 +32,11 @@ from hdhr_emulator.util import WILDCARD_HOSTS, is_ipv6
 log = logging.getLogger(__name__)
 traffic = logging.getLogger("hdhr_emulator.traffic.hdhr")
 
-MAX_LIBHDHOMERUN_BASE_URL = 28  # libhdhomerun's v2/v3 API drops a longer BaseURL (§4.5)
+MAX_LIBHDHOMERUN_BASE_URL = 28  # libhdhomerun's v2/v3 API drops a longer BaseURL (docs/protocol/hdhomerun.md §4.5)
 
 
 def is_discover_for(datagram: bytes, device_id: int) -> bool:
-    """Whether ``datagram`` is a well-formed discovery request that this tuner answers (§4.4)."""
+    """Whether ``datagram`` is a well-formed discovery request that this tuner answers (docs/protocol/hdhomerun.md §4.4)."""
     try:
         frame = decode_frame(datagram)
         if frame.type != PacketType.DISCOVER_REQ:

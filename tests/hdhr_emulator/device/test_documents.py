@@ -1,4 +1,4 @@
-"""The HTTP API documents as exact bytes and shapes (hdhomerun.md §3, §7, §12), without I/O."""
+"""The HTTP API documents as exact bytes and shapes (docs/protocol/hdhomerun.md §3), without I/O."""
 
 from __future__ import annotations
 
