@@ -28,7 +28,16 @@ def register_device_routes(
 ) -> None:
     """Add the lineup and scan API, tuner status and (with ``device``) the device documents
     (``discover.json``, ``device.xml`` and its aliases) to ``app``."""
-    # -- the lineup --------------------------------------------------------------------------
+    _register_lineup_routes(app, documents, scans, base_url)
+    tuner_count = (engine.pool.count if engine is not None
+                   else device.identity.tuner_count if device is not None else 0)
+    _register_tuner_routes(app, documents, tuner_count, engine)
+    if device is not None:
+        _register_identity_routes(app, device, base_url)
+
+
+def _register_lineup_routes(app: Quart, documents: LineupDocuments, scans: ScanController,
+                            base_url: BaseUrl) -> None:
     @app.get("/lineup.json")
     async def lineup_json() -> Response:
         """Any query (``?show=found|demo|all``, ``?tuning``) gets the same lineup."""
@@ -57,10 +66,10 @@ def register_device_routes(
             scans.abort()
         return Response(b"", status=200)
 
-    # -- tuners ------------------------------------------------------------------------------
-    tuner_count = (engine.pool.count if engine is not None
-                   else device.identity.tuner_count if device is not None else 0)
 
+
+def _register_tuner_routes(app: Quart, documents: LineupDocuments, tuner_count: int,
+                           engine: PlayoutEngine | None) -> None:
     def activity() -> dict[int, TunerActivity]:
         if engine is None:
             return {}
@@ -86,9 +95,9 @@ def register_device_routes(
     async def tuners() -> Response:
         return document(api.tuners_html(tuner_count, activity()), api.HTML_TYPE)
 
-    # -- the device --------------------------------------------------------------------------
-    if device is None:
-        return
+
+
+def _register_identity_routes(app: Quart, device: DeviceSettings, base_url: BaseUrl) -> None:
     identity = device.identity
 
     @app.get("/discover.json")

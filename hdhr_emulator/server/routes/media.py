@@ -23,47 +23,21 @@ _MAX_ARTWORK_BYTES = 20 * 1024 * 1024
 ItemLookup = Callable[[int], MediaItem | None]
 
 
+def _empty(status: int) -> Response:
+    return Response(b"", status=status, headers={"Content-Length": "0"})
+
+
 def register_media_routes(app: Quart, media: MediaProxy, artwork: ArtworkCache,
-                           lookup: ItemLookup) -> None:
+                          lookup: ItemLookup) -> None:
+    """The part proxy for our ffmpeg and the artwork route for guide readers."""
+
     @app.route("/internal/plex/<int:index>/<path:part>", methods=["GET", "HEAD"])
     async def plex_part(index: int, part: str) -> Response:
         """A part of a catalogued item, for our own ffmpeg; Range requests pass through."""
         upstream = media.verify_part(index, part, request.args.get("sig", ""))
         if upstream is None:
-            return Response(b"", status=403, headers={"Content-Length": "0"})
-        headers = upstream.headers()
-        if "Range" in request.headers:
-            headers["Range"] = request.headers["Range"]
-        client = media.client(upstream)
-        outgoing = client.build_request(request.method, upstream.url, headers=headers)
-        try:
-            answer = await client.send(outgoing, stream=True)
-        except httpx.HTTPError as exc:
-            log.warning("Plex part unavailable: %s", media.describe(upstream, exc))
-            return Response(b"", status=502, headers={"Content-Length": "0"})
-        if answer.status_code not in (200, 206):
-            await answer.aclose()
-            log.warning("Plex answered %d for a part of %s", answer.status_code,
-                        upstream.server.url)
-            status = 416 if answer.status_code == 416 else 502
-            return Response(b"", status=status, headers={"Content-Length": "0"})
-        passed = {name: answer.headers[name] for name in _PASSED_HEADERS if name in answer.headers}
-        if request.method == "HEAD":
-            await answer.aclose()
-            return Response(b"", status=answer.status_code, headers=passed)
-
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in answer.aiter_raw():
-                    yield chunk
-            except httpx.HTTPError as exc:  # Plex went away mid-file: ffmpeg sees a short read
-                log.warning("Plex part cut off: %s", media.describe(upstream, exc))
-            finally:
-                await answer.aclose()
-
-        response = Response(body(), status=answer.status_code, headers=passed)
-        response.timeout = None
-        return response
+            return _empty(403)
+        return await _proxy_part(media, upstream)
 
     @app.route("/artwork/<int:item_id>", methods=["GET", "HEAD"])
     async def item_artwork(item_id: int) -> Response:
@@ -71,16 +45,53 @@ def register_media_routes(app: Quart, media: MediaProxy, artwork: ArtworkCache,
         item = lookup(item_id)
         upstream = media.artwork_upstream(item) if item is not None else None
         if upstream is None:
-            return Response(b"", status=404, headers={"Content-Length": "0"})
+            return _empty(404)
         data = artwork.read(upstream)
         if data is None:
             data = await _fetch_artwork(media, upstream)
             if data is None:
-                return Response(b"", status=404, headers={"Content-Length": "0"})
+                return _empty(404)
             artwork.write(upstream, data)
         headers = {"Content-Type": image_type(data), "Content-Length": str(len(data)),
                    "Cache-Control": "public, max-age=86400"}
         return Response(b"" if request.method == "HEAD" else data, headers=headers)
+
+
+async def _proxy_part(media: MediaProxy, upstream: Upstream) -> Response:
+    """Stream ``upstream`` to the client, passing on status, type, length and range only."""
+    headers = upstream.headers()
+    if "Range" in request.headers:
+        headers["Range"] = request.headers["Range"]
+    client = media.client(upstream)
+    outgoing = client.build_request(request.method, upstream.url, headers=headers)
+    try:
+        answer = await client.send(outgoing, stream=True)
+    except httpx.HTTPError as exc:
+        log.warning("Plex part unavailable: %s", media.describe(upstream, exc))
+        return _empty(502)
+    if answer.status_code not in (200, 206):
+        await answer.aclose()
+        log.warning("Plex answered %d for a part of %s", answer.status_code,
+                    upstream.server.url)
+        status = 416 if answer.status_code == 416 else 502
+        return _empty(status)
+    passed = {name: answer.headers[name] for name in _PASSED_HEADERS if name in answer.headers}
+    if request.method == "HEAD":
+        await answer.aclose()
+        return Response(b"", status=answer.status_code, headers=passed)
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in answer.aiter_raw():
+                yield chunk
+        except httpx.HTTPError as exc:  # Plex went away mid-file: ffmpeg sees a short read
+            log.warning("Plex part cut off: %s", media.describe(upstream, exc))
+        finally:
+            await answer.aclose()
+
+    response = Response(body(), status=answer.status_code, headers=passed)
+    response.timeout = None
+    return response
 
 
 async def _fetch_artwork(media: MediaProxy, upstream: Upstream) -> bytes | None:
