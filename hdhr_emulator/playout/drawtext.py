@@ -23,4 +23,13 @@ def find_font() -> str | None:
 
 
 def escape_drawtext(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\u2019").replace("%", "\\%")
+    """``text`` for a drawtext ``text='…'`` option inside a filter graph.
+
+    Three parsers read it in turn: the graph (inside quotes everything is literal up to the
+    next quote, which cannot be escaped: a quote becomes ’), the filter's option list
+    (backslash escapes, ``:`` separates options) and drawtext's own expansion (backslash
+    escapes, ``%`` starts an expansion). So a backslash is doubled twice, ``%`` is escaped for
+    drawtext and its backslash again for the option list, and ``:`` for the option list.
+    """
+    return (text.replace("'", "\u2019").replace("\\", "\\\\\\\\").replace("%", "\\\\%")
+            .replace(":", "\\:"))

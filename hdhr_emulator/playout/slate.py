@@ -35,7 +35,8 @@ class SlateCache:
 
     @staticmethod
     def key(title: str, profile: OutputProfile) -> str:
-        return hashlib.sha1(f"v1|{title}|{profile!r}".encode()).hexdigest()[:16]
+        # v2: titles with "%" or a backslash lost them (or the whole title) in v1 clips
+        return hashlib.sha1(f"v2|{title}|{profile!r}".encode()).hexdigest()[:16]
 
     async def get(self, title: str, profile: OutputProfile) -> bytes:
         key = self.key(title, profile)
