@@ -50,7 +50,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from lineup.errors import ConfigError
-from lineup.models import FillerPolicy, Order, OutputMode, OutputProfile, Preset
+from lineup.models import FillerPolicy, Order, OutputMode, ChannelProfile, Preset
 from lineup.plex.settings import PlexSettings, parse_plex
 from lineup.toml_lines import PathPart, TomlLines
 
@@ -105,7 +105,7 @@ class ChannelSpec:
     logo: Path | None = None
     mode: OutputMode = OutputMode.TRANSCODE
     group: str | None = None
-    profile: OutputProfile = field(default_factory=OutputProfile)
+    profile: ChannelProfile = field(default_factory=ChannelProfile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,7 @@ class RetrovueConfig:
     data_dir: Path | None = None
     horizon_hours: float = DEFAULT_HORIZON_HOURS
     channels: tuple[ChannelSpec, ...] = ()
-    profile: OutputProfile = field(default_factory=OutputProfile)  # [profile]: every channel's default
+    profile: ChannelProfile = field(default_factory=ChannelProfile)  # [profile]: every channel's default
     server: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     plex: tuple[PlexSettings, ...] = ()
     path: Path | None = None  # the file it came from; None when built from the command line
@@ -201,7 +201,7 @@ class _Loader:
         self.file = path
         self.lines = lines
         self.base = path.parent
-        self.default_profile = OutputProfile()
+        self.default_profile = ChannelProfile()
 
     def error(self, message: str, *where: PathPart) -> ConfigError:
         return ConfigError(message, self.file, self.lines.line(*where))
@@ -297,7 +297,7 @@ class _Loader:
             for index, table in enumerate(self.tables(data.get("plex", []), "plex"))
         )
         if "profile" in data:
-            self.default_profile = self.profile(data["profile"], OutputProfile(), "profile")
+            self.default_profile = self.profile(data["profile"], ChannelProfile(), "profile")
         channels = self.channels(self.tables(data.get("channel", []), "channel"))
         return RetrovueConfig(
             media=media,
@@ -383,7 +383,7 @@ class _Loader:
             profile = self.profile(table["profile"], profile, *at, "profile")
         return replace(spec, profile=profile)
 
-    def profile(self, value: object, base: OutputProfile, *at: PathPart) -> OutputProfile:
+    def profile(self, value: object, base: ChannelProfile, *at: PathPart) -> ChannelProfile:
         """``[profile]`` / ``[channel.profile]``: the stream shape, over ``base``."""
         table = self.typed(value, dict, "a table", *at)
         self.check_keys(table, _PROFILE_KEYS, "[profile]", *at)

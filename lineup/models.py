@@ -122,11 +122,13 @@ class Preset(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class OutputProfile:
-    """The one fixed shape of a channel's stream: H.264 8-bit 4:2:0 + AAC-LC 48 kHz in MPEG-TS.
+class ChannelProfile:
+    """What a channel's stream should look like, as configured (``[profile]``): the picture
+    size and rate, the encoder speed, the GOP length and the bit rates.
 
-    Every source, whatever its container, codec, size or frame rate, is normalised to this, so
-    the spliced stream never changes format at a programme boundary.
+    The playout engine normalises every source to it (H.264 8-bit 4:2:0 + AAC-LC 48 kHz in
+    MPEG-TS), so the spliced stream never changes format at a programme boundary; how that is
+    encoded (ffmpeg arguments, GOP in frames) is :mod:`hdhr_emulator.playout`'s business.
     """
 
     width: int = 1280
@@ -137,10 +139,6 @@ class OutputProfile:
     video_kbps: int = 3000
     audio_kbps: int = 128
     audio_channels: int = 2
-
-    @property
-    def gop_frames(self) -> int:
-        return max(1, round(self.gop_seconds * self.fps))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +155,7 @@ class Channel:
     logo: str | None = None
     mode: OutputMode = OutputMode.TRANSCODE
     group: str | None = None
-    profile: OutputProfile = field(default_factory=OutputProfile)
+    profile: ChannelProfile = field(default_factory=ChannelProfile)
 
 
 @dataclass(frozen=True, slots=True)

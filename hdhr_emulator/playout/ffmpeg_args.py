@@ -1,6 +1,6 @@
 """ffmpeg argument lists for schedule items and the slate (pure functions: no processes here).
 
-Every item is normalised to the channel's :class:`~lineup.models.OutputProfile` and written as
+Every item is normalised to the channel's :class:`~lineup.models.ChannelProfile` and written as
 MPEG-TS with fixed PIDs and service id, so the splicer can join items byte-for-byte. No ``-re``:
 the splicer paces output and pipe back-pressure throttles ffmpeg. No loudness filters: their
 look-ahead adds seconds to tune-in (docs/protocol/playout.md §4.3).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from hdhr_emulator.playout.drawtext import escape_drawtext
-from lineup.models import MediaItem, OutputProfile
+from lineup.models import MediaItem, ChannelProfile
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).
 TS_OUTPUT_ARGS = (
@@ -41,7 +41,7 @@ def _seconds(value: float) -> str:
     return f"{max(0.0, value):.3f}"
 
 
-def video_filter(profile: OutputProfile) -> str:
+def video_filter(profile: ChannelProfile) -> str:
     """Fit inside the frame keeping aspect (letterbox/pillarbox), square pixels, fixed rate."""
     w, h = profile.width, profile.height
     rate = fps_fraction(profile.fps)
@@ -52,15 +52,20 @@ def video_filter(profile: OutputProfile) -> str:
     )
 
 
-def audio_filter(profile: OutputProfile) -> str:
+def audio_filter(profile: ChannelProfile) -> str:
     layout = "stereo" if profile.audio_channels == 2 else "mono"
     return f"aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts={layout}"
 
 
-def encode_args(profile: OutputProfile) -> list[str]:
+def gop_frames(profile: ChannelProfile) -> int:
+    """The GOP length in frames (``gop_seconds`` at the profile's rate, at least 1)."""
+    return max(1, round(profile.gop_seconds * profile.fps))
+
+
+def encode_args(profile: ChannelProfile) -> list[str]:
     """x264 + AAC-LC in the channel profile; closed GOPs of a fixed length, no scene cuts, so
     every GOP boundary is a clean join point and viewers get a keyframe within one GOP."""
-    gop = str(profile.gop_frames)
+    gop = str(gop_frames(profile))
     return [
         "-c:v", "libx264", "-preset", str(profile.preset), "-tune", "zerolatency",
         "-profile:v", "high", "-pix_fmt", "yuv420p",
@@ -73,7 +78,7 @@ def encode_args(profile: OutputProfile) -> list[str]:
 
 
 def transcode_command(
-    ffmpeg: str, item: MediaItem, profile: OutputProfile, seek: float, duration: float,
+    ffmpeg: str, item: MediaItem, profile: ChannelProfile, seek: float, duration: float,
     extra_input_args: tuple[str, ...] = (), source: str | None = None,
 ) -> list[str]:
     """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile``.
@@ -122,7 +127,7 @@ def _input(item: MediaItem, source: str | None) -> list[str]:
 
 
 def slate_command(
-    ffmpeg: str, profile: OutputProfile, title: str, seconds: float, output: str,
+    ffmpeg: str, profile: ChannelProfile, title: str, seconds: float, output: str,
     font: str | None,
 ) -> list[str]:
     """A short "We'll be right back" clip in the channel profile, looped by the splicer."""

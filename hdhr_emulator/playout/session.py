@@ -25,7 +25,7 @@ from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
 from hdhr_emulator.playout.ts import GopCache, Pacer, Splicer
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.util import cancel_and_wait
-from lineup.models import ItemKind, MediaItem, OutputMode, OutputProfile, Segment
+from lineup.models import ItemKind, MediaItem, OutputMode, ChannelProfile, Segment
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class PlayoutContext:
 
     ffmpeg: str
     schedule: Callable[[], Schedule]  # the current schedule (it is replaced on guide refresh)
-    slate: Callable[[str, OutputProfile], Awaitable[bytes]]  # (title, profile) -> slate TS bytes
+    slate: Callable[[str, ChannelProfile], Awaitable[bytes]]  # (title, profile) -> slate TS bytes
     linger: float = 30.0
     mode_override: OutputMode | None = None
     clock: Callable[[], float] = time.time

@@ -17,7 +17,7 @@ from hdhr_emulator.errors import FFmpegError
 from hdhr_emulator.playout.drawtext import find_font
 from hdhr_emulator.playout.ffmpeg_args import slate_command
 from hdhr_emulator.playout.process import FFmpegProcess
-from lineup.models import OutputProfile
+from lineup.models import ChannelProfile
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,11 @@ class SlateCache:
         self._locks: dict[str, asyncio.Lock] = {}
 
     @staticmethod
-    def key(title: str, profile: OutputProfile) -> str:
+    def key(title: str, profile: ChannelProfile) -> str:
         # v2: titles with "%" or a backslash lost them (or the whole title) in v1 clips
         return hashlib.sha1(f"v2|{title}|{profile!r}".encode()).hexdigest()[:16]
 
-    async def get(self, title: str, profile: OutputProfile) -> bytes:
+    async def get(self, title: str, profile: ChannelProfile) -> bytes:
         key = self.key(title, profile)
         if key in self._clips:
             return self._clips[key]
@@ -48,7 +48,7 @@ class SlateCache:
                 self._clips[key] = await self._load_or_render(key, title, profile)
         return self._clips[key]
 
-    async def _load_or_render(self, key: str, title: str, profile: OutputProfile) -> bytes:
+    async def _load_or_render(self, key: str, title: str, profile: ChannelProfile) -> bytes:
         path = self.directory / f"slate-{key}.ts"
         if path.exists() and path.stat().st_size > 0:
             return await asyncio.to_thread(path.read_bytes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lineup.errors import ConfigError
-from lineup.models import Channel, MediaItem, OutputMode, OutputProfile
+from lineup.models import Channel, MediaItem, OutputMode, ChannelProfile
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,7 @@ class StreamPlan:
     (for copy: the items' own shape, which the slate is encoded to match)."""
 
     copy: bool
-    profile: OutputProfile
+    profile: ChannelProfile
 
 
 def _shape(item: MediaItem) -> tuple[object, ...]:
@@ -65,7 +65,7 @@ def plan_stream(channel: Channel, override: OutputMode | None = None) -> StreamP
     blocker = copy_blocker(channel)
     if blocker is None:
         info = (channel.programmes or channel.filler)[0].info
-        shape = OutputProfile(
+        shape = ChannelProfile(
             width=info.width, height=info.height, fps=info.fps, preset=channel.profile.preset,
             gop_seconds=channel.profile.gop_seconds, video_kbps=channel.profile.video_kbps,
             audio_kbps=channel.profile.audio_kbps, audio_channels=info.audio_channels or 2,

@@ -9,7 +9,7 @@ import pytest
 
 from lineup.config import ChannelSpec, RetrovueConfig, load_config
 from lineup.errors import ConfigError
-from lineup.models import FillerPolicy, Order, OutputMode, OutputProfile, Preset
+from lineup.models import FillerPolicy, Order, OutputMode, ChannelProfile, Preset
 from lineup.plex import PlexSettings, Secret
 
 
@@ -466,8 +466,8 @@ def test_profile_defaults_and_per_channel_overrides(site: Path) -> None:
         movies = true
     """))
     kids, plain = config.channels
-    assert config.profile == OutputProfile(width=854, height=480, fps=25.0, video_kbps=1500)
-    assert kids.profile == OutputProfile(width=854, height=480, fps=25.0, video_kbps=1500,
+    assert config.profile == ChannelProfile(width=854, height=480, fps=25.0, video_kbps=1500)
+    assert kids.profile == ChannelProfile(width=854, height=480, fps=25.0, video_kbps=1500,
                                          preset=Preset.ULTRAFAST, audio_channels=1, gop_seconds=2.0)
     assert plain.profile == config.profile
 

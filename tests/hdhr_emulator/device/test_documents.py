@@ -20,7 +20,7 @@ from hdhr_emulator.device.documents import (
     TunerActivity,
 )
 from hdhr_emulator.playout.stream_plan import output_height
-from lineup.models import MediaInfo, OutputMode, OutputProfile
+from lineup.models import MediaInfo, OutputMode, ChannelProfile
 from tests.support.device_helpers import IDENTITY
 from tests.xmltv.builders import NASTY, channel, episode
 
@@ -54,7 +54,7 @@ def _info(width: int, height: int) -> MediaInfo:
 
 
 def test_lineup_channels_take_number_name_and_hd_from_the_stream_profile() -> None:
-    sd = OutputProfile(width=640, height=480)
+    sd = ChannelProfile(width=640, height=480)
     channels = [
         channel(2, "Cheers", [episode("Cheers", 1, 1, "Pilot")]),  # default profile: 1280x720
         channel(10, "Taxi", [episode("Taxi", 1, 1, "Pilot")], profile=sd),
@@ -74,13 +74,13 @@ def test_copy_mode_decides_hd_from_the_files_not_the_profile() -> None:
     item = episode("Cheers", 1, 1, "Pilot")
     big, small = replace(item, info=_info(1920, 1080)), replace(item, info=_info(320, 240))
     lineup = api.lineup_channels([
-        channel(1, "Big", [big], mode=OutputMode.COPY, profile=OutputProfile(640, 480)),
+        channel(1, "Big", [big], mode=OutputMode.COPY, profile=ChannelProfile(640, 480)),
         channel(2, "Small", [small], mode=OutputMode.AUTO),
     ], output_height=output_height)
     assert [entry.hd for entry in lineup] == [True, False]
     # ``--mode transcode`` overrides every channel: the profile decides again
     forced = api.lineup_channels([channel(1, "Big", [big], mode=OutputMode.COPY,
-                                          profile=OutputProfile(640, 480))],
+                                          profile=ChannelProfile(640, 480))],
                                  output_height=lambda c: output_height(c, OutputMode.TRANSCODE))
     assert forced[0].hd is False
 

@@ -23,7 +23,7 @@ from hdhr_emulator.playout.ffmpeg_args import (
     transcode_command,
 )
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
-from lineup.models import ItemKind, MediaInfo, MediaItem, OutputProfile, Preset
+from lineup.models import ItemKind, MediaInfo, MediaItem, ChannelProfile, Preset
 
 FF = "/opt/ff/bin/ffmpeg"
 FONT = "/fonts/Sans.ttf"
@@ -48,7 +48,7 @@ ENCODE_720P_STEREO = [
     "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000",
 ]
 # A PAL-ish mono profile: 25 fps exactly (25/1, GOP of 50 frames at 2 s), mono everywhere.
-PAL_MONO = OutputProfile(
+PAL_MONO = ChannelProfile(
     width=720, height=576, fps=25.0, preset=Preset.FAST, gop_seconds=2.0, video_kbps=1500,
     audio_kbps=96, audio_channels=1,
 )
@@ -85,7 +85,7 @@ def test_the_ts_layout_is_the_one_the_splicer_expects() -> None:
 
 def test_transcode_from_the_start_normalises_to_the_profile() -> None:
     """No ``-ss`` at seek 0; map the file's first video and audio; scale/pad, NTSC rate."""
-    argv = transcode_command(FF, item(), OutputProfile(), seek=0.0, duration=1500.0)
+    argv = transcode_command(FF, item(), ChannelProfile(), seek=0.0, duration=1500.0)
     assert argv == [
         FF, *COMMON, "-i", "/media/Cheers/S01E01.mkv", "-t", "1500.000",
         "-map", "0:v:0", "-map", "0:a:0", "-vf", VF_720P_NTSC, "-af", AF_STEREO,
@@ -95,7 +95,7 @@ def test_transcode_from_the_start_normalises_to_the_profile() -> None:
 
 def test_transcode_seeks_on_the_input_with_millisecond_precision() -> None:
     """A join mid-item seeks before ``-i`` (fast, frame-accurate when transcoding)."""
-    argv = transcode_command(FF, item(), OutputProfile(), seek=754.2506, duration=745.75)
+    argv = transcode_command(FF, item(), ChannelProfile(), seek=754.2506, duration=745.75)
     assert argv == [
         FF, *COMMON, "-ss", "754.251", "-i", "/media/Cheers/S01E01.mkv", "-t", "745.750",
         "-map", "0:v:0", "-map", "0:a:0", "-vf", VF_720P_NTSC, "-af", AF_STEREO,
@@ -106,7 +106,7 @@ def test_transcode_seeks_on_the_input_with_millisecond_precision() -> None:
 def test_an_item_without_audio_gets_silence_from_a_second_input() -> None:
     """The stream must never lose its audio track: anullsrc in the profile's layout, mapped
     as input 1, and the seek applies to the file only (it comes before the file's ``-i``)."""
-    argv = transcode_command(FF, item(audio=False), OutputProfile(), seek=12.0, duration=30.0)
+    argv = transcode_command(FF, item(audio=False), ChannelProfile(), seek=12.0, duration=30.0)
     assert argv == [
         FF, *COMMON, "-ss", "12.000", "-i", "/media/Cheers/S01E01.mkv",
         "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "30.000",
@@ -132,7 +132,7 @@ def test_an_http_source_is_opened_with_reconnects_after_the_extra_input_args() -
     extra input options precede its ``-i``, after the seek."""
     url = "http://127.0.0.1:5004/internal/plex/3001"
     argv = transcode_command(
-        FF, item(), OutputProfile(), seek=90.5, duration=10.0,
+        FF, item(), ChannelProfile(), seek=90.5, duration=10.0,
         extra_input_args=("-readrate", "1.5"), source=url,
     )
     assert argv == [
@@ -174,7 +174,7 @@ def test_copy_mid_item_from_https_with_extra_input_args() -> None:
 
 def test_slate_without_a_font_is_a_plain_colour_with_silence() -> None:
     """No font on the machine: no drawtext at all (ffmpeg would fail on a missing fontfile)."""
-    argv = slate_command(FF, OutputProfile(), "Cheers", 2.0, "/data/slate.ts", font=None)
+    argv = slate_command(FF, ChannelProfile(), "Cheers", 2.0, "/data/slate.ts", font=None)
     assert argv == [
         FF, *COMMON, "-y", "-f", "lavfi",
         "-i", "color=c=0x1c2a4a:s=1280x720:r=30000/1001:d=2.000",
@@ -207,7 +207,7 @@ def test_slate_with_a_font_draws_the_escaped_title_and_the_message() -> None:
 
 def test_slate_text_keeps_a_readable_size_on_tiny_frames() -> None:
     """Font sizes have floors (12 and 10 px) so a thumbnail-sized profile still renders."""
-    profile = OutputProfile(width=160, height=90, fps=25.0)
+    profile = ChannelProfile(width=160, height=90, fps=25.0)
     argv = slate_command(FF, profile, "X", 1.0, "/s.ts", font=FONT)
     video = argv[argv.index("-i") + 1]
     assert ":fontsize=12:" in video and ":fontsize=10:" in video
@@ -216,7 +216,7 @@ def test_slate_text_keeps_a_readable_size_on_tiny_frames() -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        transcode_command(FF, item(), OutputProfile(), 0.0, 1.0),
+        transcode_command(FF, item(), ChannelProfile(), 0.0, 1.0),
         transcode_command(FF, item(audio=False), PAL_MONO, 5.0, 1.0, source="http://h/x"),
         copy_command(FF, item(), 0.0, 1.0),
         copy_command(FF, item(), 3.0, 1.0, ("-re",), "https://h/x"),
@@ -253,7 +253,7 @@ def test_a_title_with_drawtext_specials_renders_every_character(
     font = find_font()
     if font is None:
         pytest.skip("no TrueType font for drawtext on this machine")
-    profile = OutputProfile(width=160, height=90, fps=25.0, video_kbps=100)
+    profile = ChannelProfile(width=160, height=90, fps=25.0, video_kbps=100)
 
     def first_frame(title: str, name: str) -> bytes:
         out = tmp_path / f"{name}.ts"

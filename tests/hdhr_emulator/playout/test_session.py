@@ -29,14 +29,14 @@ from hdhr_emulator.playout.ffmpeg_args import slate_command, transcode_command
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.viewer import Viewer
-from lineup.models import Channel, ItemKind, MediaInfo, MediaItem, OutputMode, OutputProfile
+from lineup.models import Channel, ItemKind, MediaInfo, MediaItem, OutputMode, ChannelProfile
 from lineup.schedule import Schedule
 from lineup.schedule_store import ScheduleStore
 from tests.support.ts_analysis import TsReport, analyse
 
 T = TypeVar("T")
 T0 = 1_700_000_000.0  # the channel's epoch: item A airs from T0, B from T0 + 2, A from T0 + 4…
-PROFILE = OutputProfile(width=160, height=90, fps=25.0, video_kbps=200, audio_kbps=64)
+PROFILE = ChannelProfile(width=160, height=90, fps=25.0, video_kbps=200, audio_kbps=64)
 CLIP_SECONDS = 3.0  # longer than an item's 2 s slot: a whole clip always fills the slot
 ITEM_SECONDS = 2.0
 A, B = "/media/a.ts", "/media/b.ts"
@@ -180,7 +180,7 @@ class Slates:
     requests: list[dict[str, Any]] = field(default_factory=list)
     session: ChannelSession | None = None
 
-    async def __call__(self, title: str, profile: OutputProfile) -> bytes:
+    async def __call__(self, title: str, profile: ChannelProfile) -> bytes:
         self.requests.append({
             "title": title, "profile": profile,
             "calls": self.fake.calls() if self.fake else [],

@@ -17,11 +17,11 @@ from lineup.models import (
     MediaInfo,
     MediaItem,
     OutputMode,
-    OutputProfile,
+    ChannelProfile,
     Preset,
 )
 
-PROFILE = OutputProfile(
+PROFILE = ChannelProfile(
     width=1280, height=720, fps=29.97, preset=Preset.FAST, gop_seconds=2.0, video_kbps=4000,
     audio_kbps=160, audio_channels=2,
 )
@@ -61,7 +61,7 @@ def test_copy_takes_the_files_shape_and_keeps_the_channel_encoder_settings() -> 
     six = media("/tv/a.mp4", width=1440, height=1080, fps=25.0, channels=6)
     plan = plan_stream(channel(six, media("/tv/b.mp4", width=1440, fps=25.0, channels=6),
                                mode=OutputMode.COPY))
-    assert plan == StreamPlan(copy=True, profile=OutputProfile(
+    assert plan == StreamPlan(copy=True, profile=ChannelProfile(
         width=1440, height=1080, fps=25.0, preset=Preset.FAST, gop_seconds=2.0,
         video_kbps=4000, audio_kbps=160, audio_channels=6,
     ))
@@ -70,7 +70,7 @@ def test_copy_takes_the_files_shape_and_keeps_the_channel_encoder_settings() -> 
 def test_copy_shape_is_taken_from_the_filler_when_there_are_no_programmes() -> None:
     """A filler-only channel still has a shape to encode its slate to."""
     ads = channel(filler=(media("/ads/cola.mp4", width=640, height=480, fps=29.97),))
-    assert plan_stream(ads) == StreamPlan(copy=True, profile=OutputProfile(
+    assert plan_stream(ads) == StreamPlan(copy=True, profile=ChannelProfile(
         width=640, height=480, fps=29.97, preset=Preset.FAST, gop_seconds=2.0,
         video_kbps=4000, audio_kbps=160, audio_channels=2,
     ))

@@ -28,7 +28,7 @@ from hdhr_emulator.server import rescan as rescan_module
 from hdhr_emulator.server.app import create_app
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.rescan import ProgressCallback, Rescan
-from lineup.models import OutputProfile
+from lineup.models import ChannelProfile
 from lineup.schedule_store import ScheduleStore
 from tests.conftest import require_tool
 from tests.support.device_helpers import IDENTITY, live_schedule, open_store
@@ -79,7 +79,7 @@ def store(tmp_path: Path) -> Iterator[ScheduleStore]:
 
 @pytest.fixture
 def guide(store: ScheduleStore) -> LiveSchedule:
-    sd = OutputProfile(width=640, height=480)
+    sd = ChannelProfile(width=640, height=480)
     return live_schedule(store, [
         channel(1, "Cheers", [episode("Cheers", 1, n, f"Episode {n}") for n in (1, 2, 3)]),
         channel(10, NASTY, [episode("Taxi", 1, 1, "Like Father")], profile=sd),
