@@ -50,7 +50,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from lineup.errors import ConfigError
-from lineup.models import FillerPolicy, Order, OutputMode, ChannelProfile, Preset
+from lineup.models import ChannelProfile, FillerPolicy, Order, OutputMode, Preset
 from lineup.plex.settings import PlexSettings, parse_plex
 from lineup.toml_lines import PathPart, TomlLines
 

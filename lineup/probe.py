@@ -11,6 +11,7 @@ last timestamps in the file, so a cut one is simply a shorter programme and prob
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,9 @@ def probe(path: Path | str) -> MediaInfo:
     if size == 0:
         raise ProbeError("cannot open: empty file")
     try:
-        container = av.open(str(path), mode="r", **open_options())
+        # av.open's keywords differ between the PyAV majors we support (see open_options)
+        open_input: Callable[..., av.container.InputContainer] = av.open
+        container = open_input(str(path), mode="r", **open_options())
     except (av.FFmpegError, OSError) as exc:
         raise ProbeError(f"cannot open: {_describe(exc)}") from exc
     with container:

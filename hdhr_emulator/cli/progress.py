@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
+from typing import Never
 
 from tqdm import tqdm
 
@@ -24,19 +25,20 @@ class _ProgressBar:
     def __init__(self, description: str, unit: str):
         self.description = description
         self.unit = unit
-        self.bar: tqdm | None = None
+        self.bar: tqdm[Never] | None = None
 
     def stage(self, description: str) -> None:
         self.close()
         self.description = description
 
     def update(self, done: float, total: float) -> None:
-        if self.bar is None:
-            self.bar = tqdm(total=total, desc=self.description, unit=self.unit, file=sys.stderr,
-                            disable=None, dynamic_ncols=True, leave=False)
-        self.bar.total = total
-        self.bar.n = done
-        self.bar.refresh()
+        bar = self.bar
+        if bar is None:
+            bar = self.bar = tqdm(total=total, desc=self.description, unit=self.unit,
+                                  file=sys.stderr, disable=None, dynamic_ncols=True, leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
@@ -44,8 +44,9 @@ class PlayoutEngine:
             slate=self.slates.get,
             linger=settings.linger,
             mode_override=settings.mode,
-            **({"source_for": source_for} if source_for is not None else {}),
         )
+        if source_for is not None:
+            self.context = replace(self.context, source_for=source_for)
         self.pool = TunerPool(settings.tuners, self._start_session)
 
     def check_channels(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from hdhr_emulator.playout.drawtext import escape_drawtext
-from lineup.models import MediaItem, ChannelProfile
+from lineup.models import ChannelProfile, MediaItem
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).
 TS_OUTPUT_ARGS = (

@@ -25,7 +25,7 @@ from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
 from hdhr_emulator.playout.ts import GopCache, Pacer, Splicer
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.util import cancel_and_wait
-from lineup.models import ItemKind, MediaItem, OutputMode, ChannelProfile, Segment
+from lineup.models import ChannelProfile, ItemKind, MediaItem, OutputMode, Segment
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)

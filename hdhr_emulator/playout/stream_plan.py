@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lineup.errors import ConfigError
-from lineup.models import Channel, MediaItem, OutputMode, ChannelProfile
+from lineup.models import Channel, ChannelProfile, MediaItem, OutputMode
 
 
 @dataclass(frozen=True, slots=True)

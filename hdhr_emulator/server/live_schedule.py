@@ -36,7 +36,7 @@ class LiveSchedule:
         self._started = False
         # called (in the refreshing thread) after each refresh once the server is up, e.g. to
         # ask Plex's DVR to re-read the guide
-        self.after_refresh: list[Callable[[], None]] = []
+        self.after_refresh: list[Callable[[], object]] = []
 
     @property
     def schedule(self) -> Schedule:

@@ -177,7 +177,7 @@ def _movie(node: Element, server: str, section: str,
     return _build(node, server, section, label, extra, "")
 
 
-def _build(node: Element, server: str, section: str, label: str, extra: dict[str, object],
+def _build(node: Element, server: str, section: str, label: str, extra: Mapping[str, object],
            parent_version: str) -> ParsedItem:
     rating_key = node.get("ratingKey", "")
     path = item_path(server, rating_key)
@@ -201,7 +201,8 @@ def _build(node: Element, server: str, section: str, label: str, extra: dict[str
         audio_codec=audio_codec,
         audio_channels=(_int(media.get("audioChannels")) or 2) if audio_codec else 0,
     )
-    thumb = extra.pop("thumb")
+    fields = dict(extra)
+    thumb = fields.pop("thumb")
     item = MediaItem(
         id=0,
         path=path,
@@ -212,7 +213,7 @@ def _build(node: Element, server: str, section: str, label: str, extra: dict[str
         source="plex",
         remote=MediaServerRef(server, part.get("key", ""), part.get("file", ""),
                            thumb if isinstance(thumb, str) else None),
-        **extra,  # type: ignore[arg-type]
+        **fields,  # type: ignore[arg-type]
     )
     return ParsedItem(item, f"{updated}.{parent_version}.{_digest(item)}", label)
 

@@ -9,7 +9,7 @@ import pytest
 
 from lineup.config import ChannelSpec, RetrovueConfig, load_config
 from lineup.errors import ConfigError
-from lineup.models import FillerPolicy, Order, OutputMode, ChannelProfile, Preset
+from lineup.models import ChannelProfile, FillerPolicy, Order, OutputMode, Preset
 from lineup.plex import PlexSettings, Secret
 
 

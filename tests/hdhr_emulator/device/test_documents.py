@@ -20,7 +20,7 @@ from hdhr_emulator.device.documents import (
     TunerActivity,
 )
 from hdhr_emulator.playout.stream_plan import output_height
-from lineup.models import MediaInfo, OutputMode, ChannelProfile
+from lineup.models import ChannelProfile, MediaInfo, OutputMode
 from tests.support.device_helpers import IDENTITY
 from tests.xmltv.builders import NASTY, channel, episode
 

@@ -23,7 +23,7 @@ from hdhr_emulator.playout.ffmpeg_args import (
     transcode_command,
 )
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
-from lineup.models import ItemKind, MediaInfo, MediaItem, ChannelProfile, Preset
+from lineup.models import ChannelProfile, ItemKind, MediaInfo, MediaItem, Preset
 
 FF = "/opt/ff/bin/ffmpeg"
 FONT = "/fonts/Sans.ttf"

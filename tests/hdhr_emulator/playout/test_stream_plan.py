@@ -13,11 +13,11 @@ from hdhr_emulator.playout.stream_plan import StreamPlan, copy_blocker, plan_str
 from lineup.errors import ConfigError
 from lineup.models import (
     Channel,
+    ChannelProfile,
     ItemKind,
     MediaInfo,
     MediaItem,
     OutputMode,
-    ChannelProfile,
     Preset,
 )
 
