@@ -309,7 +309,7 @@ def _probe_all(
                 left = [batch for other, batch in futures.items() if other not in finished]
                 break
             finished.add(future)
-            yield from zip(futures[future], results)
+            yield from zip(futures[future], results, strict=True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     if left:

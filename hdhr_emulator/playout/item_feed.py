@@ -55,11 +55,12 @@ class ItemFeed:
         self.output_complete.set()
         await self.queue.put(end)
 
-    async def next(self, timeout: float | None = None) -> bytes | FeedEnd:
-        """The next chunk, or the FeedEnd sentinel; raises TimeoutError if ffmpeg is late."""
+    async def next(self, within: float | None = None) -> bytes | FeedEnd:
+        """The next chunk, or the FeedEnd sentinel; raises TimeoutError if ffmpeg has given
+        nothing ``within`` seconds (the session decides when a producer counts as late)."""
         # not wait_for: on 3.11 it swallows a cancellation that lands as the get() completes
         # (CPython gh-86296), and the session's producer then never stops
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             return await self.queue.get()
 
     async def stop(self) -> None:

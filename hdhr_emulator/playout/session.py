@@ -185,34 +185,7 @@ class ChannelSession:
                     # for the session rather than cutting it from the next programme
                     origin -= max(0.0, played - planned.duration)
                 first = False
-                short = planned.duration - played
-                key = (planned.segment.start, planned.segment.item.id)
-                if planned.segment.item.kind == ItemKind.SLATE or not planned.segment.item.path:
-                    # the schedule's own slate (padding, an empty channel): nothing failed
-                    if short > 0:
-                        await self._play_slate(short, pacer)
-                elif short > SHORT_ITEM_TOLERANCE:
-                    if key not in retried:
-                        # ffmpeg died (or could not start): restart it once where we are; a
-                        # file that cannot be played fails again and gets the slate
-                        retried.add(key)
-                        self.restarts += 1
-                        log.warning("channel %d: ffmpeg for %s stopped %.1f s early; "
-                                    "restarting at the schedule position", self.channel_number,
-                                    planned.segment.item.title, short)
-                    else:
-                        # slate, then try again where the schedule is by then: a media server
-                        # that was down (or a share that was unmounted) comes back on air
-                        # within RETRY_SECONDS, not at the next programme
-                        wait = min(short, RETRY_SECONDS)
-                        log.warning("channel %d: %s cannot be played; slate for %.1f s, then "
-                                    "another try", self.channel_number,
-                                    planned.segment.item.title, wait)
-                        await self._play_slate(wait, pacer)
-                elif played <= 0 < short:
-                    # nothing came out of a short segment (e.g. the schedule's own slate padding
-                    # a slot to a whole second): slate it, or the timeline would never move on
-                    await self._play_slate(short, pacer)
+                await self._cover_shortfall(planned, played, retried, pacer)
                 now = origin + self.splicer.timeline_seconds
                 if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
                     planned, feed = upcoming
@@ -235,6 +208,38 @@ class ChannelSession:
                 for viewer in self.viewers:
                     viewer.close("the channel stopped")
 
+    async def _cover_shortfall(self, planned: _Planned, played: float,
+                               retried: set[tuple[float, int]], pacer: Pacer) -> None:
+        """A segment delivered ``played`` of its seconds: decide what fills the rest."""
+        short = planned.duration - played
+        key = (planned.segment.start, planned.segment.item.id)
+        if planned.segment.item.kind == ItemKind.SLATE or not planned.segment.item.path:
+            # the schedule's own slate (padding, an empty channel): nothing failed
+            if short > 0:
+                await self._play_slate(short, pacer)
+        elif short > SHORT_ITEM_TOLERANCE:
+            if key not in retried:
+                # ffmpeg died (or could not start): restart it once where we are; a
+                # file that cannot be played fails again and gets the slate
+                retried.add(key)
+                self.restarts += 1
+                log.warning("channel %d: ffmpeg for %s stopped %.1f s early; "
+                            "restarting at the schedule position", self.channel_number,
+                            planned.segment.item.title, short)
+            else:
+                # slate, then try again where the schedule is by then: a media server
+                # that was down (or a share that was unmounted) comes back on air
+                # within RETRY_SECONDS, not at the next programme
+                wait = min(short, RETRY_SECONDS)
+                log.warning("channel %d: %s cannot be played; slate for %.1f s, then "
+                            "another try", self.channel_number,
+                            planned.segment.item.title, wait)
+                await self._play_slate(wait, pacer)
+        elif played <= 0 < short:
+            # nothing came out of a short segment (e.g. the schedule's own slate padding
+            # a slot to a whole second): slate it, or the timeline would never move on
+            await self._play_slate(short, pacer)
+
     async def _play(
         self, planned: _Planned, feed: ItemFeed | None, pacer: Pacer, limit: float | None
     ) -> tuple[float, tuple[_Planned, ItemFeed] | None]:
@@ -250,7 +255,7 @@ class ChannelSession:
         try:
             while True:
                 try:
-                    chunk = await feed.next(timeout=LATE_SECONDS + pacer.lead)
+                    chunk = await feed.next(within=LATE_SECONDS + pacer.lead)
                 except TimeoutError:
                     log.warning("channel %d: no output from ffmpeg for %s in %.0f s",
                                 self.channel_number, planned.segment.item.title, LATE_SECONDS)

@@ -74,24 +74,8 @@ def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
     else:
         token = _token_from_file(table["token_file"], base, error, *at, "token_file")
 
-    sections: tuple[str, ...] = ()
-    if "sections" in table:
-        value = table["sections"]
-        if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
-            raise error("'sections' must be an array of section names", *at, "sections")
-        sections = tuple(s.strip() for s in value)
-
-    path_map = PathMap()
-    if "path_map" in table:
-        value = table["path_map"]
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
-            for k, v in value.items()
-        ):
-            raise error('\'path_map\' must be a table of "plex prefix" = "local prefix"',
-                        *at, "path_map")
-        path_map = PathMap.from_mapping(value)
-
+    sections = _sections(table, error, *at)
+    path_map = _path_map(table, error, *at)
     reload_guide = table.get("reload_guide", False)
     if not isinstance(reload_guide, bool):
         raise error("'reload_guide' must be true or false", *at, "reload_guide")
@@ -104,6 +88,28 @@ def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
     token_env = table["token_env"].strip() if sources[0] == "token_env" else None
     return PlexSettings(url, token, sections, path_map, reload_guide, float(timeout), token_env,
                         verify_tls)
+
+
+def _sections(table: Mapping[str, Any], error: ErrorAt, *at: Any) -> tuple[str, ...]:
+    if "sections" not in table:
+        return ()
+    value = table["sections"]
+    if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
+        raise error("'sections' must be an array of section names", *at, "sections")
+    return tuple(s.strip() for s in value)
+
+
+def _path_map(table: Mapping[str, Any], error: ErrorAt, *at: Any) -> PathMap:
+    if "path_map" not in table:
+        return PathMap()
+    value = table["path_map"]
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+        for k, v in value.items()
+    ):
+        raise error('\'path_map\' must be a table of "plex prefix" = "local prefix"',
+                    *at, "path_map")
+    return PathMap.from_mapping(value)
 
 
 def _url(value: object, error: ErrorAt, *where: Any) -> str:

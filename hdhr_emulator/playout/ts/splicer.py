@@ -62,6 +62,16 @@ DEFAULT_FRAME_TICKS = {"video": 3600, "audio": 1920, "other": 0}  # until a step
 _NO_PES_HEADER = frozenset({0xBC, 0xBE, 0xBF, 0xF0, 0xF1, 0xF2, 0xF8, 0xFF})
 
 
+
+def _pcr_base(b: memoryview, at: int) -> int | None:
+    """The 33-bit PCR base of the packet at ``at``, or None if it carries no PCR."""
+    if not (b[at + 3] & 0x20 and b[at + 4] >= 7 and b[at + 5] & 0x10):
+        return None
+    return (b[at + 6] << 25) | (b[at + 7] << 17) | (b[at + 8] << 9) | (b[at + 9] << 1) | (
+        b[at + 10] >> 7
+    )
+
+
 class _Stream:
     """What the splicer remembers about one elementary stream (PID), in output ticks."""
 
@@ -236,14 +246,8 @@ class Splicer:
             if b[at] != SYNC_BYTE:
                 raise ValueError(f"packet at offset {at} does not start with 0x47")
             pid = ((b[at + 1] & 0x1F) << 8) | b[at + 2]
-            if self._first_pcr is None and b[at + 3] & 0x20 and b[at + 4] >= 7 and b[at + 5] & 0x10:
-                self._first_pcr = (
-                    (b[at + 6] << 25)
-                    | (b[at + 7] << 17)
-                    | (b[at + 8] << 9)
-                    | (b[at + 9] << 1)
-                    | (b[at + 10] >> 7)
-                )
+            if self._first_pcr is None:
+                self._first_pcr = _pcr_base(b, at)
             if not b[at + 1] & 0x40:
                 continue
             if pid == PID_PAT:
@@ -255,17 +259,22 @@ class Splicer:
                 if streams is not None:
                     self._types = streams
             elif pid not in self._first:
-                start = at + 4 + (b[at + 4] + 1 if b[at + 3] & 0x20 else 0)
-                pts, dts = pes_timestamps(b[: at + PACKET_SIZE], start)
-                if pts is not None or dts is not None:
-                    self._first[pid] = (pts, dts)
-                    self._stream_ids[pid] = b[start + 3]
-                    wanted = self._media_pids()
-                    if wanted and wanted <= self._first.keys():
-                        return True
+                if self._note_first_pes(b, at, pid):
+                    return True
             elif self._span_reached(b, at):
                 return True
         return self._ready()
+
+    def _note_first_pes(self, b: memoryview, at: int, pid: int) -> bool:
+        """Record the first timestamps of ``pid``; True once every media stream has them."""
+        start = at + 4 + (b[at + 4] + 1 if b[at + 3] & 0x20 else 0)
+        pts, dts = pes_timestamps(b[: at + PACKET_SIZE], start)
+        if pts is None and dts is None:
+            return False
+        self._first[pid] = (pts, dts)
+        self._stream_ids[pid] = b[start + 3]
+        wanted = self._media_pids()
+        return bool(wanted) and wanted <= self._first.keys()
 
     def _media_pids(self) -> set[int]:
         types = self._types or {}
