@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
+from hdhr_emulator.playout.drawtext import find_font
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,9 @@ def ensure_demo_library(
     total = sum(c.spec.duration for c in clips)
     done = 0.0
     log.info("rendering the demo library into %s", root)
+    if find_font() is None:
+        log.warning("no TrueType font found: the demo's titles will not be burned in (install "
+                    "fonts-dejavu-core, then delete %s to render it again)", root)
     for clip in clips:
         target = root / clip.relative_path
         if not target.exists():

@@ -15,7 +15,6 @@ from lxml import etree
 from lineup.models import Airing, ItemKind, MediaItem
 from tests.xmltv.builders import (
     BASE,
-    DTD,
     NASTY,
     T0,
     back_to_back,
@@ -26,6 +25,7 @@ from tests.xmltv.builders import (
     movie,
     sample_guide,
     slate,
+    xmltv_dtd,
 )
 from xmltv import channel_id, render_xmltv, write_xmltv
 from xmltv.programme import programme_fields
@@ -85,7 +85,7 @@ def test_exact_output_of_a_small_guide() -> None:
 
 @pytest.mark.parametrize("base_url", [BASE, None], ids=["with-base-url", "without-base-url"])
 def test_sample_guide_is_valid_against_the_dtd(base_url: str | None) -> None:
-    dtd = etree.DTD(DTD)
+    dtd = xmltv_dtd()
     root = parse(render_sample(base_url))
     assert dtd.validate(root), dtd.error_log.filter_from_errors()
 
@@ -261,7 +261,7 @@ def test_equal_items_that_are_different_objects_render_the_same() -> None:
 def test_random_mix_of_shapes_never_leaks_text_between_programmes() -> None:
     """Property-style: random optional fields, random order; every programme exact, DTD-valid."""
     rng = random.Random(20240101)
-    dtd = etree.DTD(DTD)
+    dtd = xmltv_dtd()
     items = [random_item(rng, n) for n in range(60)]
     channels = [channel(n, f"Channel {n}") for n in range(1, 6)]
     schedule = {
