@@ -14,6 +14,9 @@ from hdhr_emulator.playout.ffmpeg_binary import FFmpeg, find_ffmpeg
 
 ClipFactory = Callable[..., Path]
 
+# Every test fails if it leaves a thread, child process or socket behind, or blocks an event loop.
+pytest_plugins = ["tests.support.guards"]
+
 
 @pytest.fixture(scope="session")
 def ffmpeg() -> FFmpeg:
