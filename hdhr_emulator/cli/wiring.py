@@ -120,7 +120,7 @@ def run_server(
                             advertise_url=advertise_url, bind_host=args.discovery_address)
     rescan = (RescanService(scan_library, live, rescan_hours)
               if scan_library is not None else None)
-    app = create_app(live, engine, device, rescan.rescan if rescan else None, media)
+    app = create_app(live, engine, device, rescan.controller if rescan else None, media)
     for server in plex:
         if server.reload_guide:
             live.after_refresh.append(DvrGuideReload(server, device.identity.device_id_hex))

@@ -17,7 +17,7 @@ from hdhr_emulator.playout.stream_plan import output_height
 from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy
-from hdhr_emulator.server.rescan import Rescan, ScanController
+from hdhr_emulator.server.rescan import ScanController
 from hdhr_emulator.server.routes.device import register_device_routes
 from hdhr_emulator.server.routes.guide import register_guide_routes
 from hdhr_emulator.server.routes.logos import register_logo_routes
@@ -34,12 +34,12 @@ def create_app(
     live: LiveSchedule,
     engine: PlayoutEngine | None = None,
     device: DeviceSettings | None = None,
-    rescan: Rescan | None = None,
+    scans: ScanController | None = None,
     media: MediaProxy | None = None,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
-    status, with ``device`` the HDHomeRun identity documents; ``rescan`` runs
-    ``lineup.post?scan=start``; ``media`` serves media-server parts to our ffmpeg and their
+    status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
+    ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it); ``media`` serves media-server parts to our ffmpeg and their
     artwork to guide readers)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
@@ -59,8 +59,8 @@ def create_app(
                                     engine.settings.data_dir / FAVORITES_FILE)
     else:
         documents = LineupDocuments(live_schedule, profile_height)
-    scans = ScanController(rescan, lambda: len(live.schedule.channels))
-    app.after_serving(scans.async_stop)
+    if scans is None:  # lineup.post?scan=start still shows a short scan; nothing is re-read
+        scans = ScanController(None, lambda: len(live.schedule.channels))
     base_url = base_url_resolver(device.advertise_url if device is not None else None)
 
     register_guide_routes(app, live, base_url)

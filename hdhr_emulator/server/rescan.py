@@ -40,6 +40,8 @@ class RescanService:
         self._period = every_hours * 3600
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self.controller = ScanController(self.rescan, lambda: len(live.schedule.channels))
+        """What ``lineup.post`` starts and ``lineup_status.json`` reports."""
 
     async def rescan(self, progress: ProgressCallback) -> ScanSummary:
         async with self._lock:
@@ -56,6 +58,7 @@ class RescanService:
     async def async_stop(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
+        await self.controller.async_stop()
 
     async def _periodically(self) -> None:
         while True:

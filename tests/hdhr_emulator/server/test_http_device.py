@@ -27,7 +27,7 @@ from hdhr_emulator.server import guide_cache
 from hdhr_emulator.server import rescan as rescan_module
 from hdhr_emulator.server.app import create_app
 from hdhr_emulator.server.live_schedule import LiveSchedule
-from hdhr_emulator.server.rescan import ProgressCallback, Rescan
+from hdhr_emulator.server.rescan import ProgressCallback, Rescan, ScanController
 from lineup.models import ChannelProfile
 from lineup.schedule_store import ScheduleStore
 from tests.conftest import require_tool
@@ -89,7 +89,8 @@ def guide(store: ScheduleStore) -> LiveSchedule:
 
 def make_app(guide: LiveSchedule, advertise_url: str | None = None,
              rescan: Rescan | None = None) -> Quart:
-    return create_app(guide, None, DeviceSettings(IDENTITY, 8000, advertise_url), rescan)
+    scans = ScanController(rescan, lambda: len(guide.schedule.channels)) if rescan else None
+    return create_app(guide, None, DeviceSettings(IDENTITY, 8000, advertise_url), scans)
 
 
 DOCUMENT_TYPES = {
