@@ -20,7 +20,7 @@ from hdhr_emulator.cli.progress import (
     scan_before_serving,
     scan_with_progress,
 )
-from hdhr_emulator.cli.settings import open_station
+from hdhr_emulator.cli.settings import apply_server_defaults, open_station
 from hdhr_emulator.cli.wiring import plex_servers, run_server
 from hdhr_emulator.server.rescan import ProgressCallback
 from hdhr_emulator.util import atomic_write
@@ -109,6 +109,7 @@ def _write_atomically(path: Path, write: Callable[..., object]) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     with open_station(args, demo=True) as station:
+        apply_server_defaults(args, station.settings.config)
         scan_before_serving(station)
         def rescan(progress: ProgressCallback) -> ScanSummary:
             return station.scan(progress, strict=False)
@@ -120,9 +121,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def play_channel(args: argparse.Namespace) -> int:
     """Serve one channel of the lineup (optionally replacing a Retrovue already on the port)."""
-    if args.kill_existing and stop_existing(args.port) is not None:
-        print(f"Stopped the Retrovue that was serving port {args.port}.", file=sys.stderr)
     with open_station(args, demo=True) as station:
+        apply_server_defaults(args, station.settings.config)  # the port may come from [server]
+        if args.kill_existing and stop_existing(args.port) is not None:
+            print(f"Stopped the Retrovue that was serving port {args.port}.", file=sys.stderr)
         scan_before_serving(station)
         numbers = [channel.number for channel in station.channels()]
         if args.number not in numbers:
@@ -136,11 +138,12 @@ def play_channel(args: argparse.Namespace) -> int:
 
 def play(args: argparse.Namespace) -> int:
     """Channel 1 starts with the chosen episode right now, then the following ones."""
-    if args.transcode:
-        args.mode = OutputMode.TRANSCODE.value
-    elif args.mode is None:
-        args.mode = OutputMode.AUTO.value
     with open_station(args, demo=True) as station:
+        apply_server_defaults(args, station.settings.config)
+        if args.transcode:
+            args.mode = OutputMode.TRANSCODE.value
+        elif args.mode is None:
+            args.mode = OutputMode.AUTO.value
         scan_before_serving(station)
         channel = marathon_channel(station.catalog.items(), args.show, args.season, args.episode)
         path = station.settings.data_dir / "play.db"

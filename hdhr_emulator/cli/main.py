@@ -85,15 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
-    parser.add_argument("--tuners", type=int, default=4, help="simultaneous channels (default 4)")
+    """Their defaults are None: the config's ``[server]`` table fills what the command line
+    leaves out, then the built-in defaults do (``settings.apply_server_defaults``)."""
+    parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, help="HTTP port (default 8000)")
+    parser.add_argument("--tuners", type=int, help="simultaneous channels (default 4)")
     parser.add_argument("--mode", choices=["transcode", "copy", "auto"],
                         help="output mode for every channel (overrides the config)")
-    parser.add_argument("--linger", type=float, default=30.0, metavar="SECONDS",
+    parser.add_argument("--linger", type=float, metavar="SECONDS",
                         help="keep a channel running this long after its last viewer (default 30)")
-    device = parser.add_argument_group("the HDHomeRun device")
-    device.add_argument("--friendly-name", default="Retrovue", metavar="NAME",
+    device = parser.add_argument_group(
+        "the HDHomeRun device", "each option's default can be set in the config's [server] table")
+    device.add_argument("--friendly-name", metavar="NAME",
                         help="the tuner's name in Plex/Jellyfin (default Retrovue)")
     device.add_argument("--advertise-url", metavar="URL",
                         help="the address clients must use, e.g. http://192.168.1.50:8000 "

@@ -13,7 +13,7 @@ import platformdirs
 from hdhr_emulator.cli.demo import ensure_demo_library
 from hdhr_emulator.cli.progress import progress_bar
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
-from lineup.config import DEFAULT_HORIZON_HOURS, load_config
+from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig, ServerSettings, load_config
 from lineup.errors import ConfigError
 from lineup.station import Station, StationSettings
 
@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 
 DATA_DIR_ENV = "RETROVUE_DATA_DIR"
+# What serve/play/play-channel use when neither the command line nor [server] says.
+SERVER_DEFAULTS = ServerSettings(host="0.0.0.0", port=8000, tuners=4, linger=30.0,
+                                 friendly_name="Retrovue")
+_SERVER_OPTIONS = ("host", "port", "tuners", "linger", "mode", "advertise_url", "friendly_name")
 
 
 def settings_from_args(args: argparse.Namespace) -> StationSettings:
@@ -40,6 +44,17 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
             raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
     horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
     return StationSettings(data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon)
+
+
+def apply_server_defaults(args: argparse.Namespace, config: RetrovueConfig | None) -> None:
+    """Fill each server option the command line left out (None) from the config's ``[server]``,
+    else from :data:`SERVER_DEFAULTS`: the command line wins, then the file."""
+    server = config.server if config is not None else ServerSettings()
+    for name in _SERVER_OPTIONS:
+        if getattr(args, name, None) is None:
+            from_file = getattr(server, name)
+            setattr(args, name, from_file if from_file is not None
+                    else getattr(SERVER_DEFAULTS, name))
 
 
 def open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
