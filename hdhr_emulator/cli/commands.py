@@ -43,7 +43,7 @@ def scan(args: argparse.Namespace) -> int:
     return 0
 
 def channels(args: argparse.Namespace) -> int:
-    with open_station(args) as station:
+    with open_station(args, demo=True) as station:  # what serve would air, demo included
         if not args.no_scan:
             catch_up(station)
         now = time.time()
@@ -76,7 +76,7 @@ def guide(args: argparse.Namespace) -> int:
         base_url = normalise_base_url(args.base_url)
     except ValueError as exc:
         raise ConfigError(f"--base-url: {exc}") from exc
-    with open_station(args) as station:
+    with open_station(args, demo=True) as station:  # the guide of what serve would air
         if not args.no_scan:
             catch_up(station)
         now = time.time()

@@ -80,5 +80,5 @@ def with_demo_library(args: argparse.Namespace, settings: StationSettings) -> St
     root = settings.data_dir / "demo"
     with progress_bar("Rendering the demo library", "s") as progress:
         config = load_config(ensure_demo_library(ffmpeg.path, root, progress))
-    log.info("no --media or --config given: serving the demo library in %s", root)
+    log.info("no --media or --config given: using the demo library in %s", root)
     return StationSettings(settings.data_dir, config.media, config, config.horizon_hours)
