@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from email.message import Message
 from pathlib import Path
@@ -42,6 +43,23 @@ def test_serve_publishes_guide_and_playlist(tv_library: Path, tmp_path: Path) ->
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=10) == 0
         assert "Traceback" not in server.log()
+
+
+def test_banner_shows_the_advertised_url(tv_library: Path, tmp_path: Path) -> None:
+    """The banner is what people copy into VLC or Plex: with --advertise-url it must be that
+    address, not localhost (192.0.2.10 is a documentation address: it is only printed)."""
+    advertised = "http://192.0.2.10:8123"
+    with running_server("--media", tv_library, data_dir=tmp_path / "data",
+                        command=("serve", "--advertise-url", advertised)) as server:
+        deadline = time.monotonic() + 10  # the banner follows readiness by a moment
+        while "Press Ctrl+C" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        banner = server.log()[server.log().index("Retrovue is serving"):]
+    assert f"on {advertised}/ (" in banner
+    assert f"watch in VLC: {advertised}/iptv/channel/1.ts  (also {advertised}/auto/v1)" in banner
+    assert f"playlist:     {advertised}/iptv.m3u" in banner
+    assert f"guide:        {advertised}/xmltv.xml" in banner
+    assert "localhost" not in banner and "127.0.0.1" not in banner
 
 
 def test_serve_refuses_a_busy_port_with_one_line(tv_library: Path, tmp_path: Path) -> None:
