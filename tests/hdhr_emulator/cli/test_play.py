@@ -72,11 +72,33 @@ def test_play_bad_choice_is_exit_2(tv_library: Path, tmp_path: Path, args: tuple
 def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
     tv_library: Path, tmp_path: Path
 ) -> None:
+    """A second play-channel on a busy port fails without touching the first one's pid file,
+    so ``--kill-existing`` still finds the first one and stops it."""
     port = free_port()
     data = tmp_path / "data"
     with running_server("--media", tv_library, data_dir=data, command=("play-channel", "1"),
                         port=port) as first:
         assert get(f"{first.base_url}/auto/v2")[0] == 404
+        pid_path = tmp_path / "run" / f"serve-{port}.pid"
+        deadline = time.monotonic() + 10  # claimed just after the server starts listening
+        while not pid_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pid_path.read_text().strip() == str(first.process.pid)
+
+        refused = subprocess.run(
+            [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
+             str(tv_library), "play-channel", "2", "--host", "127.0.0.1", "--port", str(port),
+             "--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert refused.returncode == 1
+        errors = [line for line in refused.stderr.splitlines() if "error" in line]
+        assert len(errors) == 1, refused.stderr  # (the lines before are the lineup's warnings)
+        assert errors[0].startswith(f"retrovue: error: port {port} is already in use")
+        assert "Traceback" not in refused.stderr
+        assert pid_path.read_text().strip() == str(first.process.pid)
+        assert first.process.poll() is None
+
         with running_server("--media", tv_library, data_dir=data, port=port,
                             command=("play-channel", "2", "--kill-existing")) as second:
             assert first.process.wait(timeout=15) == 0, "the old instance was stopped cleanly"
