@@ -35,6 +35,8 @@ from xmltv.urls import normalise_base_url
 
 log = logging.getLogger(__name__)
 
+DEFAULT_BASE_URL = "http://localhost:8000"  # guide --base-url: right only on this machine
+
 def scan(args: argparse.Namespace) -> int:
     with open_station(args) as station:
         started = time.perf_counter()
@@ -73,7 +75,7 @@ def guide(args: argparse.Namespace) -> int:
     if args.hours <= 0:
         raise ConfigError("--hours must be positive")
     try:
-        base_url = normalise_base_url(args.base_url)
+        base_url = normalise_base_url(args.base_url or DEFAULT_BASE_URL)
     except ValueError as exc:
         raise ConfigError(f"--base-url: {exc}") from exc
     with open_station(args, demo=True) as station:  # the guide of what serve would air
@@ -98,6 +100,10 @@ def guide(args: argparse.Namespace) -> int:
             text = render_m3u(schedule.channels, base_url=base_url)
             _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")))
             print(f"Wrote {args.m3u}", file=sys.stderr)
+    if args.base_url is None and (args.output != "-" or args.m3u):
+        print(f"warning: the files written point clients at {DEFAULT_BASE_URL}, which other "
+              "machines cannot reach; pass --base-url http://<this machine's LAN address>:8000",
+              file=sys.stderr)
     return 0
 
 def _write_atomically(path: Path, write: Callable[..., object]) -> None:

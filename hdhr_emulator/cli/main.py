@@ -78,8 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("-o", "--output", default="-", metavar="FILE", help="XMLTV file ('-' = stdout)")
     guide.add_argument("--hours", type=float, default=72.0, help="hours of guide from now (default 72)")
     guide.add_argument("--m3u", type=Path, metavar="FILE", help="also write an M3U playlist here")
-    guide.add_argument("--base-url", default="http://localhost:8000",
-                       help="address clients reach the server on, for stream and logo URLs")
+    guide.add_argument("--base-url", metavar="URL",
+                       help="address clients reach the server on, for stream and logo URLs, "
+                            "e.g. http://192.168.1.50:8000 (default http://localhost:8000, "
+                            "which only this machine can reach)")
     guide.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
     return parser
 
