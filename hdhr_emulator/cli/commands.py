@@ -28,6 +28,7 @@ from lineup.channels import marathon_channel
 from lineup.errors import ConfigError, RetrovueError
 from lineup.models import Airing, Channel, OutputMode
 from lineup.scanner import ScanSummary
+from lineup.station import Station
 from lineup.schedule import Schedule
 from lineup.schedule_store import ScheduleStore
 from xmltv import render_m3u, write_xmltv
@@ -52,7 +53,7 @@ def channels(args: argparse.Namespace) -> int:
         schedule = station.schedule(now)
         lineup = schedule.channels
         if not lineup:
-            print("No channels: the media folders hold no recognisable shows or movies.")
+            print(f"No channels: {_empty_library_hint(station)}")
             return 0
         width = max(len(c.name) for c in lineup)
         print(f"{'#':>4}  {'Channel':<{width}}  {'Items':>5}  On now")
@@ -61,6 +62,15 @@ def channels(args: argparse.Namespace) -> int:
             print(f"{channel.number:>4}  {channel.name:<{width}}  {len(channel.programmes):>5}  "
                   f"{_describe_now(tune.airing, now)}")
     return 0
+
+def _empty_library_hint(station: Station) -> str:
+    """Why the lineup is empty and what the scanner looks for, since an empty lineup is almost
+    always files named or laid out otherwise (README, "Your own library")."""
+    folders = ", ".join(str(folder) for folder in station.settings.media) or "the library"
+    return (f"no shows or movies found in {folders}; the scanner expects e.g. "
+            "TV/Cheers/Season 01/Cheers - S01E01 - Title.mp4 or Movies/Airplane! (1980).mp4 "
+            "(see \"Your own library\" in the README)")
+
 
 def _describe_now(airing: Airing, now: float) -> str:
     item = airing.programme
@@ -117,6 +127,8 @@ def serve(args: argparse.Namespace) -> int:
     with open_station(args, demo=True) as station:
         apply_server_defaults(args, station.settings.config)
         scan_before_serving(station)
+        if not station.channels():  # served anyway: files added later join at the next re-scan
+            print(f"warning: serving 0 channels: {_empty_library_hint(station)}", file=sys.stderr)
         def rescan(progress: ProgressCallback) -> ScanSummary:
             return station.scan(progress, strict=False)
 

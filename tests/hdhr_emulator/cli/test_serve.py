@@ -62,6 +62,18 @@ def test_banner_shows_the_advertised_url(tv_library: Path, tmp_path: Path) -> No
     assert "localhost" not in banner and "127.0.0.1" not in banner
 
 
+def test_serve_warns_about_an_empty_library_and_keeps_serving(tmp_path: Path) -> None:
+    empty = tmp_path / "media"
+    empty.mkdir()
+    with running_server("--media", empty, data_dir=tmp_path / "data") as server:
+        status, _, _ = fetch(f"{server.base_url}/xmltv.xml")
+        assert status == 200 and server.process.poll() is None
+        warnings = [line for line in server.log().splitlines() if "warning" in line]
+    assert len(warnings) == 1, server.log()
+    assert warnings[0].startswith(f"warning: serving 0 channels: no shows or movies found in "
+                                  f"{empty}; the scanner expects e.g. TV/Cheers/Season 01/")
+
+
 def test_serve_refuses_a_busy_port_with_one_line(tv_library: Path, tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
