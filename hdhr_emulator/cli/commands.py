@@ -163,7 +163,8 @@ def play(args: argparse.Namespace) -> int:
         elif args.mode is None:
             args.mode = OutputMode.AUTO.value
         scan_before_serving(station)
-        channel = marathon_channel(station.catalog.items(), args.show, args.season, args.episode)
+        channel = marathon_channel(station.catalog.items(), args.show, args.season, args.episode,
+                                   skipped=station.catalog.skipped_episodes())
         path = station.settings.data_dir / "play.db"
         for stale in (path, path.with_name("play.db-wal"), path.with_name("play.db-shm")):
             stale.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -67,6 +68,27 @@ def test_play_bad_choice_is_exit_2(tv_library: Path, tmp_path: Path, args: tuple
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"retrovue: error: {message}"
+
+
+def test_play_of_an_episode_the_scan_skipped_says_why(tv_library: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    scan = subprocess.run(
+        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
+         str(tv_library), "scan"], capture_output=True, text=True, timeout=60,
+    )
+    broken = tv_library / "TV/Cheers/Season 01/Cheers - S01E03 - Broken.mp4"
+    reason = re.search(rf"skipped {re.escape(str(broken))}: (.+)", scan.stdout)
+    assert reason is not None, scan.stdout
+
+    done = subprocess.run(
+        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
+         str(tv_library), "play", "cheers", "--season", "1", "--episode", "3",
+         "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"retrovue: error: Cheers S01E03 was skipped by the scan: {reason[1]}: {broken}")
 
 
 def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
