@@ -411,7 +411,8 @@ class _Loader:
         for key in ("collections", "sections"):
             if key in table:
                 names = tuple(name.strip() for name in self.strings(table[key], *at, key))
-                spec = replace(spec, **{key: names})
+                change: dict[str, Any] = {key: names}
+                spec = replace(spec, **change)
         if "order" in table:
             spec = replace(spec, order=self.choice(table["order"], Order, *at, "order"))
         if "seed" in table:

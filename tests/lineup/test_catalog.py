@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,9 @@ def ep(show: str, season: int, episode: int) -> ParsedName:
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
     with Catalog.open(tmp_path / "data" / "retrovue.db") as opened:
-        yield opened  # type: ignore[misc]
+        yield opened
 
 
 def test_items_come_back_in_show_season_episode_order(catalog: Catalog) -> None:

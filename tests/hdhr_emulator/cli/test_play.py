@@ -25,7 +25,7 @@ def _private_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def on_now(guide: bytes) -> etree._Element:
     now = time.strftime("%Y%m%d%H%M%S", time.gmtime())
     for programme in etree.fromstring(guide).iterfind("programme"):
-        if programme.get("start")[:14] <= now < programme.get("stop")[:14]:
+        if str(programme.get("start"))[:14] <= now < str(programme.get("stop"))[:14]:
             return programme
     raise AssertionError("nothing on now")
 
