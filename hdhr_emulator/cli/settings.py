@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -24,7 +25,6 @@ DATA_DIR_ENV = "RETROVUE_DATA_DIR"
 # What serve/play/play-channel use when neither the command line nor [server] says.
 SERVER_DEFAULTS = ServerSettings(host="0.0.0.0", port=8000, tuners=4, linger=30.0,
                                  friendly_name="Retrovue")
-_SERVER_OPTIONS = ("host", "port", "tuners", "linger", "mode", "advertise_url", "friendly_name")
 
 
 def settings_from_args(args: argparse.Namespace) -> StationSettings:
@@ -50,8 +50,8 @@ def apply_server_defaults(args: argparse.Namespace, config: RetrovueConfig | Non
     """Fill each server option the command line left out (None) from the config's ``[server]``,
     else from :data:`SERVER_DEFAULTS`: the command line wins, then the file."""
     server = config.server if config is not None else ServerSettings()
-    for name in _SERVER_OPTIONS:
-        if getattr(args, name, None) is None:
+    for name in (option.name for option in dataclasses.fields(ServerSettings)):
+        if getattr(args, name, None) is None:  # each field is named as its option's dest
             from_file = getattr(server, name)
             setattr(args, name, from_file if from_file is not None
                     else getattr(SERVER_DEFAULTS, name))
