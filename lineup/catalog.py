@@ -122,6 +122,18 @@ class SkippedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedEpisode:
+    """An episode file the scan skipped, with the numbers its name gives, so that asking for
+    that episode (``retrovue play``) can be answered with why it is not there."""
+
+    show: str
+    season: int | None
+    episode: int | None
+    episode_end: int | None
+    file: SkippedFile
+
+
+@dataclass(frozen=True, slots=True)
 class FileRecord:
     """What a scan learned about one file: its fingerprint, its name and either info or a reason.
 
@@ -238,6 +250,16 @@ class Catalog(Closing):
             "SELECT path, skip_reason FROM media_items WHERE skipped = 1 ORDER BY path"
         )
         return [SkippedFile(path, reason or "unknown") for path, reason in rows]
+
+    def skipped_episodes(self) -> list[SkippedEpisode]:
+        """Every skipped file named as an episode of a show, by path."""
+        rows = self._db.execute(
+            "SELECT show, season, episode, episode_end, path, skip_reason FROM media_items "
+            "WHERE skipped = 1 AND kind = ? AND show IS NOT NULL ORDER BY path",
+            (ItemKind.EPISODE.value,),
+        )
+        return [SkippedEpisode(show, season, episode, end, SkippedFile(path, reason or "unknown"))
+                for show, season, episode, end, path, reason in rows]
 
     def skipped_count(self) -> int:
         """How many unplayable files the catalog holds."""

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from lineup.catalog import SkippedEpisode
 from lineup.config import ChannelSpec
 from lineup.errors import ConfigError
 from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem
@@ -303,30 +304,45 @@ def _display_name(episodes: Sequence[MediaItem]) -> str:
     return min(counts, key=lambda name: (-counts[name], name))
 
 
+def _holds(season: int | None, first: int | None, last: int | None,
+           wanted_season: int, wanted_episode: int) -> bool:
+    """True when a file numbered S``season``E``first``[-E``last``] holds the wanted episode."""
+    return (season == wanted_season and first is not None
+            and first <= wanted_episode <= (last or first))
+
+
 def marathon_channel(
-    items: Sequence[MediaItem], show: str, season: int, episode: int, number: int = 1
+    items: Sequence[MediaItem], show: str, season: int, episode: int, number: int = 1,
+    skipped: Sequence[SkippedEpisode] = (),
 ) -> Channel:
     """Channel ``number``: ``show`` from S``season``E``episode`` on, then the following episodes
     (looping), with the library's filler between them — what ``retrovue play`` serves.
 
-    Raises ConfigError naming the close matches when the show or the episode is not there.
+    Raises ConfigError naming the close matches when the show or the episode is not there, or,
+    when the episode's file is in ``skipped``, why the scan skipped it (a truncated file is
+    worth knowing about; "has no episode 3" sends the user looking for a naming mistake).
     """
     wanted = show_key(show)
     episodes = sorted(
         (i for i in items if i.kind == ItemKind.EPISODE and i.show and show_key(i.show) == wanted),
         key=episode_sort_key,
     )
+    start = next(
+        (n for n, item in enumerate(episodes)
+         if _holds(item.season, item.episode, item.episode_end, season, episode)),
+        None,
+    )
+    if start is None:
+        gone = next((s for s in skipped if show_key(s.show) == wanted
+                     and _holds(s.season, s.episode, s.episode_end, season, episode)), None)
+        if gone is not None:
+            raise ConfigError(f"{gone.show} S{season:02d}E{episode:02d} was skipped by the scan: "
+                              f"{gone.file.reason}: {gone.file.path}")
     if not episodes:
         shows = sorted({i.show for i in items if i.kind == ItemKind.EPISODE and i.show})
         close = difflib.get_close_matches(show, shows, n=3, cutoff=0.5)
         hint = f" (did you mean {', '.join(repr(s) for s in close)}?)" if close else ""
         raise ConfigError(f"no show called {show!r} in the library{hint}")
-    start = next(
-        (n for n, item in enumerate(episodes) if item.season == season
-         and item.episode is not None
-         and item.episode <= episode <= (item.episode_end or item.episode)),
-        None,
-    )
     if start is None:
         raise ConfigError(f"{episodes[0].show} has no season {season} episode {episode}")
     filler = filler_pool(items)

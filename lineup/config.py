@@ -32,8 +32,17 @@ surfacing hours later as an empty channel. Example::
     name = "Sitcom Collection"
     collections = ["Sitcoms"]     # Plex collections; or sections = ["TV Shows"]
 
-``[[plex]]`` tables are validated by :mod:`lineup.plex.settings`; ``[server]`` is carried through
-as an opaque mapping (``RetrovueConfig.error_at`` gives its checks the same ``file:line`` form).
+    [server]                      # defaults for serve, play and play-channel;
+    port = 8000                   # the command line overrides each of them
+    host = "0.0.0.0"
+    tuners = 4
+    linger = 30
+    mode = "auto"                 # every channel's output mode, as --mode
+    advertise_url = "http://192.168.1.50:8000"
+    friendly_name = "Retrovue"
+
+``[[plex]]`` tables are validated by :mod:`lineup.plex.settings` (``RetrovueConfig.error_at`` gives
+later checks the same ``file:line`` form).
 """
 
 from __future__ import annotations
@@ -42,12 +51,12 @@ import difflib
 import logging
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from lineup.errors import ConfigError
 from lineup.models import ChannelProfile, FillerPolicy, Order, OutputMode, Preset
@@ -80,6 +89,7 @@ _PROFILE_KEYS = ("resolution", "fps", "preset", "gop_seconds", "video_kbps", "au
 _RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _CONTENT_KEYS = ("shows", "movies", "folders", "collections", "sections")
 _FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
+MAX_LINGER_SECONDS = 86400.0
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -109,6 +119,20 @@ class ChannelSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """``[server]``: defaults for ``serve``, ``play`` and ``play-channel``, so a config file can
+    hold the whole set-up; the command line overrides each. None where the file says nothing."""
+
+    host: str | None = None
+    port: int | None = None
+    tuners: int | None = None
+    linger: float | None = None
+    mode: OutputMode | None = None
+    advertise_url: str | None = None
+    friendly_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RetrovueConfig:
     """The whole validated config; paths are absolute (relative ones resolved against ``path``)."""
 
@@ -117,7 +141,7 @@ class RetrovueConfig:
     horizon_hours: float = DEFAULT_HORIZON_HOURS
     channels: tuple[ChannelSpec, ...] = ()
     profile: ChannelProfile = field(default_factory=ChannelProfile)  # [profile]: every channel's default
-    server: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    server: ServerSettings = field(default_factory=ServerSettings)
     plex: tuple[PlexSettings, ...] = ()
     path: Path | None = None  # the file it came from; None when built from the command line
     lines: TomlLines | None = field(default=None, repr=False, compare=False)
@@ -125,7 +149,7 @@ class RetrovueConfig:
     def error_at(self, message: str, *where: PathPart) -> ConfigError:
         """A ConfigError pointing at ``where`` (e.g. ``"plex", 0, "token"``) in the config file.
 
-        For the modules that validate ``[server]`` and ``[[plex]]`` themselves.
+        For checks made after loading, by the modules that use the settings.
         """
         line = self.lines.line(*where) if self.lines is not None else None
         return ConfigError(message, self.path, line)
@@ -291,7 +315,7 @@ class _Loader:
         horizon = DEFAULT_HORIZON_HOURS
         if "horizon_hours" in data:
             horizon = self.number(data["horizon_hours"], 1, MAX_HORIZON_HOURS, "horizon_hours")
-        server = self.typed(data.get("server", {}), dict, "a table", "server")
+        server = self.server(data.get("server", {}))
         plex = tuple(
             parse_plex(table, index, self.base, self.error)
             for index, table in enumerate(self.tables(data.get("plex", []), "plex"))
@@ -305,11 +329,38 @@ class _Loader:
             horizon_hours=horizon,
             channels=channels,
             profile=self.default_profile,
-            server=MappingProxyType(dict(server)),
+            server=server,
             plex=plex,
             path=self.file.resolve(),
             lines=self.lines,
         )
+
+    def server(self, value: object) -> ServerSettings:
+        """``[server]``: checked here like the rest, so ``port = "x"`` stops start-up at its line
+        instead of being ignored."""
+        table = self.typed(value, dict, "a table", "server")
+        parse: dict[str, Callable[[object], Any]] = {
+            "host": lambda v: self.string(v, "server", "host").strip(),
+            "port": lambda v: self.integer(v, 1, 65535, "server", "port"),
+            "tuners": lambda v: self.integer(v, 1, None, "server", "tuners"),
+            "linger": lambda v: self.number(v, 0, MAX_LINGER_SECONDS, "server", "linger"),
+            "mode": lambda v: self.choice(v, OutputMode, "server", "mode"),
+            "advertise_url": lambda v: self.web_url(v, "server", "advertise_url"),
+            "friendly_name": lambda v: self.string(v, "server", "friendly_name").strip(),
+        }
+        self.check_keys(table, tuple(parse), "[server]", "server")
+        return replace(ServerSettings(), **{key: parse[key](raw) for key, raw in table.items()})
+
+    def web_url(self, value: object, *where: PathPart) -> str:
+        """An absolute http(s) URL: clients on other machines are handed URLs built from it."""
+        url = self.string(value, *where).strip()
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise self.error(
+                f"'{where[-1]}' must be an absolute http(s) URL such as "
+                f"\"http://192.168.1.50:8000\", not {url!r}", *where
+            )
+        return url
 
     def tables(self, value: object, key: str) -> list[dict[str, Any]]:
         if isinstance(value, list) and all(isinstance(entry, dict) for entry in value):
@@ -360,7 +411,8 @@ class _Loader:
         for key in ("collections", "sections"):
             if key in table:
                 names = tuple(name.strip() for name in self.strings(table[key], *at, key))
-                spec = replace(spec, **{key: names})
+                change: dict[str, Any] = {key: names}
+                spec = replace(spec, **change)
         if "order" in table:
             spec = replace(spec, order=self.choice(table["order"], Order, *at, "order"))
         if "seed" in table:

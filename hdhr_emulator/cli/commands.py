@@ -20,7 +20,7 @@ from hdhr_emulator.cli.progress import (
     scan_before_serving,
     scan_with_progress,
 )
-from hdhr_emulator.cli.settings import open_station
+from hdhr_emulator.cli.settings import apply_server_defaults, open_station
 from hdhr_emulator.cli.wiring import plex_servers, run_server
 from hdhr_emulator.server.rescan import ProgressCallback
 from hdhr_emulator.util import atomic_write
@@ -30,10 +30,13 @@ from lineup.models import Airing, Channel, OutputMode
 from lineup.scanner import ScanSummary
 from lineup.schedule import Schedule
 from lineup.schedule_store import ScheduleStore
+from lineup.station import Station
 from xmltv import render_m3u, write_xmltv
 from xmltv.urls import normalise_base_url
 
 log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "http://localhost:8000"  # guide --base-url: right only on this machine
 
 def scan(args: argparse.Namespace) -> int:
     with open_station(args) as station:
@@ -43,14 +46,14 @@ def scan(args: argparse.Namespace) -> int:
     return 0
 
 def channels(args: argparse.Namespace) -> int:
-    with open_station(args) as station:
+    with open_station(args, demo=True) as station:  # what serve would air, demo included
         if not args.no_scan:
             catch_up(station)
         now = time.time()
         schedule = station.schedule(now)
         lineup = schedule.channels
         if not lineup:
-            print("No channels: the media folders hold no recognisable shows or movies.")
+            print(f"No channels: {_empty_library_hint(station)}")
             return 0
         width = max(len(c.name) for c in lineup)
         print(f"{'#':>4}  {'Channel':<{width}}  {'Items':>5}  On now")
@@ -59,6 +62,15 @@ def channels(args: argparse.Namespace) -> int:
             print(f"{channel.number:>4}  {channel.name:<{width}}  {len(channel.programmes):>5}  "
                   f"{_describe_now(tune.airing, now)}")
     return 0
+
+def _empty_library_hint(station: Station) -> str:
+    """Why the lineup is empty and what the scanner looks for, since an empty lineup is almost
+    always files named or laid out otherwise (README, "Your own library")."""
+    folders = ", ".join(str(folder) for folder in station.settings.media) or "the library"
+    return (f"no shows or movies found in {folders}; the scanner expects e.g. "
+            "TV/Cheers/Season 01/Cheers - S01E01 - Title.mp4 or Movies/Airplane! (1980).mp4 "
+            "(see \"Your own library\" in the README)")
+
 
 def _describe_now(airing: Airing, now: float) -> str:
     item = airing.programme
@@ -73,10 +85,10 @@ def guide(args: argparse.Namespace) -> int:
     if args.hours <= 0:
         raise ConfigError("--hours must be positive")
     try:
-        base_url = normalise_base_url(args.base_url)
+        base_url = normalise_base_url(args.base_url or DEFAULT_BASE_URL)
     except ValueError as exc:
         raise ConfigError(f"--base-url: {exc}") from exc
-    with open_station(args) as station:
+    with open_station(args, demo=True) as station:  # the guide of what serve would air
         if not args.no_scan:
             catch_up(station)
         now = time.time()
@@ -98,6 +110,10 @@ def guide(args: argparse.Namespace) -> int:
             text = render_m3u(schedule.channels, base_url=base_url)
             _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")))
             print(f"Wrote {args.m3u}", file=sys.stderr)
+    if args.base_url is None and (args.output != "-" or args.m3u):
+        print(f"warning: the files written point clients at {DEFAULT_BASE_URL}, which other "
+              "machines cannot reach; pass --base-url http://<this machine's LAN address>:8000",
+              file=sys.stderr)
     return 0
 
 def _write_atomically(path: Path, write: Callable[..., object]) -> None:
@@ -109,7 +125,10 @@ def _write_atomically(path: Path, write: Callable[..., object]) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     with open_station(args, demo=True) as station:
+        apply_server_defaults(args, station.settings.config)
         scan_before_serving(station)
+        if not station.channels():  # served anyway: files added later join at the next re-scan
+            print(f"warning: serving 0 channels: {_empty_library_hint(station)}", file=sys.stderr)
         def rescan(progress: ProgressCallback) -> ScanSummary:
             return station.scan(progress, strict=False)
 
@@ -120,9 +139,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def play_channel(args: argparse.Namespace) -> int:
     """Serve one channel of the lineup (optionally replacing a Retrovue already on the port)."""
-    if args.kill_existing and stop_existing(args.port) is not None:
-        print(f"Stopped the Retrovue that was serving port {args.port}.", file=sys.stderr)
     with open_station(args, demo=True) as station:
+        apply_server_defaults(args, station.settings.config)  # the port may come from [server]
+        if args.kill_existing and stop_existing(args.port) is not None:
+            print(f"Stopped the Retrovue that was serving port {args.port}.", file=sys.stderr)
         scan_before_serving(station)
         numbers = [channel.number for channel in station.channels()]
         if args.number not in numbers:
@@ -136,13 +156,15 @@ def play_channel(args: argparse.Namespace) -> int:
 
 def play(args: argparse.Namespace) -> int:
     """Channel 1 starts with the chosen episode right now, then the following ones."""
-    if args.transcode:
-        args.mode = OutputMode.TRANSCODE.value
-    elif args.mode is None:
-        args.mode = OutputMode.AUTO.value
     with open_station(args, demo=True) as station:
+        apply_server_defaults(args, station.settings.config)
+        if args.transcode:
+            args.mode = OutputMode.TRANSCODE.value
+        elif args.mode is None:
+            args.mode = OutputMode.AUTO.value
         scan_before_serving(station)
-        channel = marathon_channel(station.catalog.items(), args.show, args.season, args.episode)
+        channel = marathon_channel(station.catalog.items(), args.show, args.season, args.episode,
+                                   skipped=station.catalog.skipped_episodes())
         path = station.settings.data_dir / "play.db"
         for stale in (path, path.with_name("play.db-wal"), path.with_name("play.db-shm")):
             stale.unlink(missing_ok=True)

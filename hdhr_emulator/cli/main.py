@@ -78,22 +78,27 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("-o", "--output", default="-", metavar="FILE", help="XMLTV file ('-' = stdout)")
     guide.add_argument("--hours", type=float, default=72.0, help="hours of guide from now (default 72)")
     guide.add_argument("--m3u", type=Path, metavar="FILE", help="also write an M3U playlist here")
-    guide.add_argument("--base-url", default="http://localhost:8000",
-                       help="address clients reach the server on, for stream and logo URLs")
+    guide.add_argument("--base-url", metavar="URL",
+                       help="address clients reach the server on, for stream and logo URLs, "
+                            "e.g. http://192.168.1.50:8000 (default http://localhost:8000, "
+                            "which only this machine can reach)")
     guide.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
     return parser
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
-    parser.add_argument("--tuners", type=int, default=4, help="simultaneous channels (default 4)")
+    """Their defaults are None: the config's ``[server]`` table fills what the command line
+    leaves out, then the built-in defaults do (``settings.apply_server_defaults``)."""
+    parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, help="HTTP port (default 8000)")
+    parser.add_argument("--tuners", type=int, help="simultaneous channels (default 4)")
     parser.add_argument("--mode", choices=["transcode", "copy", "auto"],
                         help="output mode for every channel (overrides the config)")
-    parser.add_argument("--linger", type=float, default=30.0, metavar="SECONDS",
+    parser.add_argument("--linger", type=float, metavar="SECONDS",
                         help="keep a channel running this long after its last viewer (default 30)")
-    device = parser.add_argument_group("the HDHomeRun device")
-    device.add_argument("--friendly-name", default="Retrovue", metavar="NAME",
+    device = parser.add_argument_group(
+        "the HDHomeRun device", "each option's default can be set in the config's [server] table")
+    device.add_argument("--friendly-name", metavar="NAME",
                         help="the tuner's name in Plex/Jellyfin (default Retrovue)")
     device.add_argument("--advertise-url", metavar="URL",
                         help="the address clients must use, e.g. http://192.168.1.50:8000 "

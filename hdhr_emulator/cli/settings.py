@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -13,7 +14,7 @@ import platformdirs
 from hdhr_emulator.cli.demo import ensure_demo_library
 from hdhr_emulator.cli.progress import progress_bar
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
-from lineup.config import DEFAULT_HORIZON_HOURS, load_config
+from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig, ServerSettings, load_config
 from lineup.errors import ConfigError
 from lineup.station import Station, StationSettings
 
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 
 DATA_DIR_ENV = "RETROVUE_DATA_DIR"
+# What serve/play/play-channel use when neither the command line nor [server] says.
+SERVER_DEFAULTS = ServerSettings(host="0.0.0.0", port=8000, tuners=4, linger=30.0,
+                                 friendly_name="Retrovue")
 
 
 def settings_from_args(args: argparse.Namespace) -> StationSettings:
@@ -40,6 +44,17 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
             raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
     horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
     return StationSettings(data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon)
+
+
+def apply_server_defaults(args: argparse.Namespace, config: RetrovueConfig | None) -> None:
+    """Fill each server option the command line left out (None) from the config's ``[server]``,
+    else from :data:`SERVER_DEFAULTS`: the command line wins, then the file."""
+    server = config.server if config is not None else ServerSettings()
+    for name in (option.name for option in dataclasses.fields(ServerSettings)):
+        if getattr(args, name, None) is None:  # each field is named as its option's dest
+            from_file = getattr(server, name)
+            setattr(args, name, from_file if from_file is not None
+                    else getattr(SERVER_DEFAULTS, name))
 
 
 def open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
@@ -65,5 +80,5 @@ def with_demo_library(args: argparse.Namespace, settings: StationSettings) -> St
     root = settings.data_dir / "demo"
     with progress_bar("Rendering the demo library", "s") as progress:
         config = load_config(ensure_demo_library(ffmpeg.path, root, progress))
-    log.info("no --media or --config given: serving the demo library in %s", root)
+    log.info("no --media or --config given: using the demo library in %s", root)
     return StationSettings(settings.data_dir, config.media, config, config.horizon_hours)

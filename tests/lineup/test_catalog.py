@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from lineup.catalog import Catalog, FileRecord, SkippedFile
+from lineup.catalog import Catalog, FileRecord, SkippedEpisode, SkippedFile
 from lineup.errors import CatalogError
 from lineup.models import ItemKind, MediaInfo
 from lineup.naming import ParsedName
@@ -28,9 +29,9 @@ def ep(show: str, season: int, episode: int) -> ParsedName:
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
     with Catalog.open(tmp_path / "data" / "retrovue.db") as opened:
-        yield opened  # type: ignore[misc]
+        yield opened
 
 
 def test_items_come_back_in_show_season_episode_order(catalog: Catalog) -> None:
@@ -97,6 +98,10 @@ def test_skipped_files_are_listed_but_never_items(catalog: Catalog) -> None:
         SkippedFile("/m/Lost/Season 1/Lost - S01E01.mp4", "no video stream"),
     ]
     assert catalog.skipped_count() == 2
+    assert catalog.skipped_episodes() == [
+        SkippedEpisode("Cheers", 1, 2, None, catalog.skipped()[0]),
+        SkippedEpisode("Lost", 1, 1, None, catalog.skipped()[1]),
+    ]
     assert catalog.shows() == ["Cheers"]  # a show with nothing playable is no show
     skipped_id = catalog._db.execute("SELECT id FROM media_items WHERE skipped = 1")[0][0]
     assert catalog.get(skipped_id) is None

@@ -6,8 +6,12 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-from lineup.channels import auto_lineup, default_policy, resolve_channels
+import pytest
+
+from lineup.catalog import SkippedEpisode, SkippedFile
+from lineup.channels import auto_lineup, default_policy, marathon_channel, resolve_channels
 from lineup.config import ChannelSpec
+from lineup.errors import ConfigError
 from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem, Order, OutputMode
 from lineup.numbering import ChannelNumbers
 from tests.lineup.media import episode, filler, movie, season
@@ -172,3 +176,20 @@ def test_an_item_in_two_sources_airs_once() -> None:
 def test_channels_come_back_sorted_by_number() -> None:
     specs = [ChannelSpec(number=n, name=str(n), movies=True) for n in (9, 2, 5)]
     assert [c.number for c in resolve_channels(specs, library())] == [2, 5, 9]
+
+
+def test_marathon_of_a_skipped_episode_says_why_it_was_skipped() -> None:
+    gone = [SkippedEpisode("Cheers", 1, 3, 4, SkippedFile("/tv/Cheers - S01E03-E04.mp4",
+                                                          "truncated (data ends at 9.5 s)")),
+            SkippedEpisode("Wings", 1, 1, None, SkippedFile("/tv/Wings - S01E01.mp4", "no video"))]
+    items = library()
+    assert ids(marathon_channel(items, "cheers", 1, 2, skipped=gone)) == [2, 1, 4, 3]
+    for show, episode_number, expected in [
+        ("cheers", 4, "Cheers S01E04 was skipped by the scan: truncated (data ends at 9.5 s): "
+                      "/tv/Cheers - S01E03-E04.mp4"),
+        ("wings", 1, "Wings S01E01 was skipped by the scan: no video: /tv/Wings - S01E01.mp4"),
+        ("cheers", 5, "Cheers has no season 1 episode 5"),
+    ]:
+        with pytest.raises(ConfigError) as caught:
+            marathon_channel(items, show, 1, episode_number, skipped=gone)
+        assert str(caught.value) == expected

@@ -7,7 +7,7 @@ from textwrap import dedent
 
 import pytest
 
-from lineup.config import ChannelSpec, RetrovueConfig, load_config
+from lineup.config import ChannelSpec, RetrovueConfig, ServerSettings, load_config
 from lineup.errors import ConfigError
 from lineup.models import ChannelProfile, FillerPolicy, Order, OutputMode, Preset
 from lineup.plex import PlexSettings, Secret
@@ -88,7 +88,7 @@ def test_a_full_config_loads(site: Path) -> None:
     assert config.data_dir == site / "state"
     assert config.horizon_hours == 48.0
     assert config.path == site / "retrovue.toml"
-    assert dict(config.server) == {"port": 5004}
+    assert config.server == ServerSettings(port=5004)
     assert config.plex == (PlexSettings(url="http://plex:32400", token=Secret("t0k3n")),)
     assert config.channels == (
         ChannelSpec(
@@ -258,6 +258,45 @@ def test_top_level_types(site: Path) -> None:
     assert error_of(path) == f"{path}:1: 'plex' must be an array of tables ([[plex]])"
     path = write(site, "server = 1\n")
     assert error_of(path) == f"{path}:1: 'server' must be a table, not an integer"
+
+
+def test_server_table(site: Path) -> None:
+    config = load_config(write(site, """
+        [server]
+        host = "127.0.0.1"
+        port = 9000
+        tuners = 2
+        linger = 5
+        mode = "copy"
+        advertise_url = "http://192.168.1.50:9000"
+        friendly_name = "Den TV"
+    """))
+    assert config.server == ServerSettings(
+        host="127.0.0.1", port=9000, tuners=2, linger=5.0, mode=OutputMode.COPY,
+        advertise_url="http://192.168.1.50:9000", friendly_name="Den TV",
+    )
+    assert load_config(write(site, "")).server == ServerSettings()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('port = "x"', "'port' must be an integer, not a string"),
+        ("port = 65536", "'port' must be between 1 and 65535, not 65536"),
+        ("tuners = 0", "'tuners' must be at least 1, not 0"),
+        ("linger = -1", "'linger' must be between 0 and 86400, not -1"),
+        ('mode = "cpy"', "unknown mode 'cpy' (did you mean 'copy'?)"),
+        ('host = ""', "'host' must not be empty"),
+        ('advertise_url = "192.168.1.50:8000"',
+         "'advertise_url' must be an absolute http(s) URL such as \"http://192.168.1.50:8000\", "
+         "not '192.168.1.50:8000'"),
+        ("friendly_name = 1", "'friendly_name' must be a string, not an integer"),
+        ("prot = 8000", "unknown key 'prot' in [server] (did you mean 'port'?)"),
+    ],
+)
+def test_bad_server_values_point_at_their_line(site: Path, line: str, message: str) -> None:
+    path = write(site, f'media = ["tv"]\n\n[server]  # defaults for serve\n\n{line}\n')
+    assert error_of(path) == f"{path}:5: {message}"
 
 
 def test_duplicate_channel_numbers(site: Path) -> None:

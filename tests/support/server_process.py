@@ -19,7 +19,7 @@ from pathlib import Path
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,12 @@ def _wait_ready(server: RunningServer, timeout: float) -> None:
 def running_server(
     *global_args: str | Path, data_dir: Path, command: tuple[str, ...] = ("serve",),
     ready_timeout: float = 60, port: int | None = None, discovery: bool = False,
+    port_option: bool = True,
 ) -> Iterator[RunningServer]:
     """Start ``retrovue <global_args> serve --host 127.0.0.1 --port <free>`` and yield it.
+
+    Without ``port_option`` no ``--port`` is passed: ``port`` is where the config's ``[server]``
+    table is expected to make the server listen.
 
     Stops the process it started (SIGTERM to its pid, then SIGKILL) and checks it exited.
     Discovery (UDP/TCP 65001, SSDP, zeroconf) is off unless ``discovery``; tests that turn it on
@@ -64,7 +68,7 @@ def running_server(
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir), *map(str, global_args),
-            *command, "--host", "127.0.0.1", "--port", str(port)]
+            *command, "--host", "127.0.0.1", *(("--port", str(port)) if port_option else ())]
     if not discovery:
         argv += ["--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"]
     env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}

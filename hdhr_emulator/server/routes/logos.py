@@ -1,8 +1,10 @@
 """``/logos/<number><suffix>``: each channel's configured logo, where the guide and M3U say it is.
 
 :func:`xmltv.urls.logo_url` publishes ``{base}/logos/{number}{suffix}`` for every channel with a
-logo; this route serves that file (read in a worker thread) with its image type, or redirects
-when the logo is a web address. A channel without a logo, or an unknown one, is a 404.
+logo; this route serves that file (read in a worker thread) with its image type. The config
+only accepts logo files (``logo = "logos/x.png"``, relative to the config file) and any channel
+number TOML can hold, so the route takes up to 19 digits. A channel without a logo, or an
+unknown one, is a 404.
 """
 
 from __future__ import annotations
@@ -14,15 +16,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from quart import Quart, Response, redirect
+from quart import Quart, Response
 
 from hdhr_emulator.server.media_proxy import image_type
 from lineup.schedule import Schedule
-from xmltv.urls import is_web_url
 
 log = logging.getLogger(__name__)
 
-_LOGO_NAME = re.compile(r"(?P<number>[0-9]{1,9})(?P<suffix>\.[A-Za-z0-9]{1,8})?")
+_LOGO_NAME = re.compile(r"(?P<number>[0-9]{1,19})(?P<suffix>\.[A-Za-z0-9]{1,8})?")
 _NOT_FOUND = Response(b"", status=404, headers={"Content-Length": "0"})
 
 
@@ -44,8 +45,6 @@ def register_logo_routes(app: Quart, schedule: Callable[[], Schedule]) -> None:
         channel = next((c for c in schedule().channels if c.number == number), None)
         if channel is None or not channel.logo:
             return _NOT_FOUND
-        if is_web_url(channel.logo):
-            return redirect(channel.logo, 302)  # type: ignore[return-value]
         path = Path(channel.logo)
         try:
             data = await asyncio.to_thread(path.read_bytes)

@@ -74,6 +74,39 @@ def test_guide_file_is_valid_xmltv_and_matches_the_m3u(tv_library: Path, tmp_pat
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def test_channels_and_guide_fall_back_to_the_demo_library_like_serve(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = retrovue("channels", data_dir=data, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split()[0] for line in done.stdout.splitlines()[1:]]
+    assert rows == ["1", "2", "3"] and "Test Pattern Theatre" in done.stdout
+    assert "using the demo library in" in done.stderr
+
+    done = retrovue("guide", "--hours", "2", data_dir=data)
+    assert done.returncode == 0, done.stderr
+    names = [channel.findtext("display-name")
+             for channel in etree.fromstring(done.stdout.encode()).iterfind("channel")]
+    assert names == ["1 Test Pattern Theatre", "2 Tone Patrol", "3 Movies"]
+
+
+def test_guide_files_for_localhost_warn_that_other_machines_cannot_reach_it(
+    tv_library: Path, tmp_path: Path
+) -> None:
+    data, out, m3u = tmp_path / "data", tmp_path / "guide.xml", tmp_path / "channels.m3u"
+    for written in (("-o", out), ("--m3u", m3u)):
+        done = retrovue("--media", tv_library, "guide", "--hours", "2", *written, data_dir=data)
+        assert done.returncode == 0, done.stderr
+        warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+        assert len(warnings) == 1, done.stderr
+        assert warnings[0].startswith("warning: ") and "http://localhost:8000" in warnings[0]
+        assert "--base-url" in warnings[0]
+    assert "http://localhost:8000/auto/v1" in m3u.read_text()
+
+    for args in (("--m3u", m3u, "--base-url", "http://192.0.2.1:8000"), ()):  # or to stdout
+        done = retrovue("--media", tv_library, "guide", "--hours", "2", *args, data_dir=data)
+        assert done.returncode == 0 and "warning" not in done.stderr, done.stderr
+
+
 def test_guide_to_stdout_is_the_same_document(tv_library: Path, tmp_path: Path) -> None:
     done = retrovue("--media", tv_library, "guide", "--hours", "2", data_dir=tmp_path / "data")
     assert done.returncode == 0, done.stderr
@@ -85,7 +118,7 @@ def test_guide_to_stdout_is_the_same_document(tv_library: Path, tmp_path: Path) 
     ("args", "message"),
     [
         (("--media", "/nonexistent/tv", "channels"), "media folder not found: /nonexistent/tv"),
-        (("channels",), "no media: pass --media DIR"),
+        (("scan",), "no media: pass --media DIR"),
         (("--media", ".", "guide", "--hours", "0"), "--hours must be positive"),
         (("--media", ".", "guide", "--base-url", "ftp://x"), "base URL must be"),
         (("--config", "/nonexistent/retrovue.toml", "channels"), "/nonexistent/retrovue.toml"),

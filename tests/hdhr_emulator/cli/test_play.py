@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ def _private_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def on_now(guide: bytes) -> etree._Element:
     now = time.strftime("%Y%m%d%H%M%S", time.gmtime())
     for programme in etree.fromstring(guide).iterfind("programme"):
-        if programme.get("start")[:14] <= now < programme.get("stop")[:14]:
+        if str(programme.get("start"))[:14] <= now < str(programme.get("stop"))[:14]:
             return programme
     raise AssertionError("nothing on now")
 
@@ -69,14 +70,57 @@ def test_play_bad_choice_is_exit_2(tv_library: Path, tmp_path: Path, args: tuple
     assert done.stderr.strip() == f"retrovue: error: {message}"
 
 
+def test_play_of_an_episode_the_scan_skipped_says_why(tv_library: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    scan = subprocess.run(
+        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
+         str(tv_library), "scan"], capture_output=True, text=True, timeout=60,
+    )
+    broken = tv_library / "TV/Cheers/Season 01/Cheers - S01E03 - Broken.mp4"
+    reason = re.search(rf"skipped {re.escape(str(broken))}: (.+)", scan.stdout)
+    assert reason is not None, scan.stdout
+
+    done = subprocess.run(
+        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
+         str(tv_library), "play", "cheers", "--season", "1", "--episode", "3",
+         "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"retrovue: error: Cheers S01E03 was skipped by the scan: {reason[1]}: {broken}")
+
+
 def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
     tv_library: Path, tmp_path: Path
 ) -> None:
+    """A second play-channel on a busy port fails without touching the first one's pid file,
+    so ``--kill-existing`` still finds the first one and stops it."""
     port = free_port()
     data = tmp_path / "data"
     with running_server("--media", tv_library, data_dir=data, command=("play-channel", "1"),
                         port=port) as first:
         assert get(f"{first.base_url}/auto/v2")[0] == 404
+        pid_path = tmp_path / "run" / f"serve-{port}.pid"
+        deadline = time.monotonic() + 10  # claimed just after the server starts listening
+        while not pid_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pid_path.read_text().strip() == str(first.process.pid)
+
+        refused = subprocess.run(
+            [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
+             str(tv_library), "play-channel", "2", "--host", "127.0.0.1", "--port", str(port),
+             "--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert refused.returncode == 1
+        errors = [line for line in refused.stderr.splitlines() if "error" in line]
+        assert len(errors) == 1, refused.stderr  # (the lines before are the lineup's warnings)
+        assert errors[0].startswith(f"retrovue: error: port {port} is already in use")
+        assert "Traceback" not in refused.stderr
+        assert pid_path.read_text().strip() == str(first.process.pid)
+        assert first.process.poll() is None
+
         with running_server("--media", tv_library, data_dir=data, port=port,
                             command=("play-channel", "2", "--kill-existing")) as second:
             assert first.process.wait(timeout=15) == 0, "the old instance was stopped cleanly"
