@@ -398,7 +398,16 @@ class _Loader:
                 f"channel {number} ('{name}') has no content: set shows, movies, folders, "
                 "collections or sections", *at
             )
-        spec = ChannelSpec(number=number, name=name)
+        spec = self.channel_content(ChannelSpec(number=number, name=name), table, *at)
+        spec = self.channel_presentation(spec, table, *at)
+        profile = self.default_profile
+        if "profile" in table:
+            profile = self.profile(table["profile"], profile, *at, "profile")
+        return replace(spec, profile=profile)
+
+    def channel_content(self, spec: ChannelSpec, table: Mapping[str, Any],
+                        *at: PathPart) -> ChannelSpec:
+        """What a ``[[channel]]`` airs: shows, movies, folders, collections, sections."""
         if "shows" in table:
             spec = replace(spec, shows=self.strings(table["shows"], *at, "shows"))
         if "movies" in table:
@@ -413,6 +422,11 @@ class _Loader:
                 names = tuple(name.strip() for name in self.strings(table[key], *at, key))
                 change: dict[str, Any] = {key: names}
                 spec = replace(spec, **change)
+        return spec
+
+    def channel_presentation(self, spec: ChannelSpec, table: Mapping[str, Any],
+                             *at: PathPart) -> ChannelSpec:
+        """How a ``[[channel]]`` airs it: order, seed, filler, logo, mode, group."""
         if "order" in table:
             spec = replace(spec, order=self.choice(table["order"], Order, *at, "order"))
         if "seed" in table:
@@ -430,10 +444,7 @@ class _Loader:
             spec = replace(spec, mode=self.choice(table["mode"], OutputMode, *at, "mode"))
         if "group" in table:
             spec = replace(spec, group=self.string(table["group"], *at, "group").strip())
-        profile = self.default_profile
-        if "profile" in table:
-            profile = self.profile(table["profile"], profile, *at, "profile")
-        return replace(spec, profile=profile)
+        return spec
 
     def profile(self, value: object, base: ChannelProfile, *at: PathPart) -> ChannelProfile:
         """``[profile]`` / ``[channel.profile]``: the stream shape, over ``base``."""
