@@ -178,13 +178,7 @@ class Catalog(Closing):
 
         Raises CatalogError naming the file if it is not a usable SQLite database.
         """
-        db = SqliteFile.open(db_path, "media catalog")
-        try:
-            _migrate(db)
-        except BaseException:
-            db.close()
-            raise
-        return cls(db)
+        return cls(SqliteFile.open(db_path, "media catalog", migrate=_migrate))
 
     def close(self) -> None:
         self._db.close()
