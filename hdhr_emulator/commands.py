@@ -42,8 +42,7 @@ from lineup.channels import marathon_channel
 from lineup.plex.dvr import DvrGuideReload
 from lineup.plex.settings import PlexSettings
 from lineup.scanner import ScanSummary
-from lineup.schedule import Schedule
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import Schedule, ScheduleStore
 from lineup.station import Station, StationSettings
 from xmltv import render_m3u, write_xmltv
 from xmltv.urls import normalise_base_url

@@ -12,8 +12,8 @@ import pytest
 
 from lineup.errors import UnknownChannelError
 from lineup.models import Airing, Channel, FillerPolicy, ItemKind, MediaItem, Order, Segment
-from lineup.schedule import KEEP_PAST, Schedule
-from lineup.schedule_store import ScheduleStore, item_from_json, item_json
+from lineup.schedule import KEEP_PAST, Schedule, ScheduleStore
+from lineup.schedule.store import item_from_json, item_json
 from tests.lineup.media import episode, filler, season
 
 HOUR = 3600

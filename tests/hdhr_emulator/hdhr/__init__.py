@@ -9,8 +9,7 @@ from pathlib import Path
 from hdhr_emulator.guide_service import GuideService
 from hdhr_emulator.hdhr.identity import DeviceIdentity, derive_device_id
 from lineup.models import Channel
-from lineup.schedule import Schedule
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import Schedule, ScheduleStore
 
 IDENTITY = DeviceIdentity(
     device_id=derive_device_id("tests", 2),

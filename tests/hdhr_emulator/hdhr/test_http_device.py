@@ -26,7 +26,7 @@ from hdhr_emulator.hdhr import api, routes
 from hdhr_emulator.hdhr.device import DeviceSettings
 from hdhr_emulator.testpattern import ClipSpec
 from lineup.models import OutputProfile
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import ScheduleStore
 from tests.conftest import require_tool
 from tests.hdhr_emulator.hdhr import IDENTITY, guide_service, open_store
 from tests.hdhr_emulator.server_process import RunningServer, running_server
