@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -582,25 +582,17 @@ def test_guide_airings_before_a_join_reuse_the_channels_unchanged_items(
 
 
 def test_published_items_are_decoded_once_per_schedule(
-    open_schedule: OpenSchedule, monkeypatch: pytest.MonkeyPatch
+    open_schedule: OpenSchedule, decoded_keys: list[str]
 ) -> None:
     ads = tuple(filler(900 + n, 30.0 + 10 * n) for n in range(4))
     channels = [sitcom(n, ads=ads) for n in (3, 4)]
     open_schedule(channels).publish(NOW)
     edited = [replace(c, programmes=tuple(season("Taxi", 3, 500 + 10 * c.number)))
               for c in channels]
-    asked: list[str] = []
-    original = ScheduleStore.items
-
-    def spy(self: ScheduleStore, keys: Iterable[str]) -> dict[str, MediaItem]:
-        keys = list(keys)
-        asked.extend(keys)
-        return original(self, keys)
-
-    monkeypatch.setattr(ScheduleStore, "items", spy)
+    decoded_keys.clear()  # the spy counts from here: the edited lineup's lookups
     after = open_schedule(edited)
     for number in (3, 4):  # both channels' rows name the same four ads
         after.at(number, NOW + HOUR)
         after.airings(number, NOW, NOW + HORIZON)
         after.airings(number, NOW, NOW + HORIZON, segments=False)
-    assert asked and len(asked) == len(set(asked))
+    assert decoded_keys and len(decoded_keys) == len(set(decoded_keys))
