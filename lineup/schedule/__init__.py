@@ -29,14 +29,12 @@ the current one, replayed) and :mod:`~lineup.schedule.store` (the tables in SQLi
 from __future__ import annotations
 
 import bisect
-import gc
 import json
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from lineup.cycle import Cycle, ItemDigests, Slot
@@ -92,7 +90,8 @@ class Schedule:
         # per channel, its timeline's slots as row columns (by slot index), built on publishing
         self._row_columns: dict[int, dict[int, _RowColumns]] = {}
         self._digests = ItemDigests()
-        self._keys: dict[int, tuple[MediaItem, str]] = {}  # id(item) → item, its content key
+        self._item_keys: dict[int, str] = {}  # id(item) → the item's content key
+        self._keyed_items: list[MediaItem] = []  # every item keyed, so that no id is reused
         self._json: dict[str, str] = {}  # content key → item JSON
         self._saved: set[str] = set()  # keys known to be in the store (since its last GC)
         self._stored_items = StoredItems(store)  # published items decoded, shared by channels
@@ -131,9 +130,7 @@ class Schedule:
         """
         if t1 <= t0:
             return []
-        timeline = self._timeline(number)
-        with _collector_paused():
-            return timeline.airings(t0, t1, segments)
+        return self._timeline(number).airings(t0, t1, segments)
 
     def published_until(self, number: int) -> int | None:
         """Where the published guide of channel ``number`` ends (None: never published)."""
@@ -148,7 +145,7 @@ class Schedule:
         started = time.perf_counter()
         end = math.ceil(now + self._horizon)
         keep_from = math.floor(now) - KEEP_PAST
-        with self._lock, _collector_paused():
+        with self._lock:
             # Another Schedule over the same file may have published or started an era since
             # this one read the states: rebuild those channels from what is stored now.
             self._states = self._store.states()
@@ -207,7 +204,8 @@ class Schedule:
         for index, start in timeline.slot_starts(begin, end):
             columns = known.get(index)
             if columns is None:
-                columns = known[index] = self._row_columns_of(timeline.slot(index))
+                slot = timeline.slot(index, keep=False)  # read once: not worth keeping
+                columns = known[index] = self._row_columns_of(slot)
             length, programme_id, key, parts, used[index] = columns
             until = start + length
             rows.append((number, start, until, programme_id, key, parts))
@@ -269,43 +267,21 @@ class Schedule:
 
     def _row_columns_of(self, slot: Slot) -> _RowColumns:
         """A slot as its row's columns, plus the item keys it names."""
-        known = self._keys
+        known = self._item_keys
         keys: list[str] = []
         parts: list[tuple[str, float, float]] = []
         for item, _, length, seek in slot.parts:
-            found = known.get(id(item))
-            key = found[1] if found is not None and found[0] is item else self._key(item)
+            key = known.get(id(item)) or self._key(item)
             keys.append(key)
             parts.append((key, length, seek))
         # a slot's first part is its programme, so keys[0] is the programme's key
         return (slot.length, slot.programme.id, keys[0], _JSON.encode(parts), tuple(keys))
 
     def _key(self, item: MediaItem) -> str:
-        """The content key of ``item`` (its JSON is computed once per item object)."""
-        known = self._keys.get(id(item))
-        if known is not None and known[0] is item:
-            return known[1]
+        """The content key of ``item``, computed (with its JSON) once per item object."""
         text = item_json(item)
         key = item_key(text)
-        self._keys[id(item)] = (item, key)
+        self._item_keys[id(item)] = key
+        self._keyed_items.append(item)
         self._json[key] = text
         return key
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while building many long-lived objects.
-
-    A guide query builds about a million Segments that all stay alive; with the collector
-    running, the allocations trigger gen-1 and gen-2 passes that re-scan every one of them,
-    which costs three to four times the building itself. Paused for one call, a single young
-    generation pass follows instead. The collector is only re-enabled if it was enabled.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

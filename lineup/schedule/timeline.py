@@ -65,8 +65,8 @@ class Timeline:
             cycle.slate, bridge_length, ((cycle.slate, 0.0, float(bridge_length), 0.0),)
         )
         # programme and length by slot index, the bridge last (BRIDGE): what a guide needs
-        self._programmes = (*(programme for programme, _ in cycle.heads), cycle.slate)
-        self._lengths = (*(length for _, length in cycle.heads), bridge_length)
+        self._programmes = (*cycle.slot_programmes, cycle.slate)
+        self._lengths = (*cycle.slot_lengths, bridge_length)
         self._past: dict[bool, PastAirings] = {}  # by ``segments``, loaded on first use
 
     # -- lookups ---------------------------------------------------------------------------
@@ -110,9 +110,14 @@ class Timeline:
         t = max(t, self._era_start)
         return self.slot_starts(t, t + 1)[0][1]
 
-    def slot(self, index: int) -> Slot:
-        """Slot ``index`` of the cycle, or the era's slate bridge for :data:`BRIDGE`."""
-        return self._bridge if index == BRIDGE else self.cycle.slot(index)
+    def slot(self, index: int, *, keep: bool = True) -> Slot:
+        """Slot ``index`` of the cycle, or the era's slate bridge for :data:`BRIDGE`.
+
+        ``keep=False`` lays a cycle slot out without keeping it (see :meth:`Cycle.lay_out`).
+        """
+        if index == BRIDGE:
+            return self._bridge
+        return self.cycle.slot(index) if keep else self.cycle.lay_out(index)
 
     # -- the era's arithmetic --------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -11,6 +12,7 @@ from typing import Protocol
 
 import pytest
 
+from lineup.cycle import Slot
 from lineup.errors import UnknownChannelError
 from lineup.models import Airing, Channel, FillerPolicy, ItemKind, MediaItem, Order, Segment
 from lineup.schedule import KEEP_PAST, Schedule, ScheduleStore
@@ -410,6 +412,22 @@ def test_a_changed_pad_joins_through_a_slate_bridge(open_schedule: OpenSchedule)
     assert bridge.stop % 1800 == 0
     assert bridge.duration < 1800
     assert all(a.start % 1800 == 0 for a in airings if a.start > until)
+
+
+def test_publishing_keeps_no_slot_laid_out(open_schedule: OpenSchedule) -> None:
+    channel = sitcom(count=12)
+    schedule = open_schedule([channel])
+    schedule.publish(NOW)  # lays out every slot of the loop, several times over
+    programmes = {id(programme) for programme in channel.programmes}
+
+    def kept() -> list[Slot]:
+        gc.collect()
+        return [o for o in gc.get_objects() if type(o) is Slot and id(o.programme) in programmes]
+
+    # a slot is about ten objects for the collector to scan: only a lookup that airs it keeps it
+    assert kept() == []
+    schedule.at(3, NOW)
+    assert len(kept()) == 1
 
 
 def test_publish_extends_the_horizon_and_prunes_the_past(

@@ -115,6 +115,18 @@ def test_an_era_off_the_grid_starts_with_a_slate_bridge(store: ScheduleStore) ->
     assert timeline.slot(2) == timeline.cycle.slot(2)
 
 
+def test_a_slot_is_laid_out_the_same_whether_kept_or_not(store: ScheduleStore) -> None:
+    channel = replace(THREE, filler=(filler(900, 45.0), filler(901, 61.5)))
+    timeline = timeline_of(store, channel)
+
+    for index in range(timeline.cycle.size):
+        kept = timeline.slot(index)
+        assert timeline.slot(index) is kept
+        once = timeline.slot(index, keep=False)
+        assert once == kept
+        assert once is not kept
+
+
 def test_slot_start_is_the_start_of_the_slot_containing_an_instant(
     store: ScheduleStore,
 ) -> None:
