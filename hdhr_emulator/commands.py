@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import NoReturn
 
 import platformdirs
 from tqdm import tqdm
@@ -68,7 +69,9 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
         if not folder.is_dir():
             raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
     horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
-    return StationSettings(data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon)
+    return StationSettings(
+        data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon
+    )
 
 
 class _ProgressBar:
@@ -78,7 +81,7 @@ class _ProgressBar:
     def __init__(self, description: str, unit: str):
         self.description = description
         self.unit = unit
-        self.bar: tqdm | None = None
+        self.bar: tqdm[NoReturn] | None = None  # a bar without an iterable
 
     def stage(self, description: str) -> None:
         self.close()
@@ -446,7 +449,8 @@ def _run_server(
     app = create_app(guide_service, engine, device, rescan, remote)
     for server in plex:
         if server.reload_guide:
-            guide_service.after_refresh.append(DvrGuideReload(server, device.identity.device_id_hex))
+            reload = DvrGuideReload(server, device.identity.device_id_hex)
+            guide_service.after_refresh.append(reload)
     host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{host}:{args.port}"
 
