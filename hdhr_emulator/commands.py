@@ -27,19 +27,19 @@ from hdhr_emulator.guide_service import GuideService
 from hdhr_emulator.hdhr.control_tcp import ControlServer, TunerState
 from hdhr_emulator.hdhr.device import DeviceSettings
 from hdhr_emulator.hdhr.discovery_udp import DiscoveryResponder
-from hdhr_emulator.hdhr.mdns import MdnsService
-from hdhr_emulator.hdhr.ssdp import SsdpService
 from hdhr_emulator.hdhr.identity import load_identity
+from hdhr_emulator.hdhr.mdns import MdnsService
 from hdhr_emulator.hdhr.routes import ProgressCallback, Rescan
+from hdhr_emulator.hdhr.ssdp import SsdpService
 from hdhr_emulator.instance import serving, stop_existing
 from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.playout.inputs import CurrentItem, InputResolver
 from hdhr_emulator.remote_media import RemoteMedia
 from hdhr_emulator.server import Service, run_server
+from lineup.channels import marathon_channel
 from lineup.config import DEFAULT_HORIZON_HOURS, load_config
 from lineup.errors import ConfigError, RetrovueError
 from lineup.models import Airing, Channel, OutputMode
-from lineup.channels import marathon_channel
 from lineup.plex.dvr import DvrGuideReload
 from lineup.plex.settings import PlexSettings
 from lineup.scanner import ScanSummary
