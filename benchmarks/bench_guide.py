@@ -171,9 +171,8 @@ def writer_only(args: argparse.Namespace) -> tuple[int, int, Timing]:
 
 def from_schedule(args: argparse.Namespace) -> tuple[int, int, Timing]:
     # imported here: the writer-only mode needs neither SQLite nor the server
-    from hdhr_emulator.server.live_schedule import render_guide
-    from lineup.schedule import Schedule
-    from lineup.schedule_store import ScheduleStore
+    from hdhr_emulator.server.guide_cache import render_guide
+    from lineup.schedule import Schedule, ScheduleStore
 
     lineup = build_lineup(args.channels, args.days, args.episodes, args.filler)
     hours = args.days * 24

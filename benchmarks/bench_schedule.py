@@ -26,8 +26,7 @@ from typing import TypeVar
 
 from lineup.channels import default_policy
 from lineup.models import Channel, ItemKind, MediaInfo, MediaItem, Order
-from lineup.schedule import Schedule
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import Schedule, ScheduleStore
 
 T = TypeVar("T")
 NOW = 1_767_225_600.0 + 1234.5  # 2026-01-01T00:20:34.5Z

@@ -86,8 +86,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 
 _ITEM_COLUMNS = (
     "id, path, source, kind, title, show, season, episode, episode_end, year, duration, "
-    "container, video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, icon, "
-    "content_rating, aired, section, collections, server, part_key, remote_file, art_key"
+    "container, video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, "
+    "icon, content_rating, aired, section, collections, server, part_key, remote_file, art_key"
 )
 _ORDER = "show IS NULL, show COLLATE NOCASE, show, season, episode, path"
 def _upsert(columns: str) -> str:
@@ -190,13 +190,7 @@ class Catalog(Closing):
 
         Raises CatalogError naming the file if it is not a usable SQLite database.
         """
-        db = SqliteFile.open(db_path, "media catalog")
-        try:
-            _migrate(db)
-        except BaseException:
-            db.close()
-            raise
-        return cls(db)
+        return cls(SqliteFile.open(db_path, "media catalog", migrate=_migrate))
 
     def close(self) -> None:
         self._db.close()
@@ -401,11 +395,12 @@ def _to_remote_row(record: RemoteRecord, now: float) -> tuple[object, ...]:
     assert remote is not None
     return (
         item.path, item.source, item.kind.value, item.title, item.show, item.season,
-        item.episode, item.episode_end, item.year, info.duration, info.container, info.video_codec, info.width,
-        info.height, info.fps, info.audio_codec, info.audio_channels, item.summary,
-        json.dumps(list(item.genres)), item.content_rating, item.aired, item.section,
-        json.dumps(list(item.collections)), remote.server, remote.part_key, remote.file,
-        remote.art_key, record.version, 0, None, now,
+        item.episode, item.episode_end, item.year, info.duration, info.container,
+        info.video_codec, info.width, info.height, info.fps, info.audio_codec,
+        info.audio_channels, item.summary, json.dumps(list(item.genres)),
+        item.content_rating, item.aired, item.section, json.dumps(list(item.collections)),
+        remote.server, remote.part_key, remote.file, remote.art_key, record.version, 0, None,
+        now,
     )  # fmt: skip
 
 

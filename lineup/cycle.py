@@ -97,13 +97,13 @@ class Cycle:
         self.size = len(lengths)
         self.length = sum(lengths)
         self._lengths = lengths
-        #: (programme, slot length) of each slot in chronological order: all a guide needs,
-        #: known without laying the slot out (its parts are built only when it airs).
-        self.heads: tuple[tuple[MediaItem, int], ...] = (
-            ((self.slate, SLATE_SECONDS),)
-            if self.empty
-            else tuple(zip(self._programmes, lengths, strict=True))
+        #: the programme and the length of each slot in chronological order: all a guide needs,
+        #: known without laying the slot out (its parts are built only when it airs). Two flat
+        #: tuples rather than a pair per slot, which the garbage collector would track.
+        self.slot_programmes: tuple[MediaItem, ...] = (
+            (self.slate,) if self.empty else tuple(self._programmes)
         )
+        self.slot_lengths: tuple[int, ...] = tuple(lengths)
         self._slots: list[Slot | None] = [None] * self.size
         self._chronological = (tuple(range(self.size)), [0, *itertools.accumulate(lengths)])
         self._loops: dict[int, tuple[tuple[int, ...], list[int]]] = {}
@@ -123,20 +123,27 @@ class Cycle:
         return 3600 if 3600 % grid == 0 else grid
 
     def slot(self, index: int) -> Slot:
-        """Slot ``index`` of the chronological order, laid out on first use."""
+        """Slot ``index`` of the chronological order, laid out on first use and kept."""
         found = self._slots[index]
         if found is None:
-            if self.empty:
-                parts: tuple[Part, ...] = ((self.slate, 0.0, float(SLATE_SECONDS), 0.0),)
-                found = Slot(self.slate, SLATE_SECONDS, parts)
-            else:
-                programme = self._programmes[index]
-                length, _, parts = self._lay_out(programme, self._cursors[index], build=True)
-                found = Slot(programme, length, parts)
+            found = self.lay_out(index)
             # another thread may have laid it out meanwhile: equal, but keep one object
             found = self._slots[index] or found
             self._slots[index] = found
         return found
+
+    def lay_out(self, index: int) -> Slot:
+        """Slot ``index`` laid out anew and not kept: for a caller that reads it once.
+
+        A kept slot is about ten objects for the garbage collector to scan for as long as the
+        cycle lives; publishing a lineup's guide reads every slot of every channel once.
+        """
+        if self.empty:
+            parts: tuple[Part, ...] = ((self.slate, 0.0, float(SLATE_SECONDS), 0.0),)
+            return Slot(self.slate, SLATE_SECONDS, parts)
+        programme = self._programmes[index]
+        length, _, parts = self._lay_out(programme, self._cursors[index], build=True)
+        return Slot(programme, length, parts)
 
     def loop(self, k: int) -> tuple[tuple[int, ...], list[int]]:
         """Loop ``k``'s play order (slot indexes) and the offset of each position in it.

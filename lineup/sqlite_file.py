@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -47,8 +47,16 @@ class SqliteFile(Closing):
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, db_path: Path | str, what: str, schema: Iterable[str] = ()) -> SqliteFile:
-        """Open (creating if needed) ``db_path`` and run ``schema`` (idempotent DDL) in one go."""
+    def open(
+        cls,
+        db_path: Path | str,
+        what: str,
+        schema: Iterable[str] = (),
+        migrate: Callable[[SqliteFile], None] | None = None,
+    ) -> SqliteFile:
+        """Open (creating if needed) ``db_path``, run ``schema`` (idempotent DDL) in one go,
+        then ``migrate``; the file is closed again if any of it fails.
+        """
         path = Path(db_path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +71,8 @@ class SqliteFile(Closing):
             with db.transaction() as tx:
                 for statement in schema:
                     tx.execute(statement)
+            if migrate is not None:
+                migrate(db)
         except BaseException:
             connection.close()
             raise

@@ -20,8 +20,7 @@ from lineup.models import Channel
 from lineup.numbering import ChannelNumbers
 from lineup.plex.importer import import_plex
 from lineup.scanner import ScanSummary, scan
-from lineup.schedule import Schedule
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import Schedule, ScheduleStore
 from lineup.sqlite_file import Closing
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,6 @@ no empty texts or attributes.
 
 from __future__ import annotations
 
-import gc
 import io
 import logging
 import os
@@ -106,32 +105,25 @@ def _write_document(
     base: str | None,
     root_attrib: dict[str, str],
 ) -> None:
-    # The collector is held off for the render: it allocates steadily (and airings_for may
-    # build a channel's airings) while keeping little alive, so every collection it would
-    # trigger is a scan of the caller's heap for nothing.
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        root = etree.Element("tv", root_attrib)
-        root.text = "\n"
-        # lxml writes the root's start tag (escaping the generator name) and its end tag
-        head = etree.tostring(root, encoding="utf-8").removesuffix(_ROOT_END)
-        write(b"".join([_DECLARATION, DOCTYPE.encode(), b"\n", head]))
-        write(b"".join(etree.tostring(channel_element(channel, cid, base), encoding="utf-8")
-                       for channel, cid in zip(channels, ids)))
-        bodies = ProgrammeBodies(base)
-        stamps = _Stamps()
-        total = 0
-        for channel, cid in zip(channels, ids):
-            written = _write_programmes(write, cid, airings_for(channel), bodies, stamps)
-            if written == 0:
-                log.warning("channel %d (%s) has no airings in the guide", channel.number, cid)
-            total += written
-        write(_ROOT_END)
-    finally:
-        if paused:
-            gc.enable()
+    root = etree.Element("tv", root_attrib)
+    root.text = "\n"
+    # lxml writes the root's start tag (escaping the generator name) and its end tag
+    head = etree.tostring(root, encoding="utf-8").removesuffix(_ROOT_END)
+    write(b"".join([_DECLARATION, DOCTYPE.encode(), b"\n", head]))
+    write(b"".join(etree.tostring(channel_element(channel, cid, base), encoding="utf-8")
+                   for channel, cid in zip(channels, ids, strict=True)))
+    # What grows with the guide (bodies, stamps) is bytes the garbage collector does not
+    # track, and each channel's airings are dropped once written, so a render leaves it
+    # nearly nothing to scan.
+    bodies = ProgrammeBodies(base)
+    stamps = _Stamps()
+    total = 0
+    for channel, cid in zip(channels, ids, strict=True):
+        written = _write_programmes(write, cid, airings_for(channel), bodies, stamps)
+        if written == 0:
+            log.warning("channel %d (%s) has no airings in the guide", channel.number, cid)
+        total += written
+    write(_ROOT_END)
     log.debug("wrote XMLTV guide: %d channels, %d programmes", len(channels), total)
 
 

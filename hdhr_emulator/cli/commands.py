@@ -28,8 +28,7 @@ from lineup.channels import marathon_channel
 from lineup.errors import ConfigError, RetrovueError
 from lineup.models import Airing, Channel, OutputMode
 from lineup.scanner import ScanSummary
-from lineup.schedule import Schedule
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import Schedule, ScheduleStore
 from lineup.station import Station
 from xmltv import render_m3u, write_xmltv
 from xmltv.urls import normalise_base_url

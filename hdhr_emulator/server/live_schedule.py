@@ -36,7 +36,7 @@ class LiveSchedule:
         self._started = False
         # called (in the refreshing thread) after each refresh once the server is up, e.g. to
         # ask Plex's DVR to re-read the guide
-        self.after_refresh: list[Callable[[], object]] = []
+        self.after_refresh: list[Callable[[], object]] = []  # what they return is ignored
 
     @property
     def schedule(self) -> Schedule:

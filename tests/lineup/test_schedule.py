@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
+from lineup.cycle import Slot
 from lineup.errors import UnknownChannelError
 from lineup.models import Airing, Channel, FillerPolicy, ItemKind, MediaItem, Order, Segment
-from lineup.schedule import KEEP_PAST, Schedule
-from lineup.schedule_store import ScheduleStore, item_from_json, item_json
+from lineup.schedule import KEEP_PAST, Schedule, ScheduleStore
+from lineup.schedule.store import item_from_json, item_json
 from tests.lineup.media import episode, filler, season
 
 HOUR = 3600
@@ -27,8 +30,12 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "retrovue.db"
 
 
+class OpenSchedule(Protocol):
+    def __call__(self, channels: Sequence[Channel], horizon: float = HORIZON) -> Schedule: ...
+
+
 @pytest.fixture
-def open_schedule(db: Path) -> Iterator[object]:
+def open_schedule(db: Path) -> Iterator[OpenSchedule]:
     """``open_schedule(channels, horizon=…)``: a Schedule over a fresh store on the same file.
 
     Each call is a "restart": a new store connection and a new Schedule object.
@@ -88,10 +95,18 @@ def titles(airings: Sequence[Airing]) -> list[str]:
     return [airing.programme.title for airing in airings]
 
 
+def published_until(schedule: Schedule, number: int = 3) -> int:
+    until = schedule.published_until(number)
+    assert until is not None, "published"
+    return until
+
+
 # -- layout ---------------------------------------------------------------------------------
 
 
-def test_first_slot_starts_on_the_hour_and_slots_are_padded_to_half_hours(open_schedule) -> None:
+def test_first_slot_starts_on_the_hour_and_slots_are_padded_to_half_hours(
+    open_schedule: OpenSchedule,
+) -> None:
     schedule = open_schedule([sitcom()])
     schedule.publish(NOW)
 
@@ -103,7 +118,9 @@ def test_first_slot_starts_on_the_hour_and_slots_are_padded_to_half_hours(open_s
     assert_contiguous(airings)
 
 
-def test_break_has_the_configured_number_of_items_then_padding_filler(open_schedule) -> None:
+def test_break_has_the_configured_number_of_items_then_padding_filler(
+    open_schedule: OpenSchedule,
+) -> None:
     ads = [filler(900 + n, 30.0 + 10 * n) for n in range(6)]  # 30, 40, … 80 s
     schedule = open_schedule([sitcom(policy=FillerPolicy(items=3, pad_minutes=30), ads=ads)])
     schedule.publish(NOW)
@@ -122,7 +139,9 @@ def test_break_has_the_configured_number_of_items_then_padding_filler(open_sched
     assert [s.item.id for s in second.segments[1:4]] == [904, 905, 900]
 
 
-def test_break_by_seconds_takes_filler_until_the_target_is_reached(open_schedule) -> None:
+def test_break_by_seconds_takes_filler_until_the_target_is_reached(
+    open_schedule: OpenSchedule,
+) -> None:
     schedule = open_schedule([sitcom(policy=FillerPolicy(seconds=100))])
     schedule.publish(NOW)
 
@@ -138,7 +157,7 @@ def test_break_by_seconds_takes_filler_until_the_target_is_reached(open_schedule
             assert rest[-1].duration < 1
 
 
-def test_without_filler_padding_is_slate_and_never_dead_air(open_schedule) -> None:
+def test_without_filler_padding_is_slate_and_never_dead_air(open_schedule: OpenSchedule) -> None:
     schedule = open_schedule([sitcom(ads=())])
     schedule.publish(NOW)
 
@@ -149,7 +168,7 @@ def test_without_filler_padding_is_slate_and_never_dead_air(open_schedule) -> No
     assert_contiguous(schedule.airings(3, NOW, NOW + DAY))
 
 
-def test_empty_channel_airs_the_slate_in_half_hour_blocks(open_schedule) -> None:
+def test_empty_channel_airs_the_slate_in_half_hour_blocks(open_schedule: OpenSchedule) -> None:
     empty = Channel(number=7, name="Nothing", programmes=(), filler=(filler(1, 30.0),))
     schedule = open_schedule([empty])
     schedule.publish(NOW)
@@ -166,7 +185,7 @@ def test_empty_channel_airs_the_slate_in_half_hour_blocks(open_schedule) -> None
     assert tune.offset == pytest.approx(17 * 60 + 0.25)
 
 
-def test_unplayable_items_are_skipped(open_schedule) -> None:
+def test_unplayable_items_are_skipped(open_schedule: OpenSchedule) -> None:
     broken = sitcom(ads=(filler(1, 0.2), filler(2, 45.0)))
     broken = replace(
         broken, programmes=(episode(5, "Cheers", 1, 9, duration=0.0), *broken.programmes)
@@ -183,7 +202,7 @@ def test_unplayable_items_are_skipped(open_schedule) -> None:
 # -- lookups --------------------------------------------------------------------------------
 
 
-def test_at_finds_the_slot_segment_and_offset(open_schedule) -> None:
+def test_at_finds_the_slot_segment_and_offset(open_schedule: OpenSchedule) -> None:
     schedule = open_schedule([sitcom()])
     schedule.publish(NOW)
     slot = schedule.airings(3, NOW + HOUR, NOW + HOUR + 1)[0]
@@ -212,7 +231,7 @@ def test_at_finds_the_slot_segment_and_offset(open_schedule) -> None:
     assert after.offset == 0
 
 
-def test_at_a_year_ahead_agrees_with_the_listing(open_schedule) -> None:
+def test_at_a_year_ahead_agrees_with_the_listing(open_schedule: OpenSchedule) -> None:
     schedule = open_schedule([sitcom(), sitcom(4, order=Order.SHUFFLE, seed=5)])
     schedule.publish(NOW)
     t = NOW + 365 * DAY + 12345.5
@@ -228,7 +247,7 @@ def test_at_a_year_ahead_agrees_with_the_listing(open_schedule) -> None:
         assert_contiguous(listed)
 
 
-def test_unknown_channel(open_schedule) -> None:
+def test_unknown_channel(open_schedule: OpenSchedule) -> None:
     schedule = open_schedule([sitcom()])
     with pytest.raises(UnknownChannelError, match="no channel 99"):
         schedule.at(99, NOW)
@@ -236,7 +255,7 @@ def test_unknown_channel(open_schedule) -> None:
         schedule.airings(99, NOW, NOW + 1)
 
 
-def test_airings_are_the_slots_overlapping_the_window(open_schedule) -> None:
+def test_airings_are_the_slots_overlapping_the_window(open_schedule: OpenSchedule) -> None:
     schedule = open_schedule([sitcom()])
     schedule.publish(NOW)
     base = 1_767_225_600
@@ -246,7 +265,7 @@ def test_airings_are_the_slots_overlapping_the_window(open_schedule) -> None:
     assert schedule.airings(3, base + 10, base + 10) == []
 
 
-def test_airings_match_segment_objects_built_the_ordinary_way(open_schedule) -> None:
+def test_airings_match_segment_objects_built_the_ordinary_way(open_schedule: OpenSchedule) -> None:
     schedule = open_schedule([sitcom()])
     schedule.publish(NOW)
     airing = schedule.airings(3, NOW, NOW + 1)[0]
@@ -266,7 +285,7 @@ def test_airings_match_segment_objects_built_the_ordinary_way(open_schedule) -> 
 # -- determinism and persistence ------------------------------------------------------------
 
 
-def test_a_restart_reproduces_every_airing(open_schedule) -> None:
+def test_a_restart_reproduces_every_airing(open_schedule: OpenSchedule) -> None:
     channels = [sitcom(), sitcom(4, order=Order.SHUFFLE, seed=9)]
     first = open_schedule(channels)
     first.publish(NOW)
@@ -280,7 +299,7 @@ def test_a_restart_reproduces_every_airing(open_schedule) -> None:
         assert again.at(number, NOW + 2 * DAY) == first.at(number, NOW + 2 * DAY)
 
 
-def test_the_epoch_is_kept_even_when_restarted_much_later(open_schedule) -> None:
+def test_the_epoch_is_kept_even_when_restarted_much_later(open_schedule: OpenSchedule) -> None:
     open_schedule([sitcom()]).publish(NOW)
 
     later = open_schedule([sitcom()])
@@ -290,7 +309,7 @@ def test_the_epoch_is_kept_even_when_restarted_much_later(open_schedule) -> None
     assert later.airings(3, NOW + 10 * DAY, NOW + 10 * DAY + 1)[0].start % 1800 == 0
 
 
-def test_shuffle_is_a_seeded_permutation_per_loop(open_schedule) -> None:
+def test_shuffle_is_a_seeded_permutation_per_loop(open_schedule: OpenSchedule) -> None:
     count = 12
     loop = count * 1800
     schedule = open_schedule(
@@ -314,13 +333,12 @@ def test_shuffle_is_a_seeded_permutation_per_loop(open_schedule) -> None:
     assert loops[0] != sorted(loops[0], key=lambda title: int(title.split("x")[1]))
 
 
-def test_published_guide_survives_library_edits(open_schedule) -> None:
+def test_published_guide_survives_library_edits(open_schedule: OpenSchedule) -> None:
     channel = sitcom(count=8)
     first = open_schedule([channel])
     first.publish(NOW)
     published = first.airings(3, NOW, NOW + HORIZON)
-    until = first.published_until(3)
-    assert until is not None
+    until = published_until(first)
     assert until >= NOW + HORIZON
 
     gone = channel.programmes[2]  # airs inside the horizon (3rd slot)
@@ -347,11 +365,13 @@ def test_published_guide_survives_library_edits(open_schedule) -> None:
     assert any(a.programme == longer and a.duration == 3600 for a in beyond)
 
 
-def test_new_content_continues_after_the_last_published_programme(open_schedule) -> None:
+def test_new_content_continues_after_the_last_published_programme(
+    open_schedule: OpenSchedule,
+) -> None:
     channel = sitcom(count=8)
     first = open_schedule([channel])
     first.publish(NOW)
-    until = first.published_until(3)
+    until = published_until(first)
     last = first.at(3, until - 1).airing.programme
 
     edited = replace(channel, programmes=(*channel.programmes, episode(999, "Cheers", 2, 1)))
@@ -363,7 +383,7 @@ def test_new_content_continues_after_the_last_published_programme(open_schedule)
     assert following.programme == edited.programmes[(index + 1) % len(edited.programmes)]
 
 
-def test_published_items_replay_after_leaving_the_catalog(open_schedule) -> None:
+def test_published_items_replay_after_leaving_the_catalog(open_schedule: OpenSchedule) -> None:
     channel = sitcom(count=4)
     first = open_schedule([channel])
     first.publish(NOW)
@@ -376,11 +396,11 @@ def test_published_items_replay_after_leaving_the_catalog(open_schedule) -> None
     assert {a.programme.show for a in after.airings(3, NOW + DAY, NOW + 2 * DAY)} == {"Taxi"}
 
 
-def test_a_changed_pad_joins_through_a_slate_bridge(open_schedule) -> None:
+def test_a_changed_pad_joins_through_a_slate_bridge(open_schedule: OpenSchedule) -> None:
     channel = sitcom(policy=FillerPolicy(items=1))  # slots of odd lengths, off the grid
     first = open_schedule([channel])
     first.publish(NOW)
-    until = first.published_until(3)
+    until = published_until(first)
     assert until % 1800 != 0
 
     after = open_schedule([replace(channel, policy=FillerPolicy(items=1, pad_minutes=30))])
@@ -394,7 +414,25 @@ def test_a_changed_pad_joins_through_a_slate_bridge(open_schedule) -> None:
     assert all(a.start % 1800 == 0 for a in airings if a.start > until)
 
 
-def test_publish_extends_the_horizon_and_prunes_the_past(open_schedule, db: Path) -> None:
+def test_publishing_keeps_no_slot_laid_out(open_schedule: OpenSchedule) -> None:
+    channel = sitcom(count=12)
+    schedule = open_schedule([channel])
+    schedule.publish(NOW)  # lays out every slot of the loop, several times over
+    programmes = {id(programme) for programme in channel.programmes}
+
+    def kept() -> list[Slot]:
+        gc.collect()
+        return [o for o in gc.get_objects() if type(o) is Slot and id(o.programme) in programmes]
+
+    # a slot is about ten objects for the collector to scan: only a lookup that airs it keeps it
+    assert kept() == []
+    schedule.at(3, NOW)
+    assert len(kept()) == 1
+
+
+def test_publish_extends_the_horizon_and_prunes_the_past(
+    open_schedule: OpenSchedule, db: Path,
+) -> None:
     schedule = open_schedule([sitcom()])
     schedule.publish(NOW)
     schedule.publish(NOW + 3 * DAY)
@@ -408,7 +446,7 @@ def test_publish_extends_the_horizon_and_prunes_the_past(open_schedule, db: Path
     assert last >= NOW + 3 * DAY + HORIZON
 
 
-def test_unchanged_content_after_a_publish_gap_still_matches(open_schedule) -> None:
+def test_unchanged_content_after_a_publish_gap_still_matches(open_schedule: OpenSchedule) -> None:
     channels = [sitcom(order=Order.SHUFFLE, seed=3)]
     first = open_schedule(channels)
     first.publish(NOW)
@@ -437,14 +475,14 @@ def test_a_lookup_before_any_publish_dates_the_epoch_by_the_clock(db: Path) -> N
     assert tune.airing.start == epoch
     assert tune.airing.programme.title == "Cheers 1x1"
     assert first_row.start == epoch
-    assert schedule.published_until(3) >= NOW + HORIZON
+    assert published_until(schedule) >= NOW + HORIZON
     # before the epoch the schedule is extrapolated backwards, still without a gap
     assert airings[0].start <= NOW
     assert_contiguous(airings)
     assert any(a.start == epoch and a.programme.title == "Cheers 1x1" for a in airings)
 
 
-def test_two_schedules_on_one_file_do_not_rewrite_each_other(open_schedule) -> None:
+def test_two_schedules_on_one_file_do_not_rewrite_each_other(open_schedule: OpenSchedule) -> None:
     channel = sitcom(count=8, policy=FillerPolicy(items=1))  # unpadded: slots off any grid
     taxi = replace(channel, programmes=tuple(season("Taxi", 5, 500, duration=1000.5)))
     old = open_schedule([channel])
@@ -493,7 +531,9 @@ def assert_guide_matches(
     ],
     ids=["padded", "shuffled", "break-by-seconds", "unpadded", "no-filler", "empty", "unplayable"],
 )
-def test_guide_airings_are_the_airings_without_segments(open_schedule, channel: Channel) -> None:
+def test_guide_airings_are_the_airings_without_segments(
+    open_schedule: OpenSchedule, channel: Channel,
+) -> None:
     schedule = open_schedule([channel])
     schedule.publish(NOW)
     # inside and beyond the horizon, before the epoch (extrapolated), mid-slot edges, a year on
@@ -503,11 +543,11 @@ def test_guide_airings_are_the_airings_without_segments(open_schedule, channel: 
     assert schedule.airings(3, NOW, NOW, segments=False) == []
 
 
-def test_guide_airings_replay_published_eras_and_bridges(open_schedule) -> None:
+def test_guide_airings_replay_published_eras_and_bridges(open_schedule: OpenSchedule) -> None:
     channel = sitcom(count=8, policy=FillerPolicy(items=1))
     first = open_schedule([channel])
     first.publish(NOW)
-    until = first.published_until(3)
+    until = published_until(first)
 
     # new content and a pad: the published era replays from rows, then a bridge, then the grid
     after = open_schedule([replace(channel, programmes=tuple(season("Taxi", 5, 500)),
@@ -520,7 +560,9 @@ def test_guide_airings_replay_published_eras_and_bridges(open_schedule) -> None:
     assert all(before.stop == later.start for before, later in itertools.pairwise(bare))
 
 
-def test_guide_airings_never_lay_out_a_slot(open_schedule, monkeypatch) -> None:
+def test_guide_airings_never_lay_out_a_slot(
+    open_schedule: OpenSchedule, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from lineup.cycle import Cycle
 
     channel = sitcom(count=40, order=Order.SHUFFLE, seed=2)
@@ -536,7 +578,9 @@ def test_guide_airings_never_lay_out_a_slot(open_schedule, monkeypatch) -> None:
     assert schedule.airings(3, NOW - DAY, NOW + 2 * DAY, segments=False) == expected
 
 
-def test_guide_airings_before_a_join_reuse_the_channels_unchanged_items(open_schedule) -> None:
+def test_guide_airings_before_a_join_reuse_the_channels_unchanged_items(
+    open_schedule: OpenSchedule,
+) -> None:
     channel = sitcom(count=8)
     first = open_schedule([channel])
     first.publish(NOW)
@@ -555,24 +599,18 @@ def test_guide_airings_before_a_join_reuse_the_channels_unchanged_items(open_sch
         assert (id(airing.programme) in kept) == (airing.programme != gone)
 
 
-def test_published_items_are_decoded_once_per_schedule(open_schedule, monkeypatch) -> None:
+def test_published_items_are_decoded_once_per_schedule(
+    open_schedule: OpenSchedule, decoded_keys: list[str]
+) -> None:
     ads = tuple(filler(900 + n, 30.0 + 10 * n) for n in range(4))
     channels = [sitcom(n, ads=ads) for n in (3, 4)]
     open_schedule(channels).publish(NOW)
     edited = [replace(c, programmes=tuple(season("Taxi", 3, 500 + 10 * c.number)))
               for c in channels]
-    asked: list[str] = []
-    original = ScheduleStore.items
-
-    def spy(self: ScheduleStore, keys) -> dict[str, MediaItem]:  # type: ignore[no-untyped-def]
-        keys = list(keys)
-        asked.extend(keys)
-        return original(self, keys)
-
-    monkeypatch.setattr(ScheduleStore, "items", spy)
+    decoded_keys.clear()  # the spy counts from here: the edited lineup's lookups
     after = open_schedule(edited)
     for number in (3, 4):  # both channels' rows name the same four ads
         after.at(number, NOW + HOUR)
         after.airings(number, NOW, NOW + HORIZON)
         after.airings(number, NOW, NOW + HORIZON, segments=False)
-    assert asked and len(asked) == len(set(asked))
+    assert decoded_keys and len(decoded_keys) == len(set(decoded_keys))

@@ -9,8 +9,7 @@ from pathlib import Path
 from hdhr_emulator.device.identity import DeviceIdentity, derive_device_id
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from lineup.models import Channel
-from lineup.schedule import Schedule
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import Schedule, ScheduleStore
 
 IDENTITY = DeviceIdentity(
     device_id=derive_device_id("tests", 2),

@@ -30,8 +30,7 @@ from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.viewer import Viewer
 from lineup.models import Channel, ChannelProfile, ItemKind, MediaInfo, MediaItem, OutputMode
-from lineup.schedule import Schedule
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import Schedule, ScheduleStore
 from tests.support.ts_analysis import TsReport, analyse
 
 T = TypeVar("T")

@@ -29,7 +29,7 @@ from hdhr_emulator.server.app import create_app
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.rescan import ProgressCallback, Rescan, ScanController
 from lineup.models import ChannelProfile
-from lineup.schedule_store import ScheduleStore
+from lineup.schedule import ScheduleStore
 from tests.conftest import require_tool
 from tests.support.device_helpers import IDENTITY, live_schedule, open_store
 from tests.support.server_process import RunningServer, running_server

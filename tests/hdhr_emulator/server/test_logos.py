@@ -15,9 +15,9 @@ from lxml import etree
 
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from tests.conftest import ClipFactory
-from xmltv import channel_id
 from tests.support.plex_standin import png_image
 from tests.support.server_process import RunningServer, running_server
+from xmltv import channel_id
 
 BIG_NUMBER = 1_234_567_890  # more digits than a channel number usually has; the config allows it
 

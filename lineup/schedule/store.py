@@ -133,25 +133,7 @@ class ScheduleStore(Closing):
 
     @classmethod
     def open(cls, db_path: Path | str) -> ScheduleStore:
-        db = SqliteFile.open(db_path, "schedule", _SCHEMA)
-        try:
-            found = db.execute("SELECT value FROM schedule_meta WHERE key = 'schema'")
-            version = int(found[0][0]) if found else 0
-            if version > SCHEMA_VERSION:
-                raise CatalogError(
-                    f"the schedule in {db.path} was written by a newer Retrovue (schema "
-                    f"{version}, this one knows {SCHEMA_VERSION}); upgrade Retrovue"
-                )
-            if version < SCHEMA_VERSION:
-                with db.transaction() as tx:
-                    tx.execute(
-                        "INSERT OR REPLACE INTO schedule_meta (key, value) VALUES ('schema', ?)",
-                        (str(SCHEMA_VERSION),),
-                    )
-        except BaseException:
-            db.close()
-            raise
-        return cls(db)
+        return cls(SqliteFile.open(db_path, "schedule", _SCHEMA, migrate=_migrate))
 
     def close(self) -> None:
         self._db.close()
@@ -282,3 +264,20 @@ class ScheduleStore(Closing):
             (repr(now),),
         )
         return True
+
+
+def _migrate(db: SqliteFile) -> None:
+    """Record the schema version, refusing a schedule written by a newer Retrovue."""
+    found = db.execute("SELECT value FROM schedule_meta WHERE key = 'schema'")
+    version = int(found[0][0]) if found else 0
+    if version > SCHEMA_VERSION:
+        raise CatalogError(
+            f"the schedule in {db.path} was written by a newer Retrovue (schema "
+            f"{version}, this one knows {SCHEMA_VERSION}); upgrade Retrovue"
+        )
+    if version < SCHEMA_VERSION:
+        with db.transaction() as tx:
+            tx.execute(
+                "INSERT OR REPLACE INTO schedule_meta (key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
