@@ -29,8 +29,11 @@ from tests.support.server_process import RunningServer, running_server
 
 # -- the library ---------------------------------------------------------------------------------
 # (show, tone per episode in Hz, duration per episode in s); every clip has its own tone
-SHOWS = (("Alpha", (300, 350), (30, 45)), ("Bravo", (450, 500), (40, 60)),
-         ("Charlie", (550, 650), (20, 50)))
+SHOWS = (
+    ("Alpha", (300, 350), (30, 45)),
+    ("Bravo", (450, 500), (40, 60)),
+    ("Charlie", (550, 650), (20, 50)),
+)
 COMMERCIALS = (("Cola", 2400), ("Cereal", 2600), ("Cars", 2800), ("Radio", 3000))
 COMMERCIAL_SECONDS = 10
 # 4.3 s: its slot (4.3 s + a 3-s ident, rounded up to whole seconds) ends with 0.7 s of slate
@@ -46,8 +49,11 @@ T360 = (11, 12, 13)  # transcode 640x360 ultrafast
 COPY = (21, 22, 23)  # copy
 SEAM_T, SEAM_C = 31, 32  # shorts + bumpers, transcode / copy
 SLIVER_CH = 33  # one 4.6-s episode + a 3-s bumper per 8-s slot
-MODES = (("transcode 1280x720 veryfast", T720), ("transcode 640x360 ultrafast", T360),
-         ("copy", COPY))
+MODES = (
+    ("transcode 1280x720 veryfast", T720),
+    ("transcode 640x360 ultrafast", T360),
+    ("copy", COPY),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +71,23 @@ def library_clips() -> list[Clip]:
     clips = []
     for show, tones, durations in (*SHOWS, SHORTS, SLIVER):
         for n, (seconds, tone) in enumerate(zip(durations, tones, strict=True), 1):
-            clips.append(Clip(f"TV/{show}/Season 01/{show} - S01E{n:02d} - Episode {n}.mp4",
-                              ClipSpec(seconds, f"{show} S01E{n:02d}", tone, W, H, FPS)))
+            clips.append(
+                Clip(
+                    f"TV/{show}/Season 01/{show} - S01E{n:02d} - Episode {n}.mp4",
+                    ClipSpec(seconds, f"{show} S01E{n:02d}", tone, W, H, FPS),
+                )
+            )
     for n, (name, tone) in enumerate(COMMERCIALS, 1):
-        clips.append(Clip(f"Commercials/{n:02d} {name}.mp4",
-                          ClipSpec(COMMERCIAL_SECONDS, f"Buy {name}!", tone, W, H, FPS)))
+        clips.append(
+            Clip(
+                f"Commercials/{n:02d} {name}.mp4",
+                ClipSpec(COMMERCIAL_SECONDS, f"Buy {name}!", tone, W, H, FPS),
+            )
+        )
     for n, (seconds, tone) in enumerate(BUMPERS, 1):
-        clips.append(Clip(f"Bumpers/{n:02d} Ident.mp4",
-                          ClipSpec(seconds, f"Ident {n}", tone, W, H, FPS)))
+        clips.append(
+            Clip(f"Bumpers/{n:02d} Ident.mp4", ClipSpec(seconds, f"Ident {n}", tone, W, H, FPS))
+        )
     return clips
 
 
@@ -93,16 +108,24 @@ def build_library(ffmpeg: str, root: Path, gop: int) -> Path:
         return library
     started = time.perf_counter()
     total = sum(c.spec.duration for c in clips)
-    print(f"rendering the library ({len(clips)} clips, {total:g} s of {W}x{H}p{FPS}) into "
-          f"{library} ...", file=sys.stderr, flush=True)
+    print(
+        f"rendering the library ({len(clips)} clips, {total:g} s of {W}x{H}p{FPS}) into "
+        f"{library} ...",
+        file=sys.stderr,
+        flush=True,
+    )
     for clip in clips:
         target = library / clip.relative
         if target.exists():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".partial-{target.name}")
-        subprocess.run(render_command(ffmpeg, partial, clip.spec, gop), check=True, timeout=600,
-                       capture_output=True)
+        subprocess.run(
+            render_command(ffmpeg, partial, clip.spec, gop),
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
         partial.replace(target)
     marker.touch()
     print(f"  rendered in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -111,8 +134,10 @@ def build_library(ffmpeg: str, root: Path, gop: int) -> Path:
 
 def write_config(path: Path, library: Path) -> Path:
     def channel(number: int, name: str, show: str, filler: str, extra: str) -> str:
-        return (f'[[channel]]\nnumber = {number}\nname = "{name}"\nshows = ["{show}"]\n{extra}'
-                f'filler = {{ items = 1, folders = ["{library / filler}"] }}\n')
+        return (
+            f'[[channel]]\nnumber = {number}\nname = "{name}"\nshows = ["{show}"]\n{extra}'
+            f'filler = {{ items = 1, folders = ["{library / filler}"] }}\n'
+        )
 
     transcode, copy = 'mode = "transcode"\n', 'mode = "copy"\n'
     small = 'profile = { resolution = "640x360", preset = "ultrafast" }\n'
@@ -139,8 +164,10 @@ class Setup:
 
     def labels(self) -> dict[str, tuple[str, float]]:
         """Absolute clip path → (label, tone Hz)."""
-        return {str(self.library / c.relative): (c.label, float(c.spec.tone_hz))
-                for c in library_clips()}
+        return {
+            str(self.library / c.relative): (c.label, float(c.spec.tone_hz))
+            for c in library_clips()
+        }
 
 
 # -- the schedule, read from the server's database -----------------------------------------------
@@ -170,8 +197,12 @@ def schedule_segments(setup: Setup, channel: int, t0: float, t1: float) -> list[
     labels = setup.labels()
     with open_schedule(setup) as schedule:
         airings = schedule.airings(channel, t0, t1)  # type: ignore[attr-defined]
-    return [Aired(labels.get(s.item.path, ("silence", 0.0))[0], s.start, s.duration)
-            for a in airings for s in a.segments if s.stop > t0 + 0.25 and s.start < t1]
+    return [
+        Aired(labels.get(s.item.path, ("silence", 0.0))[0], s.start, s.duration)
+        for a in airings
+        for s in a.segments
+        if s.stop > t0 + 0.25 and s.start < t1
+    ]
 
 
 def schedule_offsets(setup: Setup, tunes: Sequence[tuple[int, float]]) -> list[float]:
@@ -230,8 +261,11 @@ class Server:
     def problems(self) -> list[str]:
         """Warnings and errors the server logged (deduplicated, first 12)."""
         pattern = r"warning|error|traceback|dropped|exited with|cannot|slate for|restarting"
-        lines = [x for x in self.running.log().splitlines()
-                 if re.search(pattern, x, re.IGNORECASE) and "hypercorn.error: Running" not in x]
+        lines = [
+            x
+            for x in self.running.log().splitlines()
+            if re.search(pattern, x, re.IGNORECASE) and "hypercorn.error: Running" not in x
+        ]
         seen: dict[str, int] = {}
         for line in lines:
             key = re.sub(r"\d+(\.\d+)?", "N", line)
@@ -241,9 +275,13 @@ class Server:
 
 @contextlib.contextmanager
 def serve(setup: Setup, linger: float, tuners: int) -> Iterator[Server]:
-    with running_server("--config", setup.config, data_dir=setup.data_dir,
-                        command=("serve", "--linger", str(linger), "--tuners", str(tuners)),
-                        ready_timeout=120) as running:
+    with running_server(
+        "--config",
+        setup.config,
+        data_dir=setup.data_dir,
+        command=("serve", "--linger", str(linger), "--tuners", str(tuners)),
+        ready_timeout=120,
+    ) as running:
         yield Server(running)
 
 
@@ -273,15 +311,20 @@ class Bench:
         self._stack.close()
         self._stack = contextlib.ExitStack()
         self.__enter__()
-        print(f"- server restarted ({why}): pid {self.server.pid}, log "
-              f"{self.server.running.log_path}", flush=True)
+        print(
+            f"- server restarted ({why}): pid {self.server.pid}, log "
+            f"{self.server.running.log_path}",
+            flush=True,
+        )
 
     async def settle(self, *channels: int) -> bool:
         """Wait for the channels' sessions to stop; restart the server if one never does."""
         lost = [c for c in channels if not await self.server.wait_stopped(c)]
         if lost:
-            self.restart(f"the session of channel {', '.join(map(str, lost))} did not stop "
-                         "after its last viewer left")
+            self.restart(
+                f"the session of channel {', '.join(map(str, lost))} did not stop "
+                "after its last viewer left"
+            )
         return not lost
 
     @property
@@ -333,8 +376,9 @@ def verdict(ok: bool | None) -> str:
     return "–" if ok is None else ("ok" if ok else "**MISSED**")
 
 
-def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
-          notes: Sequence[str] = ()) -> None:
+def table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], notes: Sequence[str] = ()
+) -> None:
     print(f"\n### {title}\n")
     print("| " + " | ".join(headers) + " |")
     print("|" + "|".join("---" for _ in headers) + "|")

@@ -124,8 +124,14 @@ Until = Callable[[Capture, float], bool]
 
 
 async def watch(
-    port: int, path: str, until: Until, *, keep: bool = True, timeout: float = 30.0,
-    stop: asyncio.Event | None = None, method: str = "GET",
+    port: int,
+    path: str,
+    until: Until,
+    *,
+    keep: bool = True,
+    timeout: float = 30.0,
+    stop: asyncio.Event | None = None,
+    method: str = "GET",
 ) -> Capture:
     """GET ``path`` from 127.0.0.1:``port`` and read until ``until(capture, now)`` is true,
     ``stop`` is set, the server closes, or ``timeout`` s have passed (``method="HEAD"``: until
@@ -135,8 +141,10 @@ async def watch(
     writer = None
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                     "User-Agent: bench_playout\r\nAccept: */*\r\n\r\n".encode())
+        writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "User-Agent: bench_playout\r\nAccept: */*\r\n\r\n".encode()
+        )
         head = bytearray()
         while b"\r\n\r\n" not in head:
             data = await asyncio.wait_for(reader.read(READ_SIZE), deadline - time.perf_counter())
@@ -165,8 +173,9 @@ async def watch(
             waits: set[asyncio.Future[object]] = {read}  # type: ignore[arg-type]
             if stop is not None:
                 waits.add(asyncio.ensure_future(stop.wait()))
-            done, pending = await asyncio.wait(waits, timeout=left,
-                                               return_when=asyncio.FIRST_COMPLETED)
+            done, pending = await asyncio.wait(
+                waits, timeout=left, return_when=asyncio.FIRST_COMPLETED
+            )
             for task in pending:
                 task.cancel()
             if read not in done:

@@ -29,10 +29,26 @@ class Run:
 
 
 def decode_audio(ffmpeg: str, ts: bytes) -> array.array:
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "mpegts",
-            "-i", "pipe:0", "-map", "0:a:0",
-            "-af", f"aresample={RATE}:async=1:min_hard_comp=0.005:first_pts=0",
-            "-ac", "1", "-f", "s16le", "pipe:1"]
+    argv = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-f",
+        "mpegts",
+        "-i",
+        "pipe:0",
+        "-map",
+        "0:a:0",
+        "-af",
+        f"aresample={RATE}:async=1:min_hard_comp=0.005:first_pts=0",
+        "-ac",
+        "1",
+        "-f",
+        "s16le",
+        "pipe:1",
+    ]
     done = subprocess.run(argv, input=ts, capture_output=True, timeout=120, check=True)
     pcm = array.array("h")
     pcm.frombytes(done.stdout[: len(done.stdout) // 2 * 2])
@@ -60,8 +76,10 @@ def tone_runs(ffmpeg: str, ts: bytes, tones: Mapping[str, float]) -> list[Run]:
     """Runs of the loudest candidate tone (``{label: Hz}``) in the capture's audio."""
     pcm = decode_audio(ffmpeg, ts)
     coefficients = {label: 2 * math.cos(2 * math.pi * hz / RATE) for label, hz in tones.items()}
-    labels = [_label(pcm[at : at + WINDOW], coefficients)
-              for at in range(0, len(pcm) - WINDOW + 1, WINDOW)]
+    labels = [
+        _label(pcm[at : at + WINDOW], coefficients)
+        for at in range(0, len(pcm) - WINDOW + 1, WINDOW)
+    ]
     runs: list[list[object]] = []  # [label, first window, windows]
     for i, label in enumerate(labels):
         if runs and runs[-1][0] == label:
@@ -79,5 +97,7 @@ def tone_runs(ffmpeg: str, ts: bytes, tones: Mapping[str, float]) -> list[Run]:
         else:
             merged.append(run)
     step = WINDOW / RATE
-    return [Run(str(label), first * step, (first + n) * step)  # type: ignore[operator]
-            for label, first, n in merged]
+    return [
+        Run(str(label), first * step, (first + n) * step)  # type: ignore[operator]
+        for label, first, n in merged
+    ]

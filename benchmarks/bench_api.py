@@ -58,11 +58,16 @@ def write_library(root: Path, channels: int) -> Path:
     clip = root / "media/TV/Test Card/Season 01/Test Card - S01E01 - Bars.mp4"
     clip.parent.mkdir(parents=True, exist_ok=True)
     render_clip(ffmpeg.path, clip, ClipSpec(3.0))
-    lines = [f'media = ["{root / "media"}"]', "horizon_hours = 1",
-             '[profile]\nresolution = "320x240"\npreset = "ultrafast"']
+    lines = [
+        f'media = ["{root / "media"}"]',
+        "horizon_hours = 1",
+        '[profile]\nresolution = "320x240"\npreset = "ultrafast"',
+    ]
     for number in range(1, channels + 1):
-        lines.append(f'[[channel]]\nnumber = {number}\nname = "Channel {number} & Friends"\n'
-                     f'shows = ["Test Card"]\n[channel.filler]\npad_minutes = 30')
+        lines.append(
+            f'[[channel]]\nnumber = {number}\nname = "Channel {number} & Friends"\n'
+            f'shows = ["Test Card"]\n[channel.filler]\npad_minutes = 30'
+        )
     config = root / "retrovue.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return config
@@ -77,10 +82,10 @@ _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
 _SIZES = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
 
-def wrk_argv(wrk: str, url: str, seconds: float, connections: int, threads: int,
-             keep_alive: bool) -> list[str]:
-    argv = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
-            "--latency"]
+def wrk_argv(
+    wrk: str, url: str, seconds: float, connections: int, threads: int, keep_alive: bool
+) -> list[str]:
+    argv = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--latency"]
     if not keep_alive:
         argv += ["-H", "Connection: close"]
     return [*argv, url]
@@ -97,8 +102,9 @@ def run_wrk(argv: list[str], path: str, keep_alive: bool) -> Result:
     return Result(path, "wrk", keep_alive, int(count), float(amount) * _UNITS[unit], errors, read)
 
 
-async def _one_connection(port: int, request: bytes, deadline: float, keep_alive: bool,
-                          counts: list[int]) -> None:
+async def _one_connection(
+    port: int, request: bytes, deadline: float, keep_alive: bool, counts: list[int]
+) -> None:
     """Send requests back to back until ``deadline``; counts = [requests, errors, bytes]."""
     loop = asyncio.get_running_loop()
     reader = writer = None
@@ -124,37 +130,45 @@ async def _one_connection(port: int, request: bytes, deadline: float, keep_alive
             writer.close()
 
 
-async def _python_load(port: int, path: str, seconds: float, connections: int,
-                       keep_alive: bool) -> tuple[int, int, int, float]:
+async def _python_load(
+    port: int, path: str, seconds: float, connections: int, keep_alive: bool
+) -> tuple[int, int, int, float]:
     connection = "keep-alive" if keep_alive else "close"
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: {connection}\r\n\r\n"
     counts = [0, 0, 0]
     loop = asyncio.get_running_loop()
     started = loop.time()
-    await asyncio.gather(*(
-        _one_connection(port, request.encode(), started + seconds, keep_alive, counts)
-        for _ in range(connections)))
+    await asyncio.gather(
+        *(
+            _one_connection(port, request.encode(), started + seconds, keep_alive, counts)
+            for _ in range(connections)
+        )
+    )
     return counts[0], counts[1], counts[2], loop.time() - started
 
 
-def run_python(port: int, path: str, seconds: float, connections: int,
-               keep_alive: bool) -> Result:
+def run_python(port: int, path: str, seconds: float, connections: int, keep_alive: bool) -> Result:
     ok, errors, read, elapsed = asyncio.run(
-        _python_load(port, path, seconds, connections, keep_alive))
+        _python_load(port, path, seconds, connections, keep_alive)
+    )
     return Result(path, "python", keep_alive, ok, elapsed, errors, read)
 
 
 # -- main ----------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_api",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_api", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--channels", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10.0, help="per run (default 10)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument("--close", action="store_true",
-                        help="also measure a new connection per request (Plex's HTTP/1.0)")
+    parser.add_argument(
+        "--close",
+        action="store_true",
+        help="also measure a new connection per request (Plex's HTTP/1.0)",
+    )
     parser.add_argument("--work", type=Path, help="keep the library and data here")
     args = parser.parse_args(argv)
 
@@ -168,10 +182,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         root.mkdir(parents=True, exist_ok=True)
         config = write_library(root, args.channels)
         started = time.perf_counter()
-        with running_server("--config", config, data_dir=root / "data",
-                            ready_timeout=300) as server:
-            print(f"server up in {time.perf_counter() - started:.1f} s "
-                  f"(pid {server.process.pid}, {server.base_url})", file=sys.stderr)
+        with running_server(
+            "--config", config, data_dir=root / "data", ready_timeout=300
+        ) as server:
+            print(
+                f"server up in {time.perf_counter() - started:.1f} s "
+                f"(pid {server.process.pid}, {server.base_url})",
+                file=sys.stderr,
+            )
             with urllib.request.urlopen(f"{server.base_url}/lineup.json", timeout=10) as reply:
                 lineup = json.load(reply)
             assert len(lineup) == args.channels, f"{len(lineup)} channels"
@@ -182,24 +200,37 @@ def main(argv: Sequence[str] | None = None) -> int:
                     url = f"{server.base_url}{path}"
                     if client == "wrk":
                         assert wrk is not None
-                        run_wrk(wrk_argv(wrk, url, 1, args.connections, args.threads,
-                                         keep_alive), path, keep_alive)  # warm-up
-                        command = wrk_argv(wrk, url, args.seconds, args.connections,
-                                           args.threads, keep_alive)
+                        run_wrk(
+                            wrk_argv(wrk, url, 1, args.connections, args.threads, keep_alive),
+                            path,
+                            keep_alive,
+                        )  # warm-up
+                        command = wrk_argv(
+                            wrk, url, args.seconds, args.connections, args.threads, keep_alive
+                        )
                         print("$ " + " ".join(command), file=sys.stderr)
                         results.append(run_wrk(command, path, keep_alive))
                     else:
                         run_python(server.port, path, 1, args.connections, keep_alive)
-                        results.append(run_python(server.port, path, args.seconds,
-                                                  args.connections, keep_alive))
-            print(f"\n{args.channels} channels, {args.connections} connections, "
-                  f"{args.seconds:g} s per run, client {client}")
-            print(f"{'path':<16} {'connection':<11} {'req/s':>9} {'requests':>9} "
-                  f"{'errors':>6} {'read/req':>9}")
+                        results.append(
+                            run_python(
+                                server.port, path, args.seconds, args.connections, keep_alive
+                            )
+                        )
+            print(
+                f"\n{args.channels} channels, {args.connections} connections, "
+                f"{args.seconds:g} s per run, client {client}"
+            )
+            print(
+                f"{'path':<16} {'connection':<11} {'req/s':>9} {'requests':>9} "
+                f"{'errors':>6} {'read/req':>9}"
+            )
             for r in results:
                 per = r.read_bytes / r.requests if r.requests else 0
-                print(f"{r.path:<16} {'keep-alive' if r.keep_alive else 'close':<11} "
-                      f"{r.rate:>9.0f} {r.requests:>9} {r.errors:>6} {per:>8.0f}B")
+                print(
+                    f"{r.path:<16} {'keep-alive' if r.keep_alive else 'close':<11} "
+                    f"{r.rate:>9.0f} {r.requests:>9} {r.errors:>6} {per:>8.0f}B"
+                )
     return 0
 
 

@@ -37,8 +37,16 @@ EPOCH = 1_704_067_200  # 2024-01-01T00:00:00Z
 NOW = 1_767_225_600.0 + 1234.5  # 2026-01-01T00:20:34.5Z, for --from-schedule
 BASE_URL = "http://192.168.1.20:5004"
 GENRES = ("Comedy", "Drama", "Sitcom", "Crime", "Western", "Animation", "Family", "Mystery")
-_INFO = MediaInfo(duration=1320.0, container="mkv", video_codec="h264", width=640, height=480,
-                  fps=29.97, audio_codec="aac", audio_channels=2)
+_INFO = MediaInfo(
+    duration=1320.0,
+    container="mkv",
+    video_codec="h264",
+    width=640,
+    height=480,
+    fps=29.97,
+    audio_codec="aac",
+    audio_channels=2,
+)
 
 
 def show_episodes(
@@ -83,8 +91,14 @@ def build_guide(
     count = episodes or slots
     for number in range(1, channels + 1):
         items = show_episodes(number, count)
-        lineup.append(Channel(number=number, name=f"Channel {number}", programmes=items,
-                              logo=f"/config/logos/{number}.png"))
+        lineup.append(
+            Channel(
+                number=number,
+                name=f"Channel {number}",
+                programmes=items,
+                logo=f"/config/logos/{number}.png",
+            )
+        )
         airings[number] = [
             Airing(
                 channel=number,
@@ -98,8 +112,9 @@ def build_guide(
     return lineup, airings
 
 
-def build_lineup(channels: int, days: int, episodes: int | None, filler: int,
-                 seed: int = 1) -> list[Channel]:
+def build_lineup(
+    channels: int, days: int, episodes: int | None, filler: int, seed: int = 1
+) -> list[Channel]:
     """A lineup for the real schedule: sitcoms of 21-26 min (as probed), a shared filler pool,
     the default break (2 items, then filler to :00/:30), half the channels shuffled.
 
@@ -107,15 +122,27 @@ def build_lineup(channels: int, days: int, episodes: int | None, filler: int,
     """
     rng = random.Random(seed)
     pool = tuple(
-        MediaItem(1_000_000 + i, f"/media/filler/ad{i:04d}.mp4", ItemKind.FILLER, f"Ad {i}",
-                  MediaInfo(round(rng.uniform(15, 120), 3), "mp4", "h264", 1280, 720, 29.97,
-                            "aac", 2))
+        MediaItem(
+            1_000_000 + i,
+            f"/media/filler/ad{i:04d}.mp4",
+            ItemKind.FILLER,
+            f"Ad {i}",
+            MediaInfo(round(rng.uniform(15, 120), 3), "mp4", "h264", 1280, 720, 29.97, "aac", 2),
+        )
         for i in range(filler)
     )
 
     def sitcom_info(index: int) -> MediaInfo:
-        return MediaInfo(round(22 * 60 + rng.uniform(-60, 240), 3), "matroska", "h264", 1280,
-                         720, 29.97, "aac", 2)
+        return MediaInfo(
+            round(22 * 60 + rng.uniform(-60, 240), 3),
+            "matroska",
+            "h264",
+            1280,
+            720,
+            29.97,
+            "aac",
+            2,
+        )
 
     count = episodes or days * 86_400 // SLOT
     return [
@@ -160,8 +187,7 @@ def writer_only(args: argparse.Namespace) -> tuple[int, int, Timing]:
 
         def render() -> None:
             with open(path, "wb") as out:
-                write_xmltv(out, lineup, lambda channel: airings[channel.number],
-                            base_url=BASE_URL)
+                write_xmltv(out, lineup, lambda channel: airings[channel.number], base_url=BASE_URL)
 
         for _ in range(args.repeat):
             timing.run(render)
@@ -178,8 +204,10 @@ def from_schedule(args: argparse.Namespace) -> tuple[int, int, Timing]:
     hours = args.days * 24
     timing = Timing()
     rendered: list[bytes] = []
-    with tempfile.TemporaryDirectory() as scratch, \
-            ScheduleStore.open(Path(scratch) / "retrovue.db") as store:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        ScheduleStore.open(Path(scratch) / "retrovue.db") as store,
+    ):
         for _ in range(args.repeat):
             rendered.clear()  # the last guide is freed before the next render, as on a server
             schedule = Schedule(store, lineup, horizon=hours * 3600)
@@ -199,13 +227,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=500)
     parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--episodes", type=int, default=None,
-                        help="distinct episodes per channel (default: one per slot, so every "
-                             "programme is a distinct item)")
-    parser.add_argument("--from-schedule", action="store_true",
-                        help="time the schedule's airings and the render together (end to end)")
-    parser.add_argument("--filler", type=int, default=300,
-                        help="filler items shared by every channel (--from-schedule)")
+    parser.add_argument(
+        "--episodes",
+        type=int,
+        default=None,
+        help="distinct episodes per channel (default: one per slot, so every "
+        "programme is a distinct item)",
+    )
+    parser.add_argument(
+        "--from-schedule",
+        action="store_true",
+        help="time the schedule's airings and the render together (end to end)",
+    )
+    parser.add_argument(
+        "--filler",
+        type=int,
+        default=300,
+        help="filler items shared by every channel (--from-schedule)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="renders to time; the best counts")
     parser.add_argument("--output", type=Path, help="keep the guide here (default: a temp file)")
     args = parser.parse_args(argv)
@@ -214,18 +253,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     measure = from_schedule if args.from_schedule else writer_only
     programmes, size, timing = measure(args)
-    what = ("end to end: Schedule.airings + XMLTV render (render_guide)" if args.from_schedule
-            else "XMLTV writer alone (write_xmltv to a file)")
+    what = (
+        "end to end: Schedule.airings + XMLTV render (render_guide)"
+        if args.from_schedule
+        else "XMLTV writer alone (write_xmltv to a file)"
+    )
     episodes = args.episodes or "one per slot"
     print(f"{what}; episodes per channel: {episodes}; best of {args.repeat}")
     print()
     print("| channels | days | programmes | seconds | programmes/s | MB |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {args.channels} | {args.days} | {programmes} | {timing.best:.3f} "
-          f"| {programmes / timing.best:,.0f} | {size / 1e6:.1f} |")
+    print(
+        f"| {args.channels} | {args.days} | {programmes} | {timing.best:.3f} "
+        f"| {programmes / timing.best:,.0f} | {size / 1e6:.1f} |"
+    )
     print()
-    print(f"CPU seconds {timing.best_cpu:.3f} (best; wall differs on a busy host), "
-          f"first run {timing.first:.3f} s wall")
+    print(
+        f"CPU seconds {timing.best_cpu:.3f} (best; wall differs on a busy host), "
+        f"first run {timing.first:.3f} s wall"
+    )
     return 0
 
 

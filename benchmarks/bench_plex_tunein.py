@@ -51,10 +51,23 @@ def build(root: Path, ffmpeg: str) -> StandinLibrary:
         local.parent.mkdir(parents=True, exist_ok=True)
         spec = ClipSpec(SECONDS, f"Bench S01E{n:02d}", 300 + 100 * n, 1280, 720, 30)
         subprocess.run(render_command(ffmpeg, local, spec, GOP), check=True, capture_output=True)
-        part = Part(id=100 + n, file=f"/data/Bench/Season 01/{local.name}", local_path=local,
-                    width=1280, height=720, frame_rate=30.0)
-        season.episodes.append(Episode(rating_key=20 + n, index=n, title=f"Episode {n}",
-                                       part=part, duration=int(SECONDS * 1000)))
+        part = Part(
+            id=100 + n,
+            file=f"/data/Bench/Season 01/{local.name}",
+            local_path=local,
+            width=1280,
+            height=720,
+            frame_rate=30.0,
+        )
+        season.episodes.append(
+            Episode(
+                rating_key=20 + n,
+                index=n,
+                title=f"Episode {n}",
+                part=part,
+                duration=int(SECONDS * 1000),
+            )
+        )
     library = StandinLibrary()
     library.sections.append(Section(key=1, title="TV Shows", type="show", location="/data"))
     library.shows.append(Show(rating_key=10, title="Bench", section_key=1, seasons=[season]))
@@ -67,8 +80,9 @@ def config(folder: Path, url: str, root: Path | None) -> Path:
     os.chmod(token, 0o600)
     mapping = f'path_map = {{ "/data" = "{root}" }}\n' if root else ""
     path = folder / ("mapped.toml" if root else "proxied.toml")
-    path.write_text(f'horizon_hours = 2\n[[plex]]\nurl = "{url}"\ntoken_file = "plex.token"\n'
-                    f"{mapping}")
+    path.write_text(
+        f'horizon_hours = 2\n[[plex]]\nurl = "{url}"\ntoken_file = "plex.token"\n{mapping}'
+    )
     return path
 
 
@@ -78,8 +92,9 @@ async def tunes(port: int, pid: int, count: int) -> list[Capture]:
         deadline = time.monotonic() + 10
         while ffmpeg_children(pid) and time.monotonic() < deadline:  # the last session stopped
             await asyncio.sleep(0.05)
-        capture = await watch(port, "/auto/v1", lambda c, now: c.first_idr_at is not None,
-                              timeout=15)
+        capture = await watch(
+            port, "/auto/v1", lambda c, now: c.first_idr_at is not None, timeout=15
+        )
         if capture.first_idr_at is None:
             raise SystemExit(f"no keyframe: {capture.error}")
         out.append(capture)
@@ -90,9 +105,11 @@ async def tunes(port: int, pid: int, count: int) -> list[Capture]:
 def row(label: str, captures: list[Capture], served: str) -> str:
     first = [(c.first_byte_at or 0) - c.started for c in captures]
     idr = [(c.first_idr_at or 0) - c.started for c in captures]
-    return (f"| {label} | {len(captures)} | {statistics.median(first) * 1000:.0f} / "
-            f"{pct(first, 0.95) * 1000:.0f} | {statistics.median(idr) * 1000:.0f} / "
-            f"{pct(idr, 0.95) * 1000:.0f} | {served} |")
+    return (
+        f"| {label} | {len(captures)} | {statistics.median(first) * 1000:.0f} / "
+        f"{pct(first, 0.95) * 1000:.0f} | {statistics.median(idr) * 1000:.0f} / "
+        f"{pct(idr, 0.95) * 1000:.0f} | {served} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,19 +122,25 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         root = folder / "media"
         library = build(root, ffmpeg)
-        print("| source | tunes | first byte p50 / p95 ms | first keyframe p50 / p95 ms "
-              "| stand-in served |")
+        print(
+            "| source | tunes | first byte p50 / p95 ms | first keyframe p50 / p95 ms "
+            "| stand-in served |"
+        )
         print("|---|---:|---:|---:|---|")
         with PlexStandin(library, latency=args.latency) as standin:
             for label, mapped in (("mapped local file", root), ("Plex part via proxy", None)):
                 cfg = config(folder, standin.url, mapped)
                 data = folder / f"data-{'mapped' if mapped else 'proxied'}"
-                with running_server("--config", cfg, data_dir=data,
-                                    command=("serve", "--linger", "0.5")) as server:
+                with running_server(
+                    "--config", cfg, data_dir=data, command=("serve", "--linger", "0.5")
+                ) as server:
                     standin.requests.clear()
                     captures = asyncio.run(tunes(server.port, server.process.pid, args.tunes))
-                    parts = [r for r in standin.requests.snapshot()
-                             if r.path.startswith("/library/parts/")]
+                    parts = [
+                        r
+                        for r in standin.requests.snapshot()
+                        if r.path.startswith("/library/parts/")
+                    ]
                     print(row(label, captures, f"{len(parts)} part requests"), flush=True)
     return 0
 

@@ -123,8 +123,9 @@ def main() -> None:
             )
             print(f"{'':<50} {airings} airings, {segments} segments")
             timed(f"guide again, {days}", lambda: guide(schedule, args.days))
-            timed(f"guide, segments=False, {days}",
-                  lambda: guide(schedule, args.days, segments=False))
+            timed(
+                f"guide, segments=False, {days}", lambda: guide(schedule, args.days, segments=False)
+            )
         with ScheduleStore.open(db) as store:
             schedule = Schedule(store, lineup)
             timed(

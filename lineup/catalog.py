@@ -90,14 +90,18 @@ _ITEM_COLUMNS = (
     "icon, content_rating, aired, section, collections, server, part_key, remote_file, art_key"
 )
 _ORDER = "show IS NULL, show COLLATE NOCASE, show, season, episode, path"
+
+
 def _upsert(columns: str) -> str:
     """INSERT of ``columns`` (comma-separated) that updates every one of them in place when the
     path is already catalogued, so a path keeps its row id."""
     names = [name.strip() for name in columns.split(",")]
     updates = ", ".join(f"{name} = excluded.{name}" for name in names if name != "path")
-    return (f"INSERT INTO media_items ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT (path) DO UPDATE SET {updates}")
+    return (
+        f"INSERT INTO media_items ({', '.join(names)}) "
+        f"VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT (path) DO UPDATE SET {updates}"
+    )
 
 
 _UPSERT = _upsert(
@@ -252,8 +256,10 @@ class Catalog(Closing):
             "WHERE skipped = 1 AND kind = ? AND show IS NOT NULL ORDER BY path",
             (ItemKind.EPISODE.value,),
         )
-        return [SkippedEpisode(show, season, episode, end, SkippedFile(path, reason or "unknown"))
-                for show, season, episode, end, path, reason in rows]
+        return [
+            SkippedEpisode(show, season, episode, end, SkippedFile(path, reason or "unknown"))
+            for show, season, episode, end, path, reason in rows
+        ]
 
     def skipped_count(self) -> int:
         """How many unplayable files the catalog holds."""

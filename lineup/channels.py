@@ -227,8 +227,10 @@ def _programmes(spec: ChannelSpec, library: _Library) -> tuple[MediaItem, ...]:
         _add_by_show(groups, in_folders)
         if not in_folders:
             log.warning("channel %d: nothing playable in its folders", spec.number)
-    for what, names, index in (("collection", spec.collections, library.collections),
-                               ("section", spec.sections, library.sections)):
+    for what, names, index in (
+        ("collection", spec.collections, library.collections),
+        ("section", spec.sections, library.sections),
+    ):
         for name in names:
             found = index.get(_title_key(name), [])
             if not found:
@@ -304,15 +306,21 @@ def _display_name(episodes: Sequence[MediaItem]) -> str:
     return min(counts, key=lambda name: (-counts[name], name))
 
 
-def _holds(season: int | None, first: int | None, last: int | None,
-           wanted_season: int, wanted_episode: int) -> bool:
+def _holds(
+    season: int | None, first: int | None, last: int | None, wanted_season: int, wanted_episode: int
+) -> bool:
     """True when a file numbered S``season``E``first``[-E``last``] holds the wanted episode."""
-    return (season == wanted_season and first is not None
-            and first <= wanted_episode <= (last or first))
+    return (
+        season == wanted_season and first is not None and first <= wanted_episode <= (last or first)
+    )
 
 
 def marathon_channel(
-    items: Sequence[MediaItem], show: str, season: int, episode: int, number: int = 1,
+    items: Sequence[MediaItem],
+    show: str,
+    season: int,
+    episode: int,
+    number: int = 1,
     skipped: Sequence[SkippedEpisode] = (),
 ) -> Channel:
     """Channel ``number``: ``show`` from S``season``E``episode`` on, then the following episodes
@@ -328,16 +336,28 @@ def marathon_channel(
         key=episode_sort_key,
     )
     start = next(
-        (n for n, item in enumerate(episodes)
-         if _holds(item.season, item.episode, item.episode_end, season, episode)),
+        (
+            n
+            for n, item in enumerate(episodes)
+            if _holds(item.season, item.episode, item.episode_end, season, episode)
+        ),
         None,
     )
     if start is None:
-        gone = next((s for s in skipped if show_key(s.show) == wanted
-                     and _holds(s.season, s.episode, s.episode_end, season, episode)), None)
+        gone = next(
+            (
+                s
+                for s in skipped
+                if show_key(s.show) == wanted
+                and _holds(s.season, s.episode, s.episode_end, season, episode)
+            ),
+            None,
+        )
         if gone is not None:
-            raise ConfigError(f"{gone.show} S{season:02d}E{episode:02d} was skipped by the scan: "
-                              f"{gone.file.reason}: {gone.file.path}")
+            raise ConfigError(
+                f"{gone.show} S{season:02d}E{episode:02d} was skipped by the scan: "
+                f"{gone.file.reason}: {gone.file.path}"
+            )
     if not episodes:
         shows = sorted({i.show for i in items if i.kind == ItemKind.EPISODE and i.show})
         close = difflib.get_close_matches(show, shows, n=3, cutoff=0.5)

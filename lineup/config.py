@@ -84,8 +84,15 @@ _CHANNEL_KEYS = (
     "group",
     "profile",
 )
-_PROFILE_KEYS = ("resolution", "fps", "preset", "gop_seconds", "video_kbps", "audio_kbps",
-                 "audio_channels")
+_PROFILE_KEYS = (
+    "resolution",
+    "fps",
+    "preset",
+    "gop_seconds",
+    "video_kbps",
+    "audio_kbps",
+    "audio_channels",
+)
 _RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _CONTENT_KEYS = ("shows", "movies", "folders", "collections", "sections")
 _FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
@@ -140,7 +147,9 @@ class RetrovueConfig:
     data_dir: Path | None = None
     horizon_hours: float = DEFAULT_HORIZON_HOURS
     channels: tuple[ChannelSpec, ...] = ()
-    profile: ChannelProfile = field(default_factory=ChannelProfile)  # [profile]: every channel's default
+    profile: ChannelProfile = field(
+        default_factory=ChannelProfile
+    )  # [profile]: every channel's default
     server: ServerSettings = field(default_factory=ServerSettings)
     plex: tuple[PlexSettings, ...] = ()
     path: Path | None = None  # the file it came from; None when built from the command line
@@ -358,7 +367,8 @@ class _Loader:
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             raise self.error(
                 f"'{where[-1]}' must be an absolute http(s) URL such as "
-                f"\"http://192.168.1.50:8000\", not {url!r}", *where
+                f'"http://192.168.1.50:8000", not {url!r}',
+                *where,
             )
         return url
 
@@ -396,7 +406,8 @@ class _Loader:
         if not any(key in table for key in _CONTENT_KEYS):
             raise self.error(
                 f"channel {number} ('{name}') has no content: set shows, movies, folders, "
-                "collections or sections", *at
+                "collections or sections",
+                *at,
             )
         spec = self.channel_content(ChannelSpec(number=number, name=name), table, *at)
         spec = self.channel_presentation(spec, table, *at)
@@ -405,8 +416,9 @@ class _Loader:
             profile = self.profile(table["profile"], profile, *at, "profile")
         return replace(spec, profile=profile)
 
-    def channel_content(self, spec: ChannelSpec, table: Mapping[str, Any],
-                        *at: PathPart) -> ChannelSpec:
+    def channel_content(
+        self, spec: ChannelSpec, table: Mapping[str, Any], *at: PathPart
+    ) -> ChannelSpec:
         """What a ``[[channel]]`` airs: shows, movies, folders, collections, sections."""
         if "shows" in table:
             spec = replace(spec, shows=self.strings(table["shows"], *at, "shows"))
@@ -424,8 +436,9 @@ class _Loader:
                 spec = replace(spec, **change)
         return spec
 
-    def channel_presentation(self, spec: ChannelSpec, table: Mapping[str, Any],
-                             *at: PathPart) -> ChannelSpec:
+    def channel_presentation(
+        self, spec: ChannelSpec, table: Mapping[str, Any], *at: PathPart
+    ) -> ChannelSpec:
         """How a ``[[channel]]`` airs it: order, seed, filler, logo, mode, group."""
         if "order" in table:
             spec = replace(spec, order=self.choice(table["order"], Order, *at, "order"))
@@ -455,10 +468,16 @@ class _Loader:
             text = self.string(table["resolution"], *at, "resolution")
             match = _RESOLUTION.match(text.strip())
             width, height = (int(match[1]), int(match[2])) if match else (0, 0)
-            if not match or width % 2 or height % 2 or not (64 <= width <= 7680 and 64 <= height <= 4320):
+            if (
+                not match
+                or width % 2
+                or height % 2
+                or not (64 <= width <= 7680 and 64 <= height <= 4320)
+            ):
                 raise self.error(
-                    f"resolution must look like \"1280x720\" (even numbers), not {text!r}",
-                    *at, "resolution",
+                    f'resolution must look like "1280x720" (even numbers), not {text!r}',
+                    *at,
+                    "resolution",
                 )
             profile = replace(profile, width=width, height=height)
         if "fps" in table:
@@ -480,8 +499,7 @@ class _Loader:
             if isinstance(channels, str) and channels in named:
                 channels = named[channels]
             if channels not in (1, 2) or isinstance(channels, bool):
-                raise self.error("audio_channels must be \"stereo\" or \"mono\"",
-                                 *at, "audio_channels")
+                raise self.error('audio_channels must be "stereo" or "mono"', *at, "audio_channels")
             profile = replace(profile, audio_channels=int(channels))
         return profile
 

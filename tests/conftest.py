@@ -24,7 +24,9 @@ def ffmpeg() -> FFmpeg:
 
 
 @pytest.fixture(scope="session")
-def clip_cache(tmp_path_factory: pytest.TempPathFactory, ffmpeg: FFmpeg) -> Callable[[ClipSpec, str], Path]:
+def clip_cache(
+    tmp_path_factory: pytest.TempPathFactory, ffmpeg: FFmpeg
+) -> Callable[[ClipSpec, str], Path]:
     """Render each distinct clip once per session; tests copy it where they need it."""
     root = tmp_path_factory.mktemp("clips")
     rendered: dict[tuple[ClipSpec, str], Path] = {}

@@ -34,8 +34,11 @@ def _headings(doc: Path) -> set[str]:
 
 def test_no_code_cites_notes_outside_the_repository() -> None:
     this_file = Path(__file__).resolve()
-    offenders = [str(p.relative_to(ROOT)) for p in _sources()
-                 if p != this_file and "shared/docs" in p.read_text(encoding="utf-8")]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in _sources()
+        if p != this_file and "shared/docs" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == []
 
 

@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import asyncio
 import socket
 import subprocess
@@ -97,7 +97,7 @@ def module_thread():
 
 def test_wider_fixture_started_lazily_by_this_test(module_thread):
     assert module_thread.is_alive()
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -108,20 +108,38 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     (folder / "test_inner.py").write_text(INNER_TESTS)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.support.guards", "-p", "no:cacheprovider",
-         "-q", "--junitxml", "report.xml", "test_inner.py"],
-        cwd=folder, env=env, capture_output=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.support.guards",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--junitxml",
+            "report.xml",
+            "test_inner.py",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     found: dict[str, str] = {}
     for case in ET.parse(folder / "report.xml").getroot().iter("testcase"):
-        problems = [f"{p.get('message', '')}\n{p.text or ''}"
-                    for p in case if p.tag in ("failure", "error")]
+        problems = [
+            f"{p.get('message', '')}\n{p.text or ''}" for p in case if p.tag in ("failure", "error")
+        ]
         found[case.get("name", "")] = "\n".join(problems) or "passed"
     return found
 
 
 def test_a_thread_left_running_is_named(outcomes: dict[str, str]) -> None:
-    assert "1 thread(s) still running: 'left-behind' (daemon)" in outcomes[
-        "test_thread_left_running"]
+    assert (
+        "1 thread(s) still running: 'left-behind' (daemon)" in outcomes["test_thread_left_running"]
+    )
 
 
 def test_a_child_left_running_is_named_and_killed(outcomes: dict[str, str]) -> None:
@@ -130,8 +148,10 @@ def test_a_child_left_running_is_named_and_killed(outcomes: dict[str, str]) -> N
     line = next(line for line in failure.splitlines() if "# left-behind" in line)
     pid = int(line.split("pid ", 1)[1].split(":", 1)[0])
     deadline = time.monotonic() + 5
-    while Path(f"/proc/{pid}/cmdline").exists() and b"left-behind" in Path(
-            f"/proc/{pid}/cmdline").read_bytes():
+    while (
+        Path(f"/proc/{pid}/cmdline").exists()
+        and b"left-behind" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ):
         assert time.monotonic() < deadline, f"the guard did not kill the leaked child {pid}"
         time.sleep(0.05)
 
@@ -149,11 +169,14 @@ def test_a_blocked_event_loop_fails(outcomes: dict[str, str], name: str) -> None
     assert "Executing <Task" in failure and "main()" in failure
 
 
-@pytest.mark.parametrize("name", [
-    "test_clean",
-    "test_thread_that_ends_within_the_grace_period",
-    "test_allowed_socket_leak",
-    "test_wider_fixture_started_lazily_by_this_test",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "test_clean",
+        "test_thread_that_ends_within_the_grace_period",
+        "test_allowed_socket_leak",
+        "test_wider_fixture_started_lazily_by_this_test",
+    ],
+)
 def test_what_is_cleaned_up_or_owned_elsewhere_passes(outcomes: dict[str, str], name: str) -> None:
     assert outcomes[name] == "passed"

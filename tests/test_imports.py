@@ -41,8 +41,12 @@ def source_files(package: str, root: Path = ROOT) -> Iterator[tuple[str, Path]]:
 
 def importable_modules() -> list[str]:
     """Every module of the product; ``__main__`` is left out: importing it runs the CLI."""
-    return [name for package in PACKAGES for name, _ in source_files(package)
-            if not name.endswith(".__main__")]
+    return [
+        name
+        for package in PACKAGES
+        for name, _ in source_files(package)
+        if not name.endswith(".__main__")
+    ]
 
 
 # -- (a) each module imports in a fresh interpreter ----------------------------------------------
@@ -90,8 +94,12 @@ print(json.dumps(failed))
 def third_party() -> list[str]:
     """The top-level packages outside the product that the product imports."""
     ours = set(PACKAGES) | {"tests", "benchmarks"}
-    tops = {name.split(".")[0] for package in PACKAGES
-            for module, path in source_files(package) for name in imports_of(path, module)}
+    tops = {
+        name.split(".")[0]
+        for package in PACKAGES
+        for module, path in source_files(package)
+        for name in imports_of(path, module)
+    }
     return sorted(tops - ours - {"__future__"})
 
 
@@ -100,13 +108,20 @@ def run_importer(modules: list[str], preload: list[str], root: Path) -> dict[str
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
             [sys.executable, "-c", IMPORTER, json.dumps(modules), json.dumps(preload), out],
-            cwd=root, capture_output=True, text=True, timeout=300, check=False,
-            env={**os.environ, "PYTHONPATH": str(root)})
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
         assert done.returncode == 0, f"the importer failed:\n{done.stderr}"
         failed: dict[str, int] = json.loads(done.stdout)
         reports = {name: Path(out, f"{modules.index(name)}.txt") for name in failed}
-        return {name: (path.read_text() if path.exists() else f"exit status {failed[name]}")
-                for name, path in reports.items()}
+        return {
+            name: (path.read_text() if path.exists() else f"exit status {failed[name]}")
+            for name, path in reports.items()
+        }
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +130,9 @@ def import_failures() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("module", importable_modules())
-def test_module_imports_in_a_fresh_interpreter(module: str,
-                                               import_failures: dict[str, str]) -> None:
+def test_module_imports_in_a_fresh_interpreter(
+    module: str, import_failures: dict[str, str]
+) -> None:
     if module in import_failures:
         pytest.fail(f"import {module} failed:\n{import_failures[module]}", pytrace=False)
 
@@ -169,10 +185,18 @@ def imports_of(path: Path, module: str, root: Path = ROOT) -> set[str]:
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
                 found.add(candidate if alias.name != "*" and is_module(candidate, root) else base)
-        elif (isinstance(node, ast.Call) and node.args
-              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
-              and (isinstance(node.func, ast.Name) and node.func.id == "__import__"
-                   or isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and (
+                isinstance(node.func, ast.Name)
+                and node.func.id == "__import__"
+                or isinstance(node.func, ast.Attribute)
+                and node.func.attr == "import_module"
+            )
+        ):
             found.add(node.args[0].value)
     return found
 
@@ -197,49 +221,75 @@ class Rule:
         found = []
         for module, path in source_files(self.layer, root):
             for name in sorted(imports_of(path, module, root)):
-                if (any(within(name, bad) for bad in self.forbidden)
-                        and not any(within(name, ok) for ok in self.allowed)):
+                if any(within(name, bad) for bad in self.forbidden) and not any(
+                    within(name, ok) for ok in self.allowed
+                ):
                     found.append(f"{path.relative_to(root)} imports {name}")
         return found
 
 
 RULES = (
-    Rule("lineup", ("xmltv", "hdhr_emulator", "tests"),
-         "lineup decides what is on; it knows nothing of guides or the device"),
+    Rule(
+        "lineup",
+        ("xmltv", "hdhr_emulator", "tests"),
+        "lineup decides what is on; it knows nothing of guides or the device",
+    ),
     Rule("xmltv", ("hdhr_emulator", "tests"), "the guide renderer knows nothing of the device"),
     Rule("hdhr_emulator", ("tests",), "test-only code never ships"),
-    Rule("hdhr_emulator.device",
-         (*IO_MODULES, "hdhr_emulator.server", "hdhr_emulator.cli", "hdhr_emulator.playout"),
-         "the HDHomeRun device is sans-IO: bytes and values in, bytes and values out"),
-    Rule("hdhr_emulator.playout.ts",
-         (*IO_MODULES, "hdhr_emulator.server", "hdhr_emulator.cli", "hdhr_emulator.playout"),
-         "the MPEG-TS core is sans-IO, and below the rest of playout",
-         allowed=("hdhr_emulator.playout.ts",)),
-    Rule("hdhr_emulator.playout", ("hdhr_emulator.server", "hdhr_emulator.cli"),
-         "the adapters drive playout, never the reverse"),
-    Rule("hdhr_emulator.server", ("hdhr_emulator.cli",),
-         "the CLI wires the server up, never the reverse"),
-    Rule("benchmarks", ("tests",), "benchmarks share test code only through tests.support",
-         allowed=("tests.support",)),
+    Rule(
+        "hdhr_emulator.device",
+        (*IO_MODULES, "hdhr_emulator.server", "hdhr_emulator.cli", "hdhr_emulator.playout"),
+        "the HDHomeRun device is sans-IO: bytes and values in, bytes and values out",
+    ),
+    Rule(
+        "hdhr_emulator.playout.ts",
+        (*IO_MODULES, "hdhr_emulator.server", "hdhr_emulator.cli", "hdhr_emulator.playout"),
+        "the MPEG-TS core is sans-IO, and below the rest of playout",
+        allowed=("hdhr_emulator.playout.ts",),
+    ),
+    Rule(
+        "hdhr_emulator.playout",
+        ("hdhr_emulator.server", "hdhr_emulator.cli"),
+        "the adapters drive playout, never the reverse",
+    ),
+    Rule(
+        "hdhr_emulator.server",
+        ("hdhr_emulator.cli",),
+        "the CLI wires the server up, never the reverse",
+    ),
+    Rule(
+        "benchmarks",
+        ("tests",),
+        "benchmarks share test code only through tests.support",
+        allowed=("tests.support",),
+    ),
 )
 
 # The packages of the target layout (issue 9) that the rules above are written against.
-LAYERS = ("hdhr_emulator.device", "hdhr_emulator.playout.ts", "hdhr_emulator.server",
-          "hdhr_emulator.cli")
+LAYERS = (
+    "hdhr_emulator.device",
+    "hdhr_emulator.playout.ts",
+    "hdhr_emulator.server",
+    "hdhr_emulator.cli",
+)
 
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_layer_package_exists(layer: str) -> None:
     if not is_package(layer):
-        pytest.fail(f"{layer} is not a package: the import rules for it check nothing until it "
-                    "exists", pytrace=False)
+        pytest.fail(
+            f"{layer} is not a package: the import rules for it check nothing until it exists",
+            pytrace=False,
+        )
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.layer for rule in RULES])
 def test_imports_point_downwards(rule: Rule) -> None:
     if not is_package(rule.layer):
-        pytest.fail(f"{rule.layer} does not exist: a rule about it must not pass by checking "
-                    "nothing", pytrace=False)
+        pytest.fail(
+            f"{rule.layer} does not exist: a rule about it must not pass by checking nothing",
+            pytrace=False,
+        )
     violations = rule.violations()
     if violations:
         pytest.fail("\n".join([f"{rule.why}:", *violations]), pytrace=False)
@@ -257,7 +307,8 @@ def test_the_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
             "from typing import TYPE_CHECKING\n"
             "if TYPE_CHECKING:\n    from top.high import app\n"
             "def later():\n    import asyncio\n    from .. import high\n"
-            "def dynamic():\n    import importlib\n    importlib.import_module('top.cli')\n"),
+            "def dynamic():\n    import importlib\n    importlib.import_module('top.cli')\n"
+        ),
         "top/high/__init__.py": "",
         "top/high/app.py": "",
         "top/cli.py": "",
@@ -266,8 +317,7 @@ def test_the_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
 
-    assert imports_of(tmp_path / "top/low/core.py", "top.low.core", tmp_path) == {
-        "top.low.sibling"}
+    assert imports_of(tmp_path / "top/low/core.py", "top.low.core", tmp_path) == {"top.low.sibling"}
     rule = Rule("top.low", ("asyncio", "top"), "why", allowed=("top.low",))
     assert rule.violations(tmp_path) == [
         "top/low/bad.py imports asyncio",

@@ -50,8 +50,12 @@ def escape_attribute(text: str) -> str:
     """``text`` as a double-quoted attribute value, escaped as libxml2 does."""
     text = escape_text(text)
     if '"' in text or "\n" in text or "\r" in text or "\t" in text:
-        text = (text.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
-                .replace("\t", "&#9;"))
+        text = (
+            text.replace('"', "&quot;")
+            .replace("\n", "&#10;")
+            .replace("\r", "&#13;")
+            .replace("\t", "&#9;")
+        )
     return text
 
 
@@ -80,8 +84,7 @@ class ProgrammeBodies:
         self._shows: dict[str | None, str] = {}  # raw show → cleaned show
         self._heads: dict[str, str] = {}  # title → <title>
         self._middles: dict[tuple[ItemKind, int | None, tuple[str, ...]], str] = {}
-        self._tails: dict[tuple[ItemKind, int | None, int | None, int | None, str | None],
-                          str] = {}
+        self._tails: dict[tuple[ItemKind, int | None, int | None, int | None, str | None], str] = {}
 
     def body(self, item: MediaItem) -> bytes:
         """The children and closing tag of ``item``'s ``<programme>``, UTF-8."""
@@ -115,7 +118,9 @@ class ProgrammeBodies:
             key = (kind, item.year, item.genres)
             middle = self._middles.get(key)
             if middle is None:
-                middle = self._middles[key] = _middle(date(item.year), categories(kind, item.genres))
+                middle = self._middles[key] = _middle(
+                    date(item.year), categories(kind, item.genres)
+                )
             parts.append(middle)
             url = icon(item.icon, self.base_url)
             if url is not None:
@@ -123,9 +128,11 @@ class ProgrammeBodies:
             numbers = (kind, item.season, item.episode, item.episode_end, item.content_rating)
             tail = self._tails.get(numbers)
             if tail is None:
-                tail = self._tails[numbers] = _tail(*episode_numbers(*numbers[:4]),
-                                                    previously_shown(kind),
-                                                    rating(item.content_rating))
+                tail = self._tails[numbers] = _tail(
+                    *episode_numbers(*numbers[:4]),
+                    previously_shown(kind),
+                    rating(item.content_rating),
+                )
             parts.append(tail)
             body = "".join(parts).encode()
         self._items.append(item)
@@ -145,8 +152,9 @@ def _middle(date: str | None, categories: tuple[str, ...]) -> str:
     return "".join(parts)
 
 
-def _tail(ns: str | None, onscreen: str | None, shown: bool,
-          rated: tuple[str | None, str] | None) -> str:
+def _tail(
+    ns: str | None, onscreen: str | None, shown: bool, rated: tuple[str | None, str] | None
+) -> str:
     parts = []
     if ns is not None:
         parts.append(f'<episode-num system="xmltv_ns">{escape_text(ns)}</episode-num>')

@@ -73,8 +73,9 @@ def programme_fields(item: MediaItem, base_url: str | None = None) -> ProgrammeF
     if kind == ItemKind.SLATE:
         return ProgrammeFields(title=title_text or UNTITLED)
     title, sub_title = titles(clean_line(item.show) if kind == ItemKind.EPISODE else "", title_text)
-    xmltv_ns_text, onscreen_text = episode_numbers(kind, item.season, item.episode,
-                                                   item.episode_end)
+    xmltv_ns_text, onscreen_text = episode_numbers(
+        kind, item.season, item.episode, item.episode_end
+    )
     return ProgrammeFields(
         title=title,
         sub_title=sub_title,

@@ -110,8 +110,12 @@ def _write_document(
     # lxml writes the root's start tag (escaping the generator name) and its end tag
     head = etree.tostring(root, encoding="utf-8").removesuffix(_ROOT_END)
     write(b"".join([_DECLARATION, DOCTYPE.encode(), b"\n", head]))
-    write(b"".join(etree.tostring(channel_element(channel, cid, base), encoding="utf-8")
-                   for channel, cid in zip(channels, ids, strict=True)))
+    write(
+        b"".join(
+            etree.tostring(channel_element(channel, cid, base), encoding="utf-8")
+            for channel, cid in zip(channels, ids, strict=True)
+        )
+    )
     # What grows with the guide (bodies, stamps) is bytes the garbage collector does not
     # track, and each channel's airings are dropped once written, so a render leaves it
     # nearly nothing to scan.

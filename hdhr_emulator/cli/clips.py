@@ -16,7 +16,6 @@ from hdhr_emulator.playout.drawtext import escape_drawtext, find_font
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True)
 class ClipSpec:
     """The shape of a clip to render."""
@@ -45,7 +44,9 @@ def clip_command(ffmpeg: str, out: Path, spec: ClipSpec) -> list[str]:
         )
     argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", video]
     if spec.audio:
-        tone = f"sine=frequency={spec.tone_hz}:sample_rate={spec.audio_rate}:duration={spec.duration}"
+        tone = (
+            f"sine=frequency={spec.tone_hz}:sample_rate={spec.audio_rate}:duration={spec.duration}"
+        )
         argv += ["-f", "lavfi", "-i", tone]
     argv += ["-c:v", spec.video_codec, "-pix_fmt", "yuv420p"]
     if spec.video_codec == "libx264":

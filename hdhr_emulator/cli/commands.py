@@ -37,12 +37,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://localhost:8000"  # guide --base-url: right only on this machine
 
+
 def scan(args: argparse.Namespace) -> int:
     with open_station(args) as station:
         started = time.perf_counter()
         summary = scan_with_progress(station)
         print_summary(summary, time.perf_counter() - started)
     return 0
+
 
 def channels(args: argparse.Namespace) -> int:
     with open_station(args, demo=True) as station:  # what serve would air, demo included
@@ -58,17 +60,22 @@ def channels(args: argparse.Namespace) -> int:
         print(f"{'#':>4}  {'Channel':<{width}}  {'Items':>5}  On now")
         for channel in lineup:
             tune = schedule.at(channel.number, now)
-            print(f"{channel.number:>4}  {channel.name:<{width}}  {len(channel.programmes):>5}  "
-                  f"{_describe_now(tune.airing, now)}")
+            print(
+                f"{channel.number:>4}  {channel.name:<{width}}  {len(channel.programmes):>5}  "
+                f"{_describe_now(tune.airing, now)}"
+            )
     return 0
+
 
 def _empty_library_hint(station: Station) -> str:
     """Why the lineup is empty and what the scanner looks for, since an empty lineup is almost
     always files named or laid out otherwise (README, "Your own library")."""
     folders = ", ".join(str(folder) for folder in station.settings.media) or "the library"
-    return (f"no shows or movies found in {folders}; the scanner expects e.g. "
-            "TV/Cheers/Season 01/Cheers - S01E01 - Title.mp4 or Movies/Airplane! (1980).mp4 "
-            "(see \"Your own library\" in the README)")
+    return (
+        f"no shows or movies found in {folders}; the scanner expects e.g. "
+        "TV/Cheers/Season 01/Cheers - S01E01 - Title.mp4 or Movies/Airplane! (1980).mp4 "
+        '(see "Your own library" in the README)'
+    )
 
 
 def _describe_now(airing: Airing, now: float) -> str:
@@ -79,6 +86,7 @@ def _describe_now(airing: Airing, now: float) -> str:
         label = item.title
     left = max(0, int(airing.stop - now))
     return f"{label} ({left // 60}:{left % 60:02d} left in slot)"
+
 
 def guide(args: argparse.Namespace) -> int:
     if args.hours <= 0:
@@ -101,19 +109,26 @@ def guide(args: argparse.Namespace) -> int:
         if args.output == "-":
             write_xmltv(sys.stdout.buffer, schedule.channels, airings_for, base_url=base_url)
         else:
-            _write_atomically(Path(args.output), lambda out: write_xmltv(
-                out, schedule.channels, airings_for, base_url=base_url))
-            print(f"Wrote {args.output}: {len(schedule.channels)} channels, {args.hours:g} h",
-                  file=sys.stderr)
+            _write_atomically(
+                Path(args.output),
+                lambda out: write_xmltv(out, schedule.channels, airings_for, base_url=base_url),
+            )
+            print(
+                f"Wrote {args.output}: {len(schedule.channels)} channels, {args.hours:g} h",
+                file=sys.stderr,
+            )
         if args.m3u:
             text = render_m3u(schedule.channels, base_url=base_url)
             _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")))
             print(f"Wrote {args.m3u}", file=sys.stderr)
     if args.base_url is None and (args.output != "-" or args.m3u):
-        print(f"warning: the files written point clients at {DEFAULT_BASE_URL}, which other "
-              "machines cannot reach; pass --base-url http://<this machine's LAN address>:8000",
-              file=sys.stderr)
+        print(
+            f"warning: the files written point clients at {DEFAULT_BASE_URL}, which other "
+            "machines cannot reach; pass --base-url http://<this machine's LAN address>:8000",
+            file=sys.stderr,
+        )
     return 0
+
 
 def _write_atomically(path: Path, write: Callable[..., object]) -> None:
     """Write to a temporary sibling and rename, so readers never see a half-written file."""
@@ -122,19 +137,28 @@ def _write_atomically(path: Path, write: Callable[..., object]) -> None:
     except OSError as exc:
         raise RetrovueError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
+
 def serve(args: argparse.Namespace) -> int:
     with open_station(args, demo=True) as station:
         apply_server_defaults(args, station.settings.config)
         scan_before_serving(station)
         if not station.channels():  # served anyway: files added later join at the next re-scan
             print(f"warning: serving 0 channels: {_empty_library_hint(station)}", file=sys.stderr)
+
         def rescan(progress: ProgressCallback) -> ScanSummary:
             return station.scan(progress, strict=False)
 
-        return run_server(args, station.settings.data_dir, station.schedule,
-                           station.settings.horizon_hours, scan_library=rescan,
-                           plex=plex_servers(station), server_ids=station.catalog.server_ids,
-                           current=station.catalog.current)
+        return run_server(
+            args,
+            station.settings.data_dir,
+            station.schedule,
+            station.settings.horizon_hours,
+            scan_library=rescan,
+            plex=plex_servers(station),
+            server_ids=station.catalog.server_ids,
+            current=station.catalog.current,
+        )
+
 
 def play_channel(args: argparse.Namespace) -> int:
     """Serve one channel of the lineup (optionally replacing a Retrovue already on the port)."""
@@ -147,11 +171,17 @@ def play_channel(args: argparse.Namespace) -> int:
         if args.number not in numbers:
             listed = ", ".join(map(str, numbers)) or "none"
             raise ConfigError(f"no channel {args.number} in the lineup (channels: {listed})")
-        return run_server(args, station.settings.data_dir,
-                           lambda now: station.schedule(now, only=args.number),
-                           station.settings.horizon_hours, watch=args.number,
-                           plex=plex_servers(station), server_ids=station.catalog.server_ids,
-                           current=station.catalog.current)
+        return run_server(
+            args,
+            station.settings.data_dir,
+            lambda now: station.schedule(now, only=args.number),
+            station.settings.horizon_hours,
+            watch=args.number,
+            plex=plex_servers(station),
+            server_ids=station.catalog.server_ids,
+            current=station.catalog.current,
+        )
+
 
 def play(args: argparse.Namespace) -> int:
     """Channel 1 starts with the chosen episode right now, then the following ones."""
@@ -162,8 +192,13 @@ def play(args: argparse.Namespace) -> int:
         elif args.mode is None:
             args.mode = OutputMode.AUTO.value
         scan_before_serving(station)
-        channel = marathon_channel(station.catalog.items(), args.show, args.season, args.episode,
-                                   skipped=station.catalog.skipped_episodes())
+        channel = marathon_channel(
+            station.catalog.items(),
+            args.show,
+            args.season,
+            args.episode,
+            skipped=station.catalog.skipped_episodes(),
+        )
         path = station.settings.data_dir / "play.db"
         for stale in (path, path.with_name("play.db-wal"), path.with_name("play.db-shm")):
             stale.unlink(missing_ok=True)
@@ -172,12 +207,19 @@ def play(args: argparse.Namespace) -> int:
             horizon = station.settings.horizon_hours
 
             def build(now: float) -> Schedule:
-                schedule = Schedule(store, [channel], horizon=horizon * 3600,
-                                    epochs={channel.number: started})
+                schedule = Schedule(
+                    store, [channel], horizon=horizon * 3600, epochs={channel.number: started}
+                )
                 schedule.publish(now)
                 return schedule
 
-            return run_server(args, station.settings.data_dir, build, horizon,
-                               watch=channel.number, plex=plex_servers(station),
-                               server_ids=station.catalog.server_ids,
-                               current=station.catalog.current)
+            return run_server(
+                args,
+                station.settings.data_dir,
+                build,
+                horizon,
+                watch=channel.number,
+                plex=plex_servers(station),
+                server_ids=station.catalog.server_ids,
+                current=station.catalog.current,
+            )

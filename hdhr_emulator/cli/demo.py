@@ -59,7 +59,9 @@ def _show(name: str, tone: int, titles: list[str], seconds: float) -> list[DemoC
     return [
         DemoClip(
             f"TV/{name}/Season 01/{name} - S01E{n:02d} - {title}.mp4",
-            ClipSpec(seconds, title=f"{name} S01E{n:02d} {title}", tone_hz=tone, width=640, height=360),
+            ClipSpec(
+                seconds, title=f"{name} S01E{n:02d} {title}", tone_hz=tone, width=640, height=360
+            ),
         )
         for n, title in enumerate(titles, start=1)
     ]
@@ -75,7 +77,9 @@ def demo_clips() -> list[DemoClip]:
             ClipSpec(180, title="The Long Test (1984)", tone_hz=330, width=640, height=360),
         )
     )
-    for n, (name, tone) in enumerate([("Cola", 880), ("Cereal", 990), ("Cars", 550), ("Radio", 770)], 1):
+    for n, (name, tone) in enumerate(
+        [("Cola", 880), ("Cereal", 990), ("Cars", 550), ("Radio", 770)], 1
+    ):
         clips.append(
             DemoClip(
                 f"Commercials/{n:02d} {name}.mp4",
@@ -100,8 +104,11 @@ def ensure_demo_library(
     done = 0.0
     log.info("rendering the demo library into %s", root)
     if find_font() is None:
-        log.warning("no TrueType font found: the demo's titles will not be burned in (install "
-                    "fonts-dejavu-core, then delete %s to render it again)", root)
+        log.warning(
+            "no TrueType font found: the demo's titles will not be burned in (install "
+            "fonts-dejavu-core, then delete %s to render it again)",
+            root,
+        )
     for clip in clips:
         target = root / clip.relative_path
         if not target.exists():

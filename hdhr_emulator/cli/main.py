@@ -26,21 +26,39 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     ``retrovue scan --debug``); on subparsers the defaults are suppressed so they never override
     what was given before the subcommand."""
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--config", type=Path, default=default, metavar="FILE",
-                        help="TOML configuration file")
-    parser.add_argument("--media", type=Path, action="append", default=default, metavar="DIR",
-                        help="media folder to build channels from (repeatable)")
-    parser.add_argument("--data-dir", type=Path, default=default, metavar="DIR",
-                        help="where the catalog, schedule and demo live (default: the user data dir)")
-    parser.add_argument("--ffmpeg", default=default, metavar="PATH",
-                        help="ffmpeg binary (default: $RETROVUE_FFMPEG, PATH, then the bundled one)")
-    parser.add_argument("--debug", action="store_true", default=default,
-                        help="verbose logging and tracebacks")
+    parser.add_argument(
+        "--config", type=Path, default=default, metavar="FILE", help="TOML configuration file"
+    )
+    parser.add_argument(
+        "--media",
+        type=Path,
+        action="append",
+        default=default,
+        metavar="DIR",
+        help="media folder to build channels from (repeatable)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default,
+        metavar="DIR",
+        help="where the catalog, schedule and demo live (default: the user data dir)",
+    )
+    parser.add_argument(
+        "--ffmpeg",
+        default=default,
+        metavar="PATH",
+        help="ffmpeg binary (default: $RETROVUE_FFMPEG, PATH, then the bundled one)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="verbose logging and tracebacks"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Live retro TV channels from your media library, as an HDHomeRun tuner."
+        prog=PROG,
+        description="Live retro TV channels from your media library, as an HDHomeRun tuner.",
     )
     _global_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -52,12 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = command("serve", "serve every channel (the demo library when no media/config is given)")
     _server_options(serve)
-    serve.add_argument("--rescan-hours", type=float, default=6.0, metavar="HOURS",
-                       help="re-scan the folders and Plex servers this often while serving "
-                            "(default 6; 0: only at start and on lineup.post)")
+    serve.add_argument(
+        "--rescan-hours",
+        type=float,
+        default=6.0,
+        metavar="HOURS",
+        help="re-scan the folders and Plex servers this often while serving "
+        "(default 6; 0: only at start and on lineup.post)",
+    )
 
     play = command("play", "serve channel 1 starting with one episode now, then the following ones")
-    play.add_argument("show", help="show title, e.g. \"Cheers\"")
+    play.add_argument("show", help='show title, e.g. "Cheers"')
     play.add_argument("--season", type=int, default=1)
     play.add_argument("--episode", type=int, default=1)
     play.add_argument("--transcode", action="store_true", help="re-encode even if copy would do")
@@ -65,8 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     play_channel = command("play-channel", "serve only one channel")
     play_channel.add_argument("number", type=int, help="channel number")
-    play_channel.add_argument("--kill-existing", action="store_true",
-                              help="stop a Retrovue instance already serving on the port")
+    play_channel.add_argument(
+        "--kill-existing",
+        action="store_true",
+        help="stop a Retrovue instance already serving on the port",
+    )
     _server_options(play_channel)
 
     command("scan", "scan the media folders and Plex servers into the catalog")
@@ -75,13 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     channels.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
 
     guide = command("guide", "write the XMLTV guide (and optionally the M3U playlist)")
-    guide.add_argument("-o", "--output", default="-", metavar="FILE", help="XMLTV file ('-' = stdout)")
-    guide.add_argument("--hours", type=float, default=72.0, help="hours of guide from now (default 72)")
+    guide.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="XMLTV file ('-' = stdout)"
+    )
+    guide.add_argument(
+        "--hours", type=float, default=72.0, help="hours of guide from now (default 72)"
+    )
     guide.add_argument("--m3u", type=Path, metavar="FILE", help="also write an M3U playlist here")
-    guide.add_argument("--base-url", metavar="URL",
-                       help="address clients reach the server on, for stream and logo URLs, "
-                            "e.g. http://192.168.1.50:8000 (default http://localhost:8000, "
-                            "which only this machine can reach)")
+    guide.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="address clients reach the server on, for stream and logo URLs, "
+        "e.g. http://192.168.1.50:8000 (default http://localhost:8000, "
+        "which only this machine can reach)",
+    )
     guide.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
     return parser
 
@@ -92,22 +125,43 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, help="HTTP port (default 8000)")
     parser.add_argument("--tuners", type=int, help="simultaneous channels (default 4)")
-    parser.add_argument("--mode", choices=["transcode", "copy", "auto"],
-                        help="output mode for every channel (overrides the config)")
-    parser.add_argument("--linger", type=float, metavar="SECONDS",
-                        help="keep a channel running this long after its last viewer (default 30)")
+    parser.add_argument(
+        "--mode",
+        choices=["transcode", "copy", "auto"],
+        help="output mode for every channel (overrides the config)",
+    )
+    parser.add_argument(
+        "--linger",
+        type=float,
+        metavar="SECONDS",
+        help="keep a channel running this long after its last viewer (default 30)",
+    )
     device = parser.add_argument_group(
-        "the HDHomeRun device", "each option's default can be set in the config's [server] table")
-    device.add_argument("--friendly-name", metavar="NAME",
-                        help="the tuner's name in Plex/Jellyfin (default Retrovue)")
-    device.add_argument("--advertise-url", metavar="URL",
-                        help="the address clients must use, e.g. http://192.168.1.50:8000 "
-                             "(Docker/NAT); default: the address each client reached us on")
-    device.add_argument("--discovery-address", default="0.0.0.0", metavar="ADDR",
-                        help="the local address discovery (UDP/TCP 65001, SSDP, zeroconf) binds "
-                             "to, i.e. the interface it answers on (default: all)")
-    device.add_argument("--no-hdhr-discovery", action="store_true",
-                        help="do not answer HDHomeRun UDP discovery / TCP control on port 65001")
+        "the HDHomeRun device", "each option's default can be set in the config's [server] table"
+    )
+    device.add_argument(
+        "--friendly-name",
+        metavar="NAME",
+        help="the tuner's name in Plex/Jellyfin (default Retrovue)",
+    )
+    device.add_argument(
+        "--advertise-url",
+        metavar="URL",
+        help="the address clients must use, e.g. http://192.168.1.50:8000 "
+        "(Docker/NAT); default: the address each client reached us on",
+    )
+    device.add_argument(
+        "--discovery-address",
+        default="0.0.0.0",
+        metavar="ADDR",
+        help="the local address discovery (UDP/TCP 65001, SSDP, zeroconf) binds "
+        "to, i.e. the interface it answers on (default: all)",
+    )
+    device.add_argument(
+        "--no-hdhr-discovery",
+        action="store_true",
+        help="do not answer HDHomeRun UDP discovery / TCP control on port 65001",
+    )
     device.add_argument("--no-ssdp", action="store_true", help="do not answer or send SSDP")
     device.add_argument("--no-zeroconf", action="store_true", help="do not advertise over mDNS")
 
@@ -142,8 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one boundary for the unexpected: one line unless --debug
         if debug:
             raise
-        print(f"{PROG}: error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"{PROG}: error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -34,8 +34,15 @@ class _ProgressBar:
     def update(self, done: float, total: float) -> None:
         bar = self.bar
         if bar is None:
-            bar = self.bar = tqdm(total=total, desc=self.description, unit=self.unit,
-                                  file=sys.stderr, disable=None, dynamic_ncols=True, leave=False)
+            bar = self.bar = tqdm(
+                total=total,
+                desc=self.description,
+                unit=self.unit,
+                file=sys.stderr,
+                disable=None,
+                dynamic_ncols=True,
+                leave=False,
+            )
         bar.total = total
         bar.n = done
         bar.refresh()
@@ -79,9 +86,11 @@ def print_summary(summary: ScanSummary, took: float) -> None:
         f"{len(summary.skipped)} skipped"
     )
     for plex in summary.plex:
-        print(f"  Plex {plex.server} ({', '.join(plex.sections) or 'no sections'}): "
-              f"{plex.added} added, {plex.updated} updated, {plex.removed} removed, "
-              f"{plex.unchanged} unchanged in {plex.requests} requests")
+        print(
+            f"  Plex {plex.server} ({', '.join(plex.sections) or 'no sections'}): "
+            f"{plex.added} added, {plex.updated} updated, {plex.removed} removed, "
+            f"{plex.unchanged} unchanged in {plex.requests} requests"
+        )
     for skipped in summary.skipped:
         print(f"  skipped {skipped.path}: {skipped.reason}")
     if summary.total_skipped > len(summary.skipped):

@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 DATA_DIR_ENV = "RETROVUE_DATA_DIR"
 # What serve/play/play-channel use when neither the command line nor [server] says.
-SERVER_DEFAULTS = ServerSettings(host="0.0.0.0", port=8000, tuners=4, linger=30.0,
-                                 friendly_name="Retrovue")
+SERVER_DEFAULTS = ServerSettings(
+    host="0.0.0.0", port=8000, tuners=4, linger=30.0, friendly_name="Retrovue"
+)
 
 
 def settings_from_args(args: argparse.Namespace) -> StationSettings:
@@ -43,7 +44,9 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
         if not folder.is_dir():
             raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
     horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
-    return StationSettings(data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon)
+    return StationSettings(
+        data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon
+    )
 
 
 def apply_server_defaults(args: argparse.Namespace, config: RetrovueConfig | None) -> None:
@@ -53,8 +56,9 @@ def apply_server_defaults(args: argparse.Namespace, config: RetrovueConfig | Non
     for name in (option.name for option in dataclasses.fields(ServerSettings)):
         if getattr(args, name, None) is None:  # each field is named as its option's dest
             from_file = getattr(server, name)
-            setattr(args, name, from_file if from_file is not None
-                    else getattr(SERVER_DEFAULTS, name))
+            setattr(
+                args, name, from_file if from_file is not None else getattr(SERVER_DEFAULTS, name)
+            )
 
 
 def open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:

@@ -58,6 +58,7 @@ def _discovery_services(
     """UDP/TCP 65001, SSDP and zeroconf, each unless turned off; a busy port only warns."""
     services: list[Service] = []
     if not args.no_hdhr_discovery:
+
         def tuner_state(index: int) -> TunerState | None:
             session = engine.watched_tuners().get(index)
             if session is None:
@@ -67,8 +68,10 @@ def _discovery_services(
             return TunerState(vchannel=str(session.channel_number), name=name, bps=bps)
 
         udp, tcp = DiscoveryResponder(device), ControlServer(device, tuner_state)
-        services += [Service("HDHomeRun discovery", udp.async_start, udp.async_stop),
-                     Service("HDHomeRun control", tcp.async_start, tcp.async_stop)]
+        services += [
+            Service("HDHomeRun discovery", udp.async_start, udp.async_stop),
+            Service("HDHomeRun control", tcp.async_start, tcp.async_stop),
+        ]
     if not args.no_ssdp:
         ssdp = SsdpService(device)
         services.append(Service("SSDP", ssdp.async_start, ssdp.async_stop))
@@ -110,16 +113,24 @@ def run_server(
     live.refresh()
     media = MediaProxy(plex, _loopback_base(args.host, args.port), server_ids) if plex else None
     engine = PlayoutEngine(
-        EngineSettings(ffmpeg=ffmpeg.path, data_dir=data_dir, tuners=args.tuners,
-                       linger=args.linger, mode=OutputMode(args.mode) if args.mode else None),
+        EngineSettings(
+            ffmpeg=ffmpeg.path,
+            data_dir=data_dir,
+            tuners=args.tuners,
+            linger=args.linger,
+            mode=OutputMode(args.mode) if args.mode else None,
+        ),
         lambda: live.schedule,
         source_for=SourceResolver(current, media.source_for if media else None).source_for,
     )
     engine.check_channels()
-    device = DeviceSettings(load_identity(data_dir, args.tuners, args.friendly_name), args.port,
-                            advertise_url=advertise_url, bind_host=args.discovery_address)
-    rescan = (RescanService(scan_library, live, rescan_hours)
-              if scan_library is not None else None)
+    device = DeviceSettings(
+        load_identity(data_dir, args.tuners, args.friendly_name),
+        args.port,
+        advertise_url=advertise_url,
+        bind_host=args.discovery_address,
+    )
+    rescan = RescanService(scan_library, live, rescan_hours) if scan_library is not None else None
     app = create_app(live, engine, device, rescan.controller if rescan else None, media)
     for server in plex:
         if server.reload_guide:
@@ -131,12 +142,15 @@ def run_server(
         pid_file.claim()  # only now: the port is ours, so the file names who serves it
         lineup = live.schedule.channels
         first = watch if watch is not None else (lineup[0].number if lineup else 1)
-        print(f"Retrovue is serving {len(lineup)} channel{'s' if len(lineup) != 1 else ''} "
-              f"on {base}/ ({args.tuners} tuners, ffmpeg {ffmpeg.version})\n"
-              f"  watch in VLC: {base}/iptv/channel/{first}.ts  (also {base}/auto/v{first})\n"
-              f"  playlist:     {base}/iptv.m3u\n"
-              f"  guide:        {base}/xmltv.xml\n"
-              "Press Ctrl+C to stop.", file=sys.stderr)
+        print(
+            f"Retrovue is serving {len(lineup)} channel{'s' if len(lineup) != 1 else ''} "
+            f"on {base}/ ({args.tuners} tuners, ffmpeg {ffmpeg.version})\n"
+            f"  watch in VLC: {base}/iptv/channel/{first}.ts  (also {base}/auto/v{first})\n"
+            f"  playlist:     {base}/iptv.m3u\n"
+            f"  guide:        {base}/xmltv.xml\n"
+            "Press Ctrl+C to stop.",
+            file=sys.stderr,
+        )
 
     services = [
         *([Service("Plex media", media.async_start, media.async_stop)] if media else []),

@@ -126,9 +126,7 @@ def base_url_for_request(
         return advertise_url.rstrip("/")
     scheme = "https" if scheme == "https" else "http"
     match = _HOST.fullmatch(host_header.strip()) if host_header else None
-    if match is not None and (
-        not _is_unreachable(match["name"]) or _is_loopback(client_address)
-    ):
+    if match is not None and (not _is_unreachable(match["name"]) or _is_loopback(client_address)):
         return f"{scheme}://{match[0]}"
     if local_address is not None and not _is_unreachable(local_address[0]):
         host, port = local_address
@@ -148,17 +146,19 @@ def _json(document: object) -> bytes:
 
 def discover_json(identity: DeviceIdentity, base_url: str) -> bytes:
     """``/discover.json``: the nine fields every client reads; ``TunerCount`` is an int."""
-    return _json({
-        "FriendlyName": identity.friendly_name,
-        "ModelNumber": identity.model_number,
-        "FirmwareName": identity.firmware_name,
-        "FirmwareVersion": identity.firmware_version,
-        "DeviceID": identity.device_id_hex,
-        "DeviceAuth": identity.device_auth,
-        "BaseURL": base_url,
-        "LineupURL": f"{base_url}/lineup.json",
-        "TunerCount": identity.tuner_count,
-    })
+    return _json(
+        {
+            "FriendlyName": identity.friendly_name,
+            "ModelNumber": identity.model_number,
+            "FirmwareName": identity.firmware_name,
+            "FirmwareVersion": identity.firmware_version,
+            "DeviceID": identity.device_id_hex,
+            "DeviceAuth": identity.device_auth,
+            "BaseURL": base_url,
+            "LineupURL": f"{base_url}/lineup.json",
+            "TunerCount": identity.tuner_count,
+        }
+    )
 
 
 # -- the lineup ----------------------------------------------------------------------------------
@@ -194,12 +194,14 @@ def lineup_channels(
     entries = []
     for channel in channels:
         number = str(channel.number)
-        entries.append(LineupChannel(
-            guide_number=number,
-            guide_name=clean_line(channel.name) or number,
-            hd=output_height(channel) >= HD_MIN_HEIGHT,
-            favorite=channel.number in favorites,
-        ))
+        entries.append(
+            LineupChannel(
+                guide_number=number,
+                guide_name=clean_line(channel.name) or number,
+                hd=output_height(channel) >= HD_MIN_HEIGHT,
+                favorite=channel.number in favorites,
+            )
+        )
     return tuple(entries)
 
 
@@ -253,8 +255,7 @@ def lineup_status_json(status: ScanStatus) -> bytes:
     """``/lineup_status.json`` in the real device's idle shape or the scanning shape."""
     if status.in_progress:
         return _json({"ScanInProgress": 1, "Progress": status.progress, "Found": status.found})
-    return _json({"ScanInProgress": 0, "ScanPossible": 1, "Source": SOURCE,
-                  "SourceList": [SOURCE]})
+    return _json({"ScanInProgress": 0, "ScanPossible": 1, "Source": SOURCE, "SourceList": [SOURCE]})
 
 
 class ScanAction(StrEnum):
@@ -322,15 +323,17 @@ def status_json(tuner_count: int, active: Mapping[int, TunerActivity]) -> bytes:
         entry: dict[str, object] = {"Resource": f"tuner{index}"}
         tuner = active.get(index)
         if tuner is not None:
-            entry.update({
-                "VctNumber": tuner.guide_number,
-                "VctName": tuner.guide_name,
-                "SignalStrengthPercent": 100,  # a file never loses lock
-                "SignalQualityPercent": 100,
-                "SymbolQualityPercent": 100,
-                "TargetIP": tuner.target_ip,
-                "NetworkRate": tuner.network_rate,
-            })
+            entry.update(
+                {
+                    "VctNumber": tuner.guide_number,
+                    "VctName": tuner.guide_name,
+                    "SignalStrengthPercent": 100,  # a file never loses lock
+                    "SignalQualityPercent": 100,
+                    "SymbolQualityPercent": 100,
+                    "TargetIP": tuner.target_ip,
+                    "NetworkRate": tuner.network_rate,
+                }
+            )
         entries.append(entry)
     return _json(entries)
 
@@ -343,18 +346,20 @@ def tuners_html(tuner_count: int, active: Mapping[int, TunerActivity]) -> bytes:
         tuner = active.get(index)
         channel = tuner.guide_number if tuner is not None else "none"
         rows.append(f"<tr><td>Tuner {index} Channel</td><td>{_escape(channel)}</td></tr>")
-    page = "\n".join([
-        "<!DOCTYPE html>",
-        "<html>",
-        "<head><title>Tuner Status</title></head>",
-        "<body>",
-        "<table>",
-        *rows,
-        "</table>",
-        "</body>",
-        "</html>",
-        "",
-    ])
+    page = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            "<html>",
+            "<head><title>Tuner Status</title></head>",
+            "<body>",
+            "<table>",
+            *rows,
+            "</table>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
     return page.encode("utf-8")
 
 

@@ -129,7 +129,7 @@ def decode_tlvs(payload: bytes) -> list[tuple[int, bytes]]:
         if pos + length > len(payload):
             left = len(payload) - pos
             raise PacketError(f"TLV tag 0x{tag:02X} wants {length} bytes, {left} left")
-        items.append((tag, bytes(payload[pos:pos + length])))
+        items.append((tag, bytes(payload[pos : pos + length])))
         pos += length
     return items
 
@@ -204,7 +204,7 @@ def parse_discover_request(frame: Frame) -> DiscoverRequest:
         elif tag == Tag.MULTI_TYPE:
             if len(value) % 4:
                 raise PacketError(f"MULTI_TYPE holds {len(value)} bytes, not a multiple of 4")
-            types.extend(int.from_bytes(value[i:i + 4], "big") for i in range(0, len(value), 4))
+            types.extend(int.from_bytes(value[i : i + 4], "big") for i in range(0, len(value), 4))
             multi = True
         elif tag == Tag.DEVICE_ID:
             device_id = _read_u32(tag, value)
@@ -223,14 +223,16 @@ class DiscoverReply:
 
 def build_discover_reply(reply: DiscoverReply) -> bytes:
     """Tags in a real device's order: 01 02 2B 2A 10 27, strings without a NUL (§4.5)."""
-    payload = b"".join((
-        _u32(Tag.DEVICE_TYPE, reply.device_type),
-        _u32(Tag.DEVICE_ID, reply.device_id),
-        encode_tlv(Tag.DEVICE_AUTH_STR, reply.device_auth.encode()),
-        encode_tlv(Tag.BASE_URL, reply.base_url.encode()),
-        encode_tlv(Tag.TUNER_COUNT, bytes((reply.tuner_count,))),
-        encode_tlv(Tag.LINEUP_URL, reply.lineup_url.encode()),
-    ))
+    payload = b"".join(
+        (
+            _u32(Tag.DEVICE_TYPE, reply.device_type),
+            _u32(Tag.DEVICE_ID, reply.device_id),
+            encode_tlv(Tag.DEVICE_AUTH_STR, reply.device_auth.encode()),
+            encode_tlv(Tag.BASE_URL, reply.base_url.encode()),
+            encode_tlv(Tag.TUNER_COUNT, bytes((reply.tuner_count,))),
+            encode_tlv(Tag.LINEUP_URL, reply.lineup_url.encode()),
+        )
+    )
     return encode_frame(PacketType.DISCOVER_RPY, payload)
 
 
@@ -250,8 +252,11 @@ def parse_discover_reply(frame: Frame) -> DiscoverReply:
         base_url=text(Tag.BASE_URL),
         tuner_count=count[0] if count else 0,
         lineup_url=text(Tag.LINEUP_URL),
-        device_type=(_read_u32(Tag.DEVICE_TYPE, fields[Tag.DEVICE_TYPE])
-                     if Tag.DEVICE_TYPE in fields else DEVICE_TYPE_TUNER),
+        device_type=(
+            _read_u32(Tag.DEVICE_TYPE, fields[Tag.DEVICE_TYPE])
+            if Tag.DEVICE_TYPE in fields
+            else DEVICE_TYPE_TUNER
+        ),
     )
 
 

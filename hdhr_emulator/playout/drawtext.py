@@ -31,5 +31,9 @@ def escape_drawtext(text: str) -> str:
     escapes, ``%`` starts an expansion). So a backslash is doubled twice, ``%`` is escaped for
     drawtext and its backslash again for the option list, and ``:`` for the option list.
     """
-    return (text.replace("'", "\u2019").replace("\\", "\\\\\\\\").replace("%", "\\\\%")
-            .replace(":", "\\:"))
+    return (
+        text.replace("'", "\u2019")
+        .replace("\\", "\\\\\\\\")
+        .replace("%", "\\\\%")
+        .replace(":", "\\:")
+    )

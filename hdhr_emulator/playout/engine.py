@@ -31,8 +31,12 @@ class EngineSettings:
 class PlayoutEngine:
     """Owns the tuner pool and the slate cache; every ffmpeg it starts it also stops."""
 
-    def __init__(self, settings: EngineSettings, schedule: Callable[[], Schedule],
-                 source_for: Callable[[MediaItem], str] | None = None):
+    def __init__(
+        self,
+        settings: EngineSettings,
+        schedule: Callable[[], Schedule],
+        source_for: Callable[[MediaItem], str] | None = None,
+    ):
         """``schedule()`` is the live schedule (replaced on every refresh): what is on;
         ``source_for(item)`` what ffmpeg opens for an item (blocking; run in a thread)."""
         self.settings = settings
@@ -63,7 +67,9 @@ class PlayoutEngine:
         session.start()
         return session
 
-    async def tune(self, channel_number: int, address: str, tuner: int | None = None) -> tuple[ChannelSession, Viewer]:
+    async def tune(
+        self, channel_number: int, address: str, tuner: int | None = None
+    ) -> tuple[ChannelSession, Viewer]:
         """Attach a new viewer to the channel's session; raises UnknownChannelError or
         TunerBusyError (the HTTP layer turns them into 404 / 503)."""
         if not self.has_channel(channel_number):
@@ -72,8 +78,13 @@ class PlayoutEngine:
         assert isinstance(session, ChannelSession)
         viewer = Viewer(address)
         session.attach(viewer)
-        log.info("channel %d: viewer %s joined (tuner %d, %d watching)", channel_number,
-                 address, session.tuner, session.viewer_count)
+        log.info(
+            "channel %d: viewer %s joined (tuner %d, %d watching)",
+            channel_number,
+            address,
+            session.tuner,
+            session.viewer_count,
+        )
         return session, viewer
 
     def watched_tuners(self) -> dict[int, ChannelSession]:

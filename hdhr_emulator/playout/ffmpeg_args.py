@@ -15,18 +15,30 @@ from lineup.models import ChannelProfile, MediaItem
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).
 TS_OUTPUT_ARGS = (
-    "-f", "mpegts",
-    "-mpegts_start_pid", "256",        # video 0x100, audio 0x101
-    "-mpegts_pmt_start_pid", "4096",   # PMT 0x1000
-    "-mpegts_service_id", "1",
-    "-pcr_period", "30",  # 40 yields a PCR every 2nd frame at 30 fps (66.7 ms); 30 → 33 ms
-    "-muxdelay", "0",
-    "-muxpreload", "0",
-    "-max_interleave_delta", "0",
+    "-f",
+    "mpegts",
+    "-mpegts_start_pid",
+    "256",  # video 0x100, audio 0x101
+    "-mpegts_pmt_start_pid",
+    "4096",  # PMT 0x1000
+    "-mpegts_service_id",
+    "1",
+    "-pcr_period",
+    "30",  # 40 yields a PCR every 2nd frame at 30 fps (66.7 ms); 30 → 33 ms
+    "-muxdelay",
+    "0",
+    "-muxpreload",
+    "0",
+    "-max_interleave_delta",
+    "0",
 )
 _COMMON_INPUT_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
-_NTSC_RATES = {29.97: Fraction(30000, 1001), 23.976: Fraction(24000, 1001),
-               59.94: Fraction(60000, 1001), 119.88: Fraction(120000, 1001)}
+_NTSC_RATES = {
+    29.97: Fraction(30000, 1001),
+    23.976: Fraction(24000, 1001),
+    59.94: Fraction(60000, 1001),
+    119.88: Fraction(120000, 1001),
+}
 
 
 def fps_fraction(fps: float) -> Fraction:
@@ -67,19 +79,49 @@ def encode_args(profile: ChannelProfile) -> list[str]:
     every GOP boundary is a clean join point and viewers get a keyframe within one GOP."""
     gop = str(gop_frames(profile))
     return [
-        "-c:v", "libx264", "-preset", str(profile.preset), "-tune", "zerolatency",
-        "-profile:v", "high", "-pix_fmt", "yuv420p",
-        "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-flags", "+cgop",
-        "-b:v", f"{profile.video_kbps}k", "-maxrate", f"{profile.video_kbps}k",
-        "-bufsize", f"{profile.video_kbps * 2}k",
-        "-c:a", "aac", "-b:a", f"{profile.audio_kbps}k",
-        "-ac", str(profile.audio_channels), "-ar", "48000",
+        "-c:v",
+        "libx264",
+        "-preset",
+        str(profile.preset),
+        "-tune",
+        "zerolatency",
+        "-profile:v",
+        "high",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        gop,
+        "-keyint_min",
+        gop,
+        "-sc_threshold",
+        "0",
+        "-flags",
+        "+cgop",
+        "-b:v",
+        f"{profile.video_kbps}k",
+        "-maxrate",
+        f"{profile.video_kbps}k",
+        "-bufsize",
+        f"{profile.video_kbps * 2}k",
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{profile.audio_kbps}k",
+        "-ac",
+        str(profile.audio_channels),
+        "-ar",
+        "48000",
     ]
 
 
 def transcode_command(
-    ffmpeg: str, item: MediaItem, profile: ChannelProfile, seek: float, duration: float,
-    extra_input_args: tuple[str, ...] = (), source: str | None = None,
+    ffmpeg: str,
+    item: MediaItem,
+    profile: ChannelProfile,
+    seek: float,
+    duration: float,
+    extra_input_args: tuple[str, ...] = (),
+    source: str | None = None,
 ) -> list[str]:
     """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile``.
 
@@ -101,15 +143,31 @@ def transcode_command(
 
 
 def copy_command(
-    ffmpeg: str, item: MediaItem, seek: float, duration: float,
-    extra_input_args: tuple[str, ...] = (), source: str | None = None,
+    ffmpeg: str,
+    item: MediaItem,
+    seek: float,
+    duration: float,
+    extra_input_args: tuple[str, ...] = (),
+    source: str | None = None,
 ) -> list[str]:
     """Pass the item's H.264/AAC through untouched; a join starts at the keyframe before ``seek``."""
     argv = [ffmpeg, *_COMMON_INPUT_ARGS]
     if seek > 0:
         argv += ["-ss", _seconds(seek)]
-    argv += [*extra_input_args, *_input(item, source), "-t", _seconds(duration),
-             "-map", "0:v:0", "-map", "0:a:0", "-c", "copy", *TS_OUTPUT_ARGS, "pipe:1"]
+    argv += [
+        *extra_input_args,
+        *_input(item, source),
+        "-t",
+        _seconds(duration),
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-c",
+        "copy",
+        *TS_OUTPUT_ARGS,
+        "pipe:1",
+    ]
     return argv
 
 
@@ -121,13 +179,27 @@ def _input(item: MediaItem, source: str | None) -> list[str]:
     """
     where = source or item.path
     if where.startswith(("http://", "https://")):
-        return ["-multiple_requests", "1", "-reconnect", "1", "-reconnect_on_network_error", "1",
-                "-reconnect_delay_max", "2", "-i", where]
+        return [
+            "-multiple_requests",
+            "1",
+            "-reconnect",
+            "1",
+            "-reconnect_on_network_error",
+            "1",
+            "-reconnect_delay_max",
+            "2",
+            "-i",
+            where,
+        ]
     return ["-i", where]
 
 
 def slate_command(
-    ffmpeg: str, profile: ChannelProfile, title: str, seconds: float, output: str,
+    ffmpeg: str,
+    profile: ChannelProfile,
+    title: str,
+    seconds: float,
+    output: str,
     font: str | None,
 ) -> list[str]:
     """A short "We'll be right back" clip in the channel profile, looped by the splicer."""
@@ -144,8 +216,26 @@ def slate_command(
         )
     layout = "stereo" if profile.audio_channels == 2 else "mono"
     return [
-        ffmpeg, *_COMMON_INPUT_ARGS, "-y", "-f", "lavfi", "-i", video,
-        "-f", "lavfi", "-i", f"anullsrc=r=48000:cl={layout}",
-        "-t", _seconds(seconds), "-map", "0:v:0", "-map", "1:a:0",
-        "-vf", "format=yuv420p", *encode_args(profile), *TS_OUTPUT_ARGS, output,
+        ffmpeg,
+        *_COMMON_INPUT_ARGS,
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        video,
+        "-f",
+        "lavfi",
+        "-i",
+        f"anullsrc=r=48000:cl={layout}",
+        "-t",
+        _seconds(seconds),
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-vf",
+        "format=yuv420p",
+        *encode_args(profile),
+        *TS_OUTPUT_ARGS,
+        output,
     ]

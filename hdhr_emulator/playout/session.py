@@ -134,8 +134,12 @@ class ChannelSession:
         self.gop.feed(data, keyframe_offsets)
         for viewer in list(self.viewers):
             if not viewer.push(data):
-                log.warning("channel %d: dropped viewer %s (%s)", self.channel_number,
-                            viewer.address, viewer.dropped_reason)
+                log.warning(
+                    "channel %d: dropped viewer %s (%s)",
+                    self.channel_number,
+                    viewer.address,
+                    viewer.dropped_reason,
+                )
                 self.detach(viewer)
 
     def _plan_at(self, when: float) -> _Planned:
@@ -157,11 +161,18 @@ class ChannelSession:
         # a stat, and a catalog query when the file moved: never on the event loop
         source = await asyncio.to_thread(self.context.source_for, item)
         if self._plan.copy:
-            argv = copy_command(self.context.ffmpeg, item, planned.seek, planned.duration,
-                                source=source)
+            argv = copy_command(
+                self.context.ffmpeg, item, planned.seek, planned.duration, source=source
+            )
         else:
-            argv = transcode_command(self.context.ffmpeg, item, self._plan.profile,
-                                     planned.seek, planned.duration, source=source)
+            argv = transcode_command(
+                self.context.ffmpeg,
+                item,
+                self._plan.profile,
+                planned.seek,
+                planned.duration,
+                source=source,
+            )
         feed = ItemFeed(argv, name=f"ch{self.channel_number} {item.title}")
         feed.start()
         return feed
@@ -208,8 +219,9 @@ class ChannelSession:
                 for viewer in self.viewers:
                     viewer.close("the channel stopped")
 
-    async def _cover_shortfall(self, planned: _Planned, played: float,
-                               retried: set[tuple[float, int]], pacer: Pacer) -> None:
+    async def _cover_shortfall(
+        self, planned: _Planned, played: float, retried: set[tuple[float, int]], pacer: Pacer
+    ) -> None:
         """A segment delivered ``played`` of its seconds: decide what fills the rest."""
         short = planned.duration - played
         key = (planned.segment.start, planned.segment.item.id)
@@ -223,17 +235,24 @@ class ChannelSession:
                 # file that cannot be played fails again and gets the slate
                 retried.add(key)
                 self.restarts += 1
-                log.warning("channel %d: ffmpeg for %s stopped %.1f s early; "
-                            "restarting at the schedule position", self.channel_number,
-                            planned.segment.item.title, short)
+                log.warning(
+                    "channel %d: ffmpeg for %s stopped %.1f s early; "
+                    "restarting at the schedule position",
+                    self.channel_number,
+                    planned.segment.item.title,
+                    short,
+                )
             else:
                 # slate, then try again where the schedule is by then: a media server
                 # that was down (or a share that was unmounted) comes back on air
                 # within RETRY_SECONDS, not at the next programme
                 wait = min(short, RETRY_SECONDS)
-                log.warning("channel %d: %s cannot be played; slate for %.1f s, then "
-                            "another try", self.channel_number,
-                            planned.segment.item.title, wait)
+                log.warning(
+                    "channel %d: %s cannot be played; slate for %.1f s, then another try",
+                    self.channel_number,
+                    planned.segment.item.title,
+                    wait,
+                )
                 await self._play_slate(wait, pacer)
         elif played <= 0 < short:
             # nothing came out of a short segment (e.g. the schedule's own slate padding
@@ -257,14 +276,22 @@ class ChannelSession:
                 try:
                     chunk = await feed.next(within=LATE_SECONDS + pacer.lead)
                 except TimeoutError:
-                    log.warning("channel %d: no output from ffmpeg for %s in %.0f s",
-                                self.channel_number, planned.segment.item.title, LATE_SECONDS)
+                    log.warning(
+                        "channel %d: no output from ffmpeg for %s in %.0f s",
+                        self.channel_number,
+                        planned.segment.item.title,
+                        LATE_SECONDS,
+                    )
                     break
                 if isinstance(chunk, FeedEnd):
                     if chunk.returncode != 0:
-                        log.warning("channel %d: ffmpeg for %s exited with %s: %s",
-                                    self.channel_number, planned.segment.item.title,
-                                    chunk.returncode, chunk.error or "no message")
+                        log.warning(
+                            "channel %d: ffmpeg for %s exited with %s: %s",
+                            self.channel_number,
+                            planned.segment.item.title,
+                            chunk.returncode,
+                            chunk.error or "no message",
+                        )
                     break
                 if limit is None:
                     out = self.splicer.feed(chunk)

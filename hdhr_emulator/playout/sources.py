@@ -32,8 +32,9 @@ class SourceResolver:
     :meth:`source_for` in a worker thread, never on the event loop.
     """
 
-    def __init__(self, current: CurrentItem | None = None,
-                 media_server: MediaServerSource | None = None):
+    def __init__(
+        self, current: CurrentItem | None = None, media_server: MediaServerSource | None = None
+    ):
         self.current = current
         self.media_server = media_server
 
@@ -56,6 +57,9 @@ class SourceResolver:
         if present is None:
             return item
         if present.path != item.path or present.remote != item.remote:
-            log.info("%s changed since it was scheduled; playing %s", item.title,
-                     present.remote.part_key if present.remote else present.path)
+            log.info(
+                "%s changed since it was scheduled; playing %s",
+                item.title,
+                present.remote.part_key if present.remote else present.path,
+            )
         return present

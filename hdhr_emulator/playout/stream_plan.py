@@ -25,8 +25,14 @@ class StreamPlan:
 
 def _shape(item: MediaItem) -> tuple[object, ...]:
     info = item.info
-    return (info.video_codec, info.width, info.height, round(info.fps, 2),
-            info.audio_codec, info.audio_channels)
+    return (
+        info.video_codec,
+        info.width,
+        info.height,
+        round(info.fps, 2),
+        info.audio_codec,
+        info.audio_channels,
+    )
 
 
 def _describe(item: MediaItem) -> str:
@@ -66,14 +72,19 @@ def plan_stream(channel: Channel, override: OutputMode | None = None) -> StreamP
     if blocker is None:
         info = (channel.programmes or channel.filler)[0].info
         shape = ChannelProfile(
-            width=info.width, height=info.height, fps=info.fps, preset=channel.profile.preset,
-            gop_seconds=channel.profile.gop_seconds, video_kbps=channel.profile.video_kbps,
-            audio_kbps=channel.profile.audio_kbps, audio_channels=info.audio_channels or 2,
+            width=info.width,
+            height=info.height,
+            fps=info.fps,
+            preset=channel.profile.preset,
+            gop_seconds=channel.profile.gop_seconds,
+            video_kbps=channel.profile.video_kbps,
+            audio_kbps=channel.profile.audio_kbps,
+            audio_channels=info.audio_channels or 2,
         )
         return StreamPlan(True, shape)
     if mode == OutputMode.COPY:
         raise ConfigError(
             f"channel {channel.number} ({channel.name}) cannot use copy mode: {blocker}; "
-            "use mode \"transcode\" or \"auto\""
+            'use mode "transcode" or "auto"'
         )
     return StreamPlan(False, channel.profile)

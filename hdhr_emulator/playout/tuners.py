@@ -80,8 +80,11 @@ class TunerPool:
         if not lingering:
             raise TunerBusyError(805, "All Tuners In Use")
         index = lingering[0]
-        log.info("tuner %d: stopping idle channel %d to make room", index,
-                 self._tuners[index].channel_number)
+        log.info(
+            "tuner %d: stopping idle channel %d to make room",
+            index,
+            self._tuners[index].channel_number,
+        )
         await self._tuners.pop(index).async_stop()
         return index
 

@@ -47,16 +47,20 @@ def create_app(
     @app.errorhandler(RetrovueError)
     async def _retrovue_error(exc: RetrovueError) -> Response:
         log.warning("%s %s: %s", request.method, request.path, exc)
-        return Response(f"{exc}\n", status=exc.http_status,
-                        content_type="text/plain; charset=utf-8")
+        return Response(
+            f"{exc}\n", status=exc.http_status, content_type="text/plain; charset=utf-8"
+        )
 
     def live_schedule() -> Schedule:
         return live.schedule
 
     if engine is not None:
         override = engine.settings.mode
-        documents = LineupDocuments(live_schedule, lambda c: output_height(c, override),
-                                    engine.settings.data_dir / FAVORITES_FILE)
+        documents = LineupDocuments(
+            live_schedule,
+            lambda c: output_height(c, override),
+            engine.settings.data_dir / FAVORITES_FILE,
+        )
     else:
         documents = LineupDocuments(live_schedule, profile_height)
     if scans is None:  # lineup.post?scan=start still shows a short scan; nothing is re-read

@@ -63,7 +63,8 @@ class GzipCache:
         self._size = entries
         self._guide: RenderedGuide | None = None
         self._bodies: collections.OrderedDict[str, asyncio.Future[bytes]] = (
-            collections.OrderedDict())
+            collections.OrderedDict()
+        )
 
     async def get(self, guide: RenderedGuide, base_url: str) -> bytes:
         if guide is not self._guide:
@@ -72,7 +73,8 @@ class GzipCache:
         body = self._bodies.get(base_url)
         if body is None:
             body = asyncio.ensure_future(
-                asyncio.to_thread(lambda: gzip_body(guide.xmltv_for(base_url))))
+                asyncio.to_thread(lambda: gzip_body(guide.xmltv_for(base_url)))
+            )
             self._bodies[base_url] = body
             while len(self._bodies) > self._size:
                 self._bodies.popitem(last=False)

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 DEVICE_FILE = "device.json"
 
 
-def load_identity(data_dir: Path, tuner_count: int, friendly_name: str = "Retrovue") -> DeviceIdentity:
+def load_identity(
+    data_dir: Path, tuner_count: int, friendly_name: str = "Retrovue"
+) -> DeviceIdentity:
     """The identity for this data dir, creating and persisting its seed on first use."""
     path = data_dir / DEVICE_FILE
     state: dict[str, object] = {}
@@ -36,7 +38,9 @@ def load_identity(data_dir: Path, tuner_count: int, friendly_name: str = "Retrov
             "the tuner count changed from %d to %d: Retrovue now presents itself as a new "
             "device %08X (clients cache the tuner count per device); remove the old Retrovue "
             "tuner in Plex/Jellyfin and add this one",
-            previous, tuner_count, device_id,
+            previous,
+            tuner_count,
+            device_id,
         )
     new_state = {"seed": seed, "device_auth": auth, "tuner_count": tuner_count}
     if new_state != state:

@@ -48,9 +48,12 @@ class LineupDocuments:
     channel numbers in the data dir), so a restart does not forget what a client marked.
     """
 
-    def __init__(self, schedule: Callable[[], Schedule],
-                 output_height: Callable[[Channel], int] = documents.profile_height,
-                 favorites_file: Path | None = None):
+    def __init__(
+        self,
+        schedule: Callable[[], Schedule],
+        output_height: Callable[[Channel], int] = documents.profile_height,
+        favorites_file: Path | None = None,
+    ):
         """``schedule()`` is the live schedule; ``output_height(channel)`` the height of its
         stream (the playout's stream plan knows), which decides the lineup's HD flag."""
         self._live_schedule = schedule
@@ -63,8 +66,9 @@ class LineupDocuments:
     def current(self) -> _RenderedLineup:
         schedule = self._live_schedule()
         if self._rendered is None or schedule is not self._schedule:
-            lineup = documents.lineup_channels(schedule.channels, favorites=self._favorites,
-                                               output_height=self._output_height)
+            lineup = documents.lineup_channels(
+                schedule.channels, favorites=self._favorites, output_height=self._output_height
+            )
             self._schedule, self._rendered = schedule, _RenderedLineup(lineup)
         return self._rendered
 

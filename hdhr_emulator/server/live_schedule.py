@@ -56,11 +56,18 @@ class LiveSchedule:
         started = time.perf_counter()
         schedule = self.build_schedule(now)
         guide = render_guide(schedule, now, self.hours)
-        items = {item.id: item for channel in schedule.channels
-                 for item in (*channel.programmes, *channel.filler)}
+        items = {
+            item.id: item
+            for channel in schedule.channels
+            for item in (*channel.programmes, *channel.filler)
+        }
         self._schedule, self._guide, self._items = schedule, guide, items
-        log.debug("guide refreshed in %.2f s (%d channels, %d bytes)",
-                  time.perf_counter() - started, len(schedule.channels), len(guide.xmltv))
+        log.debug(
+            "guide refreshed in %.2f s (%d channels, %d bytes)",
+            time.perf_counter() - started,
+            len(schedule.channels),
+            len(guide.xmltv),
+        )
         if self._started:
             for listener in self.after_refresh:
                 try:

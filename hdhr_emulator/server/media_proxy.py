@@ -51,9 +51,13 @@ class Upstream:
 class MediaProxy:
     """Resolves items to ffmpeg inputs and signs/verifies proxy URLs; owns the HTTP client."""
 
-    def __init__(self, servers: Sequence[PlexSettings], proxy_base: str,
-                 server_ids: Callable[[], Mapping[str, str]] = dict,
-                 key: bytes | None = None):
+    def __init__(
+        self,
+        servers: Sequence[PlexSettings],
+        proxy_base: str,
+        server_ids: Callable[[], Mapping[str, str]] = dict,
+        key: bytes | None = None,
+    ):
         """``server_ids()`` maps configured URLs to the identities the catalog's items carry
         (Plex's machineIdentifier, learnt at import); it is re-read when an item names an
         identity we have not seen, e.g. after a re-scan against a server's new URL."""
@@ -68,8 +72,9 @@ class MediaProxy:
         """Which configured server holds items of ``server_id``."""
         if server_id not in self._by_id:
             by_url = {server.url: index for index, server in enumerate(self.servers)}
-            self._by_id = {sid: by_url[url] for url, sid in self.server_ids().items()
-                           if url in by_url}
+            self._by_id = {
+                sid: by_url[url] for url, sid in self.server_ids().items() if url in by_url
+            }
         index = self._by_id.get(server_id)
         if index is None and len(self.servers) == 1:
             return 0  # never imported at this URL yet (Plex down since it moved): the only one
@@ -83,8 +88,9 @@ class MediaProxy:
             return item.path
         index = self._index(remote.server)
         if index is None:  # a server no longer configured: nothing can fetch it
-            log.warning("%s comes from %s, which is no longer configured", item.title,
-                        remote.server)
+            log.warning(
+                "%s comes from %s, which is no longer configured", item.title, remote.server
+            )
             return item.path
         local = self.servers[index].path_map.readable(remote.file)
         if local is not None:
@@ -93,7 +99,9 @@ class MediaProxy:
 
     def proxy_url(self, index: int, part_key: str) -> str:
         path = part_key.lstrip("/")
-        return f"{self.proxy_base}{PROXY_PREFIX}/{index}/{quote(path)}?sig={self._sign(index, path)}"
+        return (
+            f"{self.proxy_base}{PROXY_PREFIX}/{index}/{quote(path)}?sig={self._sign(index, path)}"
+        )
 
     def _sign(self, index: int, path: str) -> str:
         message = f"{index}\n{path}".encode()
@@ -129,8 +137,9 @@ class MediaProxy:
         if verify not in self._clients:
             timeout = httpx.Timeout(_READ_TIMEOUT, connect=_CONNECT_TIMEOUT)
             # trust_env=False: a proxy from the environment must not see the token
-            self._clients[verify] = httpx.AsyncClient(timeout=timeout, trust_env=False,
-                                                      follow_redirects=False, verify=verify)
+            self._clients[verify] = httpx.AsyncClient(
+                timeout=timeout, trust_env=False, follow_redirects=False, verify=verify
+            )
         return self._clients[verify]
 
     async def async_start(self) -> None:

@@ -33,8 +33,12 @@ class RescanService:
     """Re-scans with ``scan_library`` (blocking; run in a thread) then refreshes ``live``; one at
     a time. With ``every_hours`` > 0 it also re-scans on that period while the server runs."""
 
-    def __init__(self, scan_library: Callable[[ProgressCallback], ScanSummary],
-                 live: LiveSchedule, every_hours: float = 0.0):
+    def __init__(
+        self,
+        scan_library: Callable[[ProgressCallback], ScanSummary],
+        live: LiveSchedule,
+        every_hours: float = 0.0,
+    ):
         self._scan_library = scan_library
         self._live = live
         self._period = every_hours * 3600
@@ -68,8 +72,12 @@ class RescanService:
             except RetrovueError as exc:  # a failing source is logged by the scan itself
                 log.warning("periodic re-scan failed: %s", exc)
                 continue
-            log.info("periodic re-scan: %d added, %d updated, %d removed", summary.added,
-                     summary.updated, summary.removed)
+            log.info(
+                "periodic re-scan: %d added, %d updated, %d removed",
+                summary.added,
+                summary.updated,
+                summary.removed,
+            )
 
 
 class ScanController:
@@ -131,8 +139,13 @@ class ScanController:
         try:
             if self._rescan is not None:
                 summary = await self._rescan(self._on_progress)
-                log.info("lineup scan: %d added, %d updated, %d removed, %d unchanged",
-                         summary.added, summary.updated, summary.removed, summary.unchanged)
+                log.info(
+                    "lineup scan: %d added, %d updated, %d removed, %d unchanged",
+                    summary.added,
+                    summary.updated,
+                    summary.removed,
+                    summary.unchanged,
+                )
         except RetrovueError as exc:
             log.warning("lineup scan failed: %s", exc)
         except Exception:  # keep serving the old lineup; the traceback says what broke

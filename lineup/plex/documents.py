@@ -26,8 +26,16 @@ from lineup.models import ItemKind, MediaInfo, MediaItem, MediaServerRef
 TYPE_MOVIE, TYPE_SHOW, TYPE_EPISODE, TYPE_COLLECTION = 1, 2, 4, 18
 
 # videoFrameRate as Plex summarises it in lists (exact rates are only in full details).
-_FRAME_RATES = {"24p": 23.976, "NTSC": 29.97, "PAL": 25.0, "60p": 59.94, "50p": 50.0,
-                "30p": 29.97, "25p": 25.0, "48p": 48.0}
+_FRAME_RATES = {
+    "24p": 23.976,
+    "NTSC": 29.97,
+    "PAL": 25.0,
+    "60p": 59.94,
+    "50p": 50.0,
+    "30p": 29.97,
+    "25p": 25.0,
+    "48p": 48.0,
+}
 _DEFAULT_FPS = 29.97
 
 
@@ -130,14 +138,22 @@ def items(
             yield _movie(node, server, section, memberships)
 
 
-def _episode(node: Element, server: str, section: str, show_info: Mapping[str, ShowInfo],
-             memberships: Mapping[str, tuple[str, ...]]) -> ParsedItem:
+def _episode(
+    node: Element,
+    server: str,
+    section: str,
+    show_info: Mapping[str, ShowInfo],
+    memberships: Mapping[str, tuple[str, ...]],
+) -> ParsedItem:
     show_key = node.get("grandparentRatingKey", "")
     show = show_info.get(show_key)
     show_title = node.get("grandparentTitle") or (show.title if show else "")
     season, number = _int(node.get("parentIndex")), _int(node.get("index"))
-    label = show_title + (f" S{season:02d}E{number:02d}" if season is not None
-                          and number is not None else f" \u201c{node.get('title', '')}\u201d")
+    label = show_title + (
+        f" S{season:02d}E{number:02d}"
+        if season is not None and number is not None
+        else f" \u201c{node.get('title', '')}\u201d"
+    )
     aired = _date(node.get("originallyAvailableAt"))
     extra = {
         "kind": ItemKind.EPISODE,
@@ -147,17 +163,20 @@ def _episode(node: Element, server: str, section: str, show_info: Mapping[str, S
         "year": _int(node.get("year")) or _year(aired) or (show.year if show else None),
         "genres": show.genres if show else _tags(node, "Genre"),
         "content_rating": node.get("contentRating") or (show.content_rating if show else None),
-        "collections": _merge(memberships.get(show_key, ()),
-                              memberships.get(node.get("ratingKey", ""), ())),
-        "thumb": node.get("thumb") or node.get("grandparentThumb")
+        "collections": _merge(
+            memberships.get(show_key, ()), memberships.get(node.get("ratingKey", ""), ())
+        ),
+        "thumb": node.get("thumb")
+        or node.get("grandparentThumb")
         or (show.thumb if show else None),
         "aired": aired,
     }
     return _build(node, server, section, label, extra, show.version if show else "")
 
 
-def _movie(node: Element, server: str, section: str,
-           memberships: Mapping[str, tuple[str, ...]]) -> ParsedItem:
+def _movie(
+    node: Element, server: str, section: str, memberships: Mapping[str, tuple[str, ...]]
+) -> ParsedItem:
     year = _int(node.get("year"))
     aired = _date(node.get("originallyAvailableAt"))
     title = node.get("title", "")
@@ -177,8 +196,14 @@ def _movie(node: Element, server: str, section: str,
     return _build(node, server, section, label, extra, "")
 
 
-def _build(node: Element, server: str, section: str, label: str, extra: Mapping[str, object],
-           parent_version: str) -> ParsedItem:
+def _build(
+    node: Element,
+    server: str,
+    section: str,
+    label: str,
+    extra: Mapping[str, object],
+    parent_version: str,
+) -> ParsedItem:
     rating_key = node.get("ratingKey", "")
     path = item_path(server, rating_key)
     media = node.find("Media")
@@ -186,8 +211,9 @@ def _build(node: Element, server: str, section: str, label: str, extra: Mapping[
     updated = node.get("updatedAt", "")
     if media is None or part is None or not part.get("key"):
         return ParsedItem(None, updated, label, "Plex has no media file for it")
-    duration_ms = (_int(part.get("duration")) or _int(media.get("duration"))
-                   or _int(node.get("duration")) or 0)
+    duration_ms = (
+        _int(part.get("duration")) or _int(media.get("duration")) or _int(node.get("duration")) or 0
+    )
     if duration_ms <= 0:
         return ParsedItem(None, updated, label, "Plex reports no duration (not analysed yet?)")
     audio_codec = media.get("audioCodec") or None
@@ -211,8 +237,12 @@ def _build(node: Element, server: str, section: str, label: str, extra: Mapping[
         summary=node.get("summary") or None,
         section=section,
         source="plex",
-        remote=MediaServerRef(server, part.get("key", ""), part.get("file", ""),
-                           thumb if isinstance(thumb, str) else None),
+        remote=MediaServerRef(
+            server,
+            part.get("key", ""),
+            part.get("file", ""),
+            thumb if isinstance(thumb, str) else None,
+        ),
         **fields,  # type: ignore[arg-type]
     )
     return ParsedItem(item, f"{updated}.{parent_version}.{_digest(item)}", label)
@@ -227,8 +257,11 @@ def merge_shared_parts(parsed: Iterable[ParsedItem]) -> list[ParsedItem]:
     for entry in parsed:
         item = entry.item
         # by file, not part id: whether PMS gives the episodes one part or one each varies
-        key = (item.remote.file or item.remote.part_key
-               if item is not None and item.remote is not None else None)
+        key = (
+            item.remote.file or item.remote.part_key
+            if item is not None and item.remote is not None
+            else None
+        )
         if key is None or key not in first_by_part:
             if key is not None:
                 first_by_part[key] = len(out)
@@ -237,12 +270,17 @@ def merge_shared_parts(parsed: Iterable[ParsedItem]) -> list[ParsedItem]:
         kept = out[first_by_part[key]]
         first = kept.item
         assert first is not None and item is not None
-        if (first.kind == item.kind == ItemKind.EPISODE and first.show == item.show
-                and first.season == item.season and item.episode is not None):
+        if (
+            first.kind == item.kind == ItemKind.EPISODE
+            and first.show == item.show
+            and first.season == item.season
+            and item.episode is not None
+        ):
             end = max(first.episode_end or first.episode or 0, item.episode)
             merged = replace(first, episode_end=end)
             out[first_by_part[key]] = ParsedItem(
-                merged, f"{kept.version}+{entry.version}.{_digest(merged)}", kept.label)
+                merged, f"{kept.version}+{entry.version}.{_digest(merged)}", kept.label
+            )
         else:  # the same file as two different things (a movie in two sections): keep both
             out.append(entry)
     return out
@@ -258,14 +296,32 @@ def _digest(item: MediaItem) -> str:
     """A short digest of what we keep, so a change Plex does not date (a show's genres, a new
     collection) still counts as a change."""
     remote = item.remote
-    values = [item.kind, item.title, item.show, item.season, item.episode, item.episode_end,
-              item.year,
-              item.summary, list(item.genres), item.content_rating, item.aired, item.section,
-              list(item.collections), item.info.duration, item.info.container,
-              item.info.video_codec, item.info.width, item.info.height, item.info.fps,
-              item.info.audio_codec, item.info.audio_channels,
-              remote.part_key if remote else None, remote.file if remote else None,
-              remote.art_key if remote else None]
+    values = [
+        item.kind,
+        item.title,
+        item.show,
+        item.season,
+        item.episode,
+        item.episode_end,
+        item.year,
+        item.summary,
+        list(item.genres),
+        item.content_rating,
+        item.aired,
+        item.section,
+        list(item.collections),
+        item.info.duration,
+        item.info.container,
+        item.info.video_codec,
+        item.info.width,
+        item.info.height,
+        item.info.fps,
+        item.info.audio_codec,
+        item.info.audio_channels,
+        remote.part_key if remote else None,
+        remote.file if remote else None,
+        remote.art_key if remote else None,
+    ]
     text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 

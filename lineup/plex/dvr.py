@@ -60,9 +60,13 @@ class DvrGuideReload:
         finally:
             session.close()
         if keys:
-            log.info("asked Plex at %s to reload the guide of DVR %s", self.settings.url,
-                     ", ".join(keys))
+            log.info(
+                "asked Plex at %s to reload the guide of DVR %s", self.settings.url, ", ".join(keys)
+            )
         else:
-            log.info("Plex at %s has no DVR using this tuner (%s); nothing to reload",
-                     self.settings.url, self.device_id)
+            log.info(
+                "Plex at %s has no DVR using this tuner (%s); nothing to reload",
+                self.settings.url,
+                self.device_id,
+            )
         return keys

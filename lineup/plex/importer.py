@@ -69,8 +69,9 @@ def connect(settings: PlexSettings, session: requests.Session) -> PlexServer:
     with one clean line when that fails."""
     session.verify = settings.verify_tls
     with plex_errors(settings):
-        return PlexServer(settings.url, settings.token.reveal(), session=session,
-                          timeout=settings.timeout)
+        return PlexServer(
+            settings.url, settings.token.reveal(), session=session, timeout=settings.timeout
+        )
 
 
 @contextlib.contextmanager
@@ -88,11 +89,15 @@ def describe_failure(settings: PlexSettings, exc: BaseException) -> str:
     # scrub before cutting to one line: a token cut in half would no longer match
     detail = _first_line(redact(str(exc), [settings.token]))
     if isinstance(exc, Unauthorized):
-        text = (f"Plex at {url} refused the token (401 Unauthorized): check token_env / "
-                "token_file in the config")
+        text = (
+            f"Plex at {url} refused the token (401 Unauthorized): check token_env / "
+            "token_file in the config"
+        )
     elif isinstance(exc, requests.exceptions.SSLError):
-        text = (f"Plex at {url} has a TLS certificate that was not accepted: use its "
-                "*.plex.direct address, or set verify_tls = false")
+        text = (
+            f"Plex at {url} has a TLS certificate that was not accepted: use its "
+            "*.plex.direct address, or set verify_tls = false"
+        )
     elif isinstance(exc, requests.Timeout):
         text = f"Plex at {url} did not answer within {settings.timeout:g} s"
     elif isinstance(exc, requests.ConnectionError):
@@ -112,8 +117,13 @@ def _first_line(text: str) -> str:
 class PlexImport:
     """One import run against one server; see :func:`import_plex`."""
 
-    def __init__(self, settings: PlexSettings, catalog: Catalog,
-                 on_progress: ProgressCallback | None, session: requests.Session):
+    def __init__(
+        self,
+        settings: PlexSettings,
+        catalog: Catalog,
+        on_progress: ProgressCallback | None,
+        session: requests.Session,
+    ):
         self.settings = settings
         self.catalog = catalog
         self.on_progress = on_progress
@@ -148,8 +158,10 @@ class PlexImport:
             section = by_name.get(name.casefold())
             if section is None:
                 names = ", ".join(repr(s.title) for s in available) or "none"
-                raise ScanError(f"Plex at {self.settings.url} has no show or movie section "
-                                f"called {name!r} (sections: {names})")
+                raise ScanError(
+                    f"Plex at {self.settings.url} has no show or movie section "
+                    f"called {name!r} (sections: {names})"
+                )
             chosen.append(section)
         return chosen
 
@@ -165,8 +177,7 @@ class PlexImport:
             kind = documents.TYPE_MOVIE
         found: list[documents.ParsedItem] = []
         for page in self._pages(f"{base}?type={kind}&includeGuids=1", progress=True):
-            found.extend(documents.items(page, self.server_id, section.title, shows,
-                                         memberships))
+            found.extend(documents.items(page, self.server_id, section.title, shows, memberships))
         found = documents.merge_shared_parts(found)
         log.info("Plex %s: section %r: %d items", self.settings.url, section.title, len(found))
         return found
@@ -187,8 +198,10 @@ class PlexImport:
         assert self.server is not None
         start = 0
         while True:
-            headers = {"X-Plex-Container-Start": str(start),
-                       "X-Plex-Container-Size": str(PAGE_SIZE)}
+            headers = {
+                "X-Plex-Container-Start": str(start),
+                "X-Plex-Container-Size": str(PAGE_SIZE),
+            }
             page = self.server.query(path, headers=headers)
             if page is None:  # an empty 200 body
                 return
@@ -203,8 +216,12 @@ class PlexImport:
             if size < PAGE_SIZE or (total is not None and start >= total):
                 return
 
-    def _apply(self, parsed: list[documents.ParsedItem], chosen: list[documents.SectionInfo],
-               seconds: float) -> PlexSummary:
+    def _apply(
+        self,
+        parsed: list[documents.ParsedItem],
+        chosen: list[documents.SectionInfo],
+        seconds: float,
+    ) -> PlexSummary:
         self.catalog.remember_server(self.settings.url, self.server_id)
         known = self.catalog.remote_versions(self.server_id)
         seen: set[str] = set()
@@ -231,20 +248,35 @@ class PlexImport:
         removed = [path for path in known if path not in seen]
         self.catalog.apply_remote(changed, removed)
         summary = PlexSummary(
-            server=self.settings.url, added=added, updated=updated, removed=len(removed),
-            unchanged=unchanged, skipped=tuple(skipped),
+            server=self.settings.url,
+            added=added,
+            updated=updated,
+            removed=len(removed),
+            unchanged=unchanged,
+            skipped=tuple(skipped),
             sections=tuple(section.title for section in chosen),
-            requests=self.counter.count, seconds=seconds,
+            requests=self.counter.count,
+            seconds=seconds,
         )
-        log.info("Plex %s: %d added, %d updated, %d removed, %d unchanged, %d skipped "
-                 "in %d requests", summary.server, added, updated, len(removed), unchanged,
-                 len(skipped), summary.requests)
+        log.info(
+            "Plex %s: %d added, %d updated, %d removed, %d unchanged, %d skipped in %d requests",
+            summary.server,
+            added,
+            updated,
+            len(removed),
+            unchanged,
+            len(skipped),
+            summary.requests,
+        )
         return summary
 
 
-def import_plex(settings: PlexSettings, catalog: Catalog,
-                on_progress: ProgressCallback | None = None,
-                session: requests.Session | None = None) -> PlexSummary:
+def import_plex(
+    settings: PlexSettings,
+    catalog: Catalog,
+    on_progress: ProgressCallback | None = None,
+    session: requests.Session | None = None,
+) -> PlexSummary:
     """Bring the catalog in line with one Plex server; raises ScanError (catalog untouched)."""
     if session is not None:
         return PlexImport(settings, catalog, on_progress, session).run()

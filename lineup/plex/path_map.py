@@ -46,11 +46,14 @@ class PathMap:
         path = _normal(plex_path)
         windows = _is_windows_path(plex_path)
         for prefix, local in self.pairs:
-            matches = (path.casefold().startswith(prefix.casefold()) if windows
-                       else path.startswith(prefix))
+            matches = (
+                path.casefold().startswith(prefix.casefold())
+                if windows
+                else path.startswith(prefix)
+            )
             if not matches:
                 continue
-            rest = path[len(prefix):]
+            rest = path[len(prefix) :]
             if rest and not rest.startswith("/") and prefix != "/":
                 continue  # /data must not match /database
             return os.path.join(local, *[part for part in rest.split("/") if part])

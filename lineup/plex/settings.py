@@ -31,8 +31,16 @@ from lineup.errors import ConfigError
 from lineup.plex.path_map import PathMap
 from lineup.plex.secret import Secret
 
-PLEX_KEYS = ("url", "token_env", "token_file", "sections", "path_map", "reload_guide",
-             "timeout", "verify_tls")
+PLEX_KEYS = (
+    "url",
+    "token_env",
+    "token_file",
+    "sections",
+    "path_map",
+    "reload_guide",
+    "timeout",
+    "verify_tls",
+)
 DEFAULT_TIMEOUT = 30.0
 
 ErrorAt = Callable[..., ConfigError]  # (message, *where) -> ConfigError with file:line
@@ -52,8 +60,13 @@ class PlexSettings:
     verify_tls: bool = True  # false: accept any certificate (https://<LAN IP>:32400)
 
 
-def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
-               environ: Mapping[str, str] = os.environ) -> PlexSettings:
+def parse_plex(
+    table: Mapping[str, Any],
+    index: int,
+    base: Path,
+    error: ErrorAt,
+    environ: Mapping[str, str] = os.environ,
+) -> PlexSettings:
     """Validate one ``[[plex]]`` table; ``error(message, *where)`` builds the ConfigError."""
     at = ("plex", index)
     for key in table:
@@ -66,8 +79,11 @@ def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
 
     sources = [key for key in ("token_env", "token_file") if key in table]
     if len(sources) != 1:
-        message = ("set either token_env or token_file in [[plex]], not both" if sources
-                   else "[[plex]] needs token_env or token_file (the Plex token)")
+        message = (
+            "set either token_env or token_file in [[plex]], not both"
+            if sources
+            else "[[plex]] needs token_env or token_file (the Plex token)"
+        )
         raise error(message, *at, *sources[1:2])
     if sources[0] == "token_env":
         token = _token_from_env(table["token_env"], environ, error, *at, "token_env")
@@ -80,14 +96,19 @@ def parse_plex(table: Mapping[str, Any], index: int, base: Path, error: ErrorAt,
     if not isinstance(reload_guide, bool):
         raise error("'reload_guide' must be true or false", *at, "reload_guide")
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 600:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 1 <= timeout <= 600
+    ):
         raise error("'timeout' must be a number of seconds between 1 and 600", *at, "timeout")
     verify_tls = table.get("verify_tls", True)
     if not isinstance(verify_tls, bool):
         raise error("'verify_tls' must be true or false", *at, "verify_tls")
     token_env = table["token_env"].strip() if sources[0] == "token_env" else None
-    return PlexSettings(url, token, sections, path_map, reload_guide, float(timeout), token_env,
-                        verify_tls)
+    return PlexSettings(
+        url, token, sections, path_map, reload_guide, float(timeout), token_env, verify_tls
+    )
 
 
 def _sections(table: Mapping[str, Any], error: ErrorAt, *at: Any) -> tuple[str, ...]:
@@ -107,35 +128,41 @@ def _path_map(table: Mapping[str, Any], error: ErrorAt, *at: Any) -> PathMap:
         isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
         for k, v in value.items()
     ):
-        raise error('\'path_map\' must be a table of "plex prefix" = "local prefix"',
-                    *at, "path_map")
+        raise error(
+            '\'path_map\' must be a table of "plex prefix" = "local prefix"', *at, "path_map"
+        )
     return PathMap.from_mapping(value)
 
 
 def _url(value: object, error: ErrorAt, *where: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise error("'url' must be the Plex server's address, like \"http://192.168.1.10:32400\"",
-                    *where)
+        raise error(
+            "'url' must be the Plex server's address, like \"http://192.168.1.10:32400\"", *where
+        )
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise error(f"'url' must be an http(s) address like \"http://192.168.1.10:32400\", "
-                    f"not {value!r}", *where)
+        raise error(
+            f"'url' must be an http(s) address like \"http://192.168.1.10:32400\", not {value!r}",
+            *where,
+        )
     if any(name.lower() == "x-plex-token" for name, _ in parse_qsl(parts.query)):
         raise error("'url' must not contain the token: put it in token_env or token_file", *where)
     if parts.query or parts.fragment:
-        raise error("'url' must be the server's address only, without ?query or #fragment",
-                    *where)
+        raise error("'url' must be the server's address only, without ?query or #fragment", *where)
     return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
 
 
-def _token_from_env(name: object, environ: Mapping[str, str], error: ErrorAt,
-                    *where: Any) -> Secret:
+def _token_from_env(
+    name: object, environ: Mapping[str, str], error: ErrorAt, *where: Any
+) -> Secret:
     if not isinstance(name, str) or not name.strip():
         raise error("'token_env' must name an environment variable, like \"PLEX_TOKEN\"", *where)
     value = environ.get(name.strip(), "").strip()
     if not value:
-        raise error(f"environment variable {name.strip()} is not set (it should hold the Plex "
-                    "token)", *where)
+        raise error(
+            f"environment variable {name.strip()} is not set (it should hold the Plex token)",
+            *where,
+        )
     return Secret(value)
 
 
@@ -153,8 +180,11 @@ def _token_from_file(value: object, base: Path, error: ErrorAt, *where: Any) -> 
     if not stat.S_ISREG(info.st_mode):
         raise error(f"token file is not a file: {path}", *where)
     if info.st_mode & 0o077:
-        raise error(f"token file {path} is readable by other users (mode "
-                    f"{stat.S_IMODE(info.st_mode):04o}): run chmod 600 {path}", *where)
+        raise error(
+            f"token file {path} is readable by other users (mode "
+            f"{stat.S_IMODE(info.st_mode):04o}): run chmod 600 {path}",
+            *where,
+        )
     try:
         token = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:

@@ -119,9 +119,7 @@ class Schedule:
         segment = segments[index]
         return Tune(airing, segment, segment.seek + (t - segment.start))
 
-    def airings(
-        self, number: int, t0: float, t1: float, *, segments: bool = True
-    ) -> list[Airing]:
+    def airings(self, number: int, t0: float, t1: float, *, segments: bool = True) -> list[Airing]:
         """The slots of channel ``number`` overlapping [t0, t1), in order, without gaps.
 
         With ``segments=False`` every airing comes with ``segments=()`` and is otherwise the

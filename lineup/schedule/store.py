@@ -109,8 +109,9 @@ def item_from_json(text: str) -> MediaItem:
     known["collections"] = tuple(known.get("collections", ()))
     if known.get("remote") is not None:
         remote = known["remote"]
-        known["remote"] = MediaServerRef(**{name: remote[name] for name in _REMOTE_NAMES
-                                         if name in remote})
+        known["remote"] = MediaServerRef(
+            **{name: remote[name] for name in _REMOTE_NAMES if name in remote}
+        )
     return MediaItem(
         info=MediaInfo(**{name: info[name] for name in _INFO_NAMES if name in info}), **known
     )

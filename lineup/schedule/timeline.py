@@ -230,6 +230,6 @@ _new = object.__new__
 _segment_item, _segment_start, _segment_duration, _segment_seek = _field_setters(
     Segment, ("item", "start", "duration", "seek")
 )
-_airing_channel, _airing_programme, _airing_start, _airing_stop, _airing_segments = (
-    _field_setters(Airing, ("channel", "programme", "start", "stop", "segments"))
+_airing_channel, _airing_programme, _airing_start, _airing_stop, _airing_segments = _field_setters(
+    Airing, ("channel", "programme", "start", "stop", "segments")
 )

@@ -36,8 +36,10 @@ def port_65001() -> Iterator[int]:
                     try:
                         probe.bind(("127.0.0.1", HDHR_PORT))
                     except OSError as exc:
-                        pytest.skip(f"port 65001 ({'UDP' if kind == socket.SOCK_DGRAM else 'TCP'}) "
-                                    f"is busy on 127.0.0.1: {exc.strerror}")
+                        pytest.skip(
+                            f"port 65001 ({'UDP' if kind == socket.SOCK_DGRAM else 'TCP'}) "
+                            f"is busy on 127.0.0.1: {exc.strerror}"
+                        )
             yield HDHR_PORT
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

@@ -20,7 +20,11 @@ def record(path: str, name: ParsedName, info: MediaInfo | None = INFO, **kw: obj
     reason = None if info is not None else kw.pop("reason", "no video stream")
     fields: dict[str, object] = {"size": 100, "mtime_ns": 1, **kw}
     return FileRecord(
-        path, name=name, info=info, skip_reason=reason, **fields  # type: ignore[arg-type]
+        path,
+        name=name,
+        info=info,
+        skip_reason=reason,
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -194,10 +198,17 @@ def test_a_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
         db.execute("INSERT INTO media_schema VALUES ('media_items', 1)")
         for statement in _MIGRATIONS[0]:
             db.execute(statement)
-        db.execute("INSERT INTO media_items (path, kind, title, duration, container, video_codec,"
-                   " width, height, fps, scanned_at) VALUES ('/tv/a.mp4', 'movie', 'A', 60,"
-                   " 'mp4', 'h264', 320, 240, 25, 0)")
+        db.execute(
+            "INSERT INTO media_items (path, kind, title, duration, container, video_codec,"
+            " width, height, fps, scanned_at) VALUES ('/tv/a.mp4', 'movie', 'A', 60,"
+            " 'mp4', 'h264', 320, 240, 25, 0)"
+        )
     db.close()
     with Catalog.open(path) as catalog:
         (item,) = catalog.items()
-        assert (item.path, item.title, item.remote, item.collections) == ("/tv/a.mp4", "A", None, ())
+        assert (item.path, item.title, item.remote, item.collections) == (
+            "/tv/a.mp4",
+            "A",
+            None,
+            (),
+        )

@@ -179,14 +179,25 @@ def test_channels_come_back_sorted_by_number() -> None:
 
 
 def test_marathon_of_a_skipped_episode_says_why_it_was_skipped() -> None:
-    gone = [SkippedEpisode("Cheers", 1, 3, 4, SkippedFile("/tv/Cheers - S01E03-E04.mp4",
-                                                          "truncated (data ends at 9.5 s)")),
-            SkippedEpisode("Wings", 1, 1, None, SkippedFile("/tv/Wings - S01E01.mp4", "no video"))]
+    gone = [
+        SkippedEpisode(
+            "Cheers",
+            1,
+            3,
+            4,
+            SkippedFile("/tv/Cheers - S01E03-E04.mp4", "truncated (data ends at 9.5 s)"),
+        ),
+        SkippedEpisode("Wings", 1, 1, None, SkippedFile("/tv/Wings - S01E01.mp4", "no video")),
+    ]
     items = library()
     assert ids(marathon_channel(items, "cheers", 1, 2, skipped=gone)) == [2, 1, 4, 3]
     for show, episode_number, expected in [
-        ("cheers", 4, "Cheers S01E04 was skipped by the scan: truncated (data ends at 9.5 s): "
-                      "/tv/Cheers - S01E03-E04.mp4"),
+        (
+            "cheers",
+            4,
+            "Cheers S01E04 was skipped by the scan: truncated (data ends at 9.5 s): "
+            "/tv/Cheers - S01E03-E04.mp4",
+        ),
         ("wings", 1, "Wings S01E01 was skipped by the scan: no video: /tv/Wings - S01E01.mp4"),
         ("cheers", 5, "Cheers has no season 1 episode 5"),
     ]:

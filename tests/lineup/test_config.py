@@ -261,7 +261,10 @@ def test_top_level_types(site: Path) -> None:
 
 
 def test_server_table(site: Path) -> None:
-    config = load_config(write(site, """
+    config = load_config(
+        write(
+            site,
+            """
         [server]
         host = "127.0.0.1"
         port = 9000
@@ -270,10 +273,17 @@ def test_server_table(site: Path) -> None:
         mode = "copy"
         advertise_url = "http://192.168.1.50:9000"
         friendly_name = "Den TV"
-    """))
+    """,
+        )
+    )
     assert config.server == ServerSettings(
-        host="127.0.0.1", port=9000, tuners=2, linger=5.0, mode=OutputMode.COPY,
-        advertise_url="http://192.168.1.50:9000", friendly_name="Den TV",
+        host="127.0.0.1",
+        port=9000,
+        tuners=2,
+        linger=5.0,
+        mode=OutputMode.COPY,
+        advertise_url="http://192.168.1.50:9000",
+        friendly_name="Den TV",
     )
     assert load_config(write(site, "")).server == ServerSettings()
 
@@ -287,9 +297,11 @@ def test_server_table(site: Path) -> None:
         ("linger = -1", "'linger' must be between 0 and 86400, not -1"),
         ('mode = "cpy"', "unknown mode 'cpy' (did you mean 'copy'?)"),
         ('host = ""', "'host' must not be empty"),
-        ('advertise_url = "192.168.1.50:8000"',
-         "'advertise_url' must be an absolute http(s) URL such as \"http://192.168.1.50:8000\", "
-         "not '192.168.1.50:8000'"),
+        (
+            'advertise_url = "192.168.1.50:8000"',
+            "'advertise_url' must be an absolute http(s) URL such as \"http://192.168.1.50:8000\", "
+            "not '192.168.1.50:8000'",
+        ),
         ("friendly_name = 1", "'friendly_name' must be a string, not an integer"),
         ("prot = 8000", "unknown key 'prot' in [server] (did you mean 'port'?)"),
     ],
@@ -484,7 +496,10 @@ def test_error_at_locates_keys_for_later_validators(site: Path) -> None:
 
 
 def test_profile_defaults_and_per_channel_overrides(site: Path) -> None:
-    config = load_config(write(site, """
+    config = load_config(
+        write(
+            site,
+            """
         [profile]
         resolution = "854x480"
         fps = 25
@@ -503,11 +518,20 @@ def test_profile_defaults_and_per_channel_overrides(site: Path) -> None:
         number = 2
         name = "Plain"
         movies = true
-    """))
+    """,
+        )
+    )
     kids, plain = config.channels
     assert config.profile == ChannelProfile(width=854, height=480, fps=25.0, video_kbps=1500)
-    assert kids.profile == ChannelProfile(width=854, height=480, fps=25.0, video_kbps=1500,
-                                         preset=Preset.ULTRAFAST, audio_channels=1, gop_seconds=2.0)
+    assert kids.profile == ChannelProfile(
+        width=854,
+        height=480,
+        fps=25.0,
+        video_kbps=1500,
+        preset=Preset.ULTRAFAST,
+        audio_channels=1,
+        gop_seconds=2.0,
+    )
     assert plain.profile == config.profile
 
 
@@ -524,13 +548,16 @@ def test_profile_defaults_and_per_channel_overrides(site: Path) -> None:
     ids=["resolution-shape", "odd-width", "preset", "gop-too-long", "audio-channels", "unknown"],
 )
 def test_bad_profile_points_at_its_line(site: Path, line: str, message: str) -> None:
-    path = write(site, f"""
+    path = write(
+        site,
+        f"""
         [[channel]]
         number = 1
         name = "Kids"
         shows = ["Cheers"]
         [channel.profile]
         {line}
-    """)
+    """,
+    )
     assert error_of(path).startswith(f"{path}:6: ")
     assert message in error_of(path)

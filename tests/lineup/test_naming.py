@@ -130,8 +130,11 @@ CASES = [
     pytest.param("Cheers/Season 01/.Cheers - S01E01.mp4", None, id="hidden-file"),
     pytest.param(".grab/Cheers/Season 01/Cheers - S01E01.mp4", None, id="hidden-folder"),
     pytest.param("Cheers/Season 01/Cheers - S01E01.srt", None, id="not-a-video"),
-    pytest.param("Cheers/Season 01/Cheers - S01E01.MKV", episode("Cheers", 1, 1, "Episode 1"),
-                 id="extension-case"),  # fmt: skip
+    pytest.param(
+        "Cheers/Season 01/Cheers - S01E01.MKV",
+        episode("Cheers", 1, 1, "Episode 1"),
+        id="extension-case",
+    ),  # fmt: skip
     pytest.param("Home Videos/clip 1920x1080.mp4", None, id="resolution-is-not-1x02"),
 ]
 

@@ -131,9 +131,7 @@ def test_nothing_retained(store: ScheduleStore) -> None:
     assert past.between(T - 86400, T + 86400) == []
 
 
-def test_stored_items_decode_each_item_once(
-    store: ScheduleStore, decoded_keys: list[str]
-) -> None:
+def test_stored_items_decode_each_item_once(store: ScheduleStore, decoded_keys: list[str]) -> None:
     two_slots(store)
     items = StoredItems(store)
     key = item_key(item_json(ADS[0]))

@@ -171,6 +171,16 @@ def test_title_that_is_not_utf8_still_probes(tmp_path: Path, ffmpeg: FFmpeg) -> 
     """A Latin-1 tag (old rips) makes PyAV 18 raise unless told to ignore it; PyAV 19 decodes
     it with surrogateescape. Either way the file airs."""
     clip = tmp_path / "latin.mkv"
-    run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1",
-               "-c:v", "libx264", "-metadata", "title=Caf\udce9", str(clip))
+    run_ffmpeg(
+        ffmpeg,
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=25:duration=1",
+        "-c:v",
+        "libx264",
+        "-metadata",
+        "title=Caf\udce9",
+        str(clip),
+    )
     assert probe(clip).video_codec == "h264"

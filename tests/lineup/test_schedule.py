@@ -431,7 +431,8 @@ def test_publishing_keeps_no_slot_laid_out(open_schedule: OpenSchedule) -> None:
 
 
 def test_publish_extends_the_horizon_and_prunes_the_past(
-    open_schedule: OpenSchedule, db: Path,
+    open_schedule: OpenSchedule,
+    db: Path,
 ) -> None:
     schedule = open_schedule([sitcom()])
     schedule.publish(NOW)
@@ -526,19 +527,23 @@ def assert_guide_matches(
         sitcom(policy=FillerPolicy(items=1)),  # unpadded: slots off any grid
         sitcom(ads=()),  # padding is slate
         Channel(number=3, name="Nothing", programmes=()),  # slate blocks
-        replace(sitcom(), programmes=(episode(1, "Bad", 1, 1, duration=0.0),
-                                      *sitcom().programmes)),
+        replace(sitcom(), programmes=(episode(1, "Bad", 1, 1, duration=0.0), *sitcom().programmes)),
     ],
     ids=["padded", "shuffled", "break-by-seconds", "unpadded", "no-filler", "empty", "unplayable"],
 )
 def test_guide_airings_are_the_airings_without_segments(
-    open_schedule: OpenSchedule, channel: Channel,
+    open_schedule: OpenSchedule,
+    channel: Channel,
 ) -> None:
     schedule = open_schedule([channel])
     schedule.publish(NOW)
     # inside and beyond the horizon, before the epoch (extrapolated), mid-slot edges, a year on
-    for t0, t1 in [(NOW, NOW + 3 * DAY), (NOW - 2 * DAY, NOW + HOUR), (NOW + 7, NOW + 8),
-                   (NOW + 365 * DAY, NOW + 366 * DAY)]:
+    for t0, t1 in [
+        (NOW, NOW + 3 * DAY),
+        (NOW - 2 * DAY, NOW + HOUR),
+        (NOW + 7, NOW + 8),
+        (NOW + 365 * DAY, NOW + 366 * DAY),
+    ]:
         assert_guide_matches(schedule, 3, t0, t1, same_objects=True)
     assert schedule.airings(3, NOW, NOW, segments=False) == []
 
@@ -550,8 +555,15 @@ def test_guide_airings_replay_published_eras_and_bridges(open_schedule: OpenSche
     until = published_until(first)
 
     # new content and a pad: the published era replays from rows, then a bridge, then the grid
-    after = open_schedule([replace(channel, programmes=tuple(season("Taxi", 5, 500)),
-                                   policy=FillerPolicy(items=1, pad_minutes=30))])
+    after = open_schedule(
+        [
+            replace(
+                channel,
+                programmes=tuple(season("Taxi", 5, 500)),
+                policy=FillerPolicy(items=1, pad_minutes=30),
+            )
+        ]
+    )
     after.publish(NOW + HOUR)
     assert_guide_matches(after, 3, NOW - DAY, NOW + 2 * DAY)  # before rows, rows, bridge, grid
     assert_guide_matches(after, 3, until - 1, until + 1)  # last row and the bridge
@@ -585,8 +597,10 @@ def test_guide_airings_before_a_join_reuse_the_channels_unchanged_items(
     first = open_schedule([channel])
     first.publish(NOW)
     gone = channel.programmes[2]
-    edited = replace(channel, programmes=(*channel.programmes[:2], *channel.programmes[3:],
-                                          episode(999, "Cheers", 2, 1)))
+    edited = replace(
+        channel,
+        programmes=(*channel.programmes[:2], *channel.programmes[3:], episode(999, "Cheers", 2, 1)),
+    )
     after = open_schedule([edited])
     after.publish(NOW + HOUR)
     assert_guide_matches(after, 3, NOW, NOW + HORIZON)
@@ -605,8 +619,9 @@ def test_published_items_are_decoded_once_per_schedule(
     ads = tuple(filler(900 + n, 30.0 + 10 * n) for n in range(4))
     channels = [sitcom(n, ads=ads) for n in (3, 4)]
     open_schedule(channels).publish(NOW)
-    edited = [replace(c, programmes=tuple(season("Taxi", 3, 500 + 10 * c.number)))
-              for c in channels]
+    edited = [
+        replace(c, programmes=tuple(season("Taxi", 3, 500 + 10 * c.number))) for c in channels
+    ]
     decoded_keys.clear()  # the spy counts from here: the edited lineup's lookups
     after = open_schedule(edited)
     for number in (3, 4):  # both channels' rows name the same four ads

@@ -72,9 +72,7 @@ def test_a_window_gets_every_slot_it_overlaps_and_no_other(store: ScheduleStore)
     ]
     assert spans(timeline.airings(ERA + 600, ERA + 1500)) == [(2, ERA + 600, ERA + 1500)]
     a_year_on = ERA + 365 * 86400 + 1500  # 11 680 loops, then the first two slots
-    assert spans(timeline.airings(a_year_on, a_year_on + 1)) == [
-        (3, a_year_on, a_year_on + 1200)
-    ]
+    assert spans(timeline.airings(a_year_on, a_year_on + 1)) == [(3, a_year_on, a_year_on + 1200)]
 
 
 def test_before_the_era_and_anything_published_the_loop_runs_backwards(

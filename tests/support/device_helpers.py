@@ -19,8 +19,9 @@ IDENTITY = DeviceIdentity(
 )
 
 
-def live_schedule(store: ScheduleStore, channels: Sequence[Channel], hours: float = 6.0
-                  ) -> LiveSchedule:
+def live_schedule(
+    store: ScheduleStore, channels: Sequence[Channel], hours: float = 6.0
+) -> LiveSchedule:
     """A refreshed guide over ``channels`` (nothing is played, so no media files are needed)."""
 
     def build(now: float) -> Schedule:

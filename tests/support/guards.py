@@ -71,16 +71,19 @@ IGNORED_THREADS: dict[str, str] = {
     "Dummy-": (
         "not a thread Python started: a native thread (PyAV's decoder threads, say) that called "
         "into Python gets a _DummyThread entry that never leaves threading.enumerate(), even "
-        "after the native thread ended; nothing here can join it"),
+        "after the native thread ended; nothing here can join it"
+    ),
 }
 
 # Child processes that outlive tests by design, by a part of their command line, with the reason.
 IGNORED_CHILDREN: dict[str, str] = {
     "from multiprocessing.forkserver import main": (
         "the scanner's process pool uses the forkserver start method; the standard library starts "
-        "one forkserver per interpreter on first use and keeps it until the interpreter exits"),
+        "one forkserver per interpreter on first use and keeps it until the interpreter exits"
+    ),
     "from multiprocessing.resource_tracker import main": (
-        "started with the forkserver, one per interpreter, until the interpreter exits"),
+        "started with the forkserver, one per interpreter, until the interpreter exits"
+    ),
 }
 
 _SLOW_CALLBACK_FORMAT = "Executing %s took %.3f seconds"  # asyncio.base_events._run_once
@@ -124,7 +127,7 @@ def _children() -> dict[tuple[int, int], Child]:
                 stat = stat_file.read().decode(errors="replace")
         except OSError:
             continue  # exited meanwhile
-        comm, _, rest = stat[stat.index("(") + 1:].rpartition(")")
+        comm, _, rest = stat[stat.index("(") + 1 :].rpartition(")")
         fields = rest.split()  # fields[0] is field 3 (state) of proc(5)
         if int(fields[1]) != me:
             continue
@@ -192,14 +195,20 @@ def new_since(before: Snapshot, allowed: set[str]) -> Leaks:
     leaks = Leaks()
     if "thread" not in allowed:
         leaks.threads = sorted(
-            (t for t in threading.enumerate()
-             if t not in before.threads and t.is_alive() and not _ignored(t)),
-            key=lambda t: t.name)
+            (
+                t
+                for t in threading.enumerate()
+                if t not in before.threads and t.is_alive() and not _ignored(t)
+            ),
+            key=lambda t: t.name,
+        )
     if "process" not in allowed:
         leaks.children = sorted(
-            child for key, child in _children().items()
+            child
+            for key, child in _children().items()
             if key not in before.children
-            and not any(part in child.command for part in IGNORED_CHILDREN))
+            and not any(part in child.command for part in IGNORED_CHILDREN)
+        )
     if "socket" not in allowed:
         leaks.sockets = sorted(_sockets() - before.sockets)
     return leaks
@@ -306,15 +315,20 @@ _previous_policy: list[asyncio.AbstractEventLoopPolicy] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("leak_grace", "seconds a leaked thread, process or socket may take to go away "
-                  "by itself before the test fails", default=str(GRACE))
+    parser.addini(
+        "leak_grace",
+        "seconds a leaked thread, process or socket may take to go away "
+        "by itself before the test fails",
+        default=str(GRACE),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "allow_leak(*kinds, reason): this test may leave a thread, process or socket behind, or "
-        "block an event loop (kinds: thread, process, socket, slow_callback); say why")
+        "block an event loop (kinds: thread, process, socket, slow_callback); say why",
+    )
     with warnings.catch_warnings():
         # Policies are deprecated from Python 3.14 (removed in 3.16); by then, a loop_factory.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -359,5 +373,7 @@ def _guards(request: pytest.FixtureRequest) -> Iterator[None]:
         problems.append(f"the event loop was blocked for more than {SLOW_CALLBACK * 1000:.0f} ms:")
         problems += [f"  {message}" for message in slow]
     if problems:
-        pytest.fail("\n".join(["the test left things behind or blocked its event loop:",
-                               *problems]), pytrace=False)
+        pytest.fail(
+            "\n".join(["the test left things behind or blocked its event loop:", *problems]),
+            pytrace=False,
+        )

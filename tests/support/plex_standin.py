@@ -114,9 +114,18 @@ UNAUTHORIZED_BODY = (
 XML_CONTENT_TYPE = "text/xml;charset=utf-8"
 
 _CONTAINER_TYPES = {
-    "mp4": "video/mp4", "m4v": "video/mp4", "mkv": "video/x-matroska", "avi": "video/x-msvideo",
-    "ts": "video/mp2t", "m2ts": "video/mp2t", "mov": "video/quicktime", "webm": "video/webm",
-    "mpg": "video/mpeg", "mpeg": "video/mpeg", "wmv": "video/x-ms-wmv", "flv": "video/x-flv",
+    "mp4": "video/mp4",
+    "m4v": "video/mp4",
+    "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo",
+    "ts": "video/mp2t",
+    "m2ts": "video/mp2t",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mpg": "video/mpeg",
+    "mpeg": "video/mpeg",
+    "wmv": "video/x-ms-wmv",
+    "flv": "video/x-flv",
 }
 _LIBRARY = "com.plexapp.plugins.library"
 _MEDIA_TAG_PREFIX = "/system/bundle/media/flags/"
@@ -409,16 +418,20 @@ class _Index:
         """Every item of ``kind`` in the section, in PMS's default order (memoised)."""
         cache_key = (section_key, kind)
         if cache_key not in self._sorted:
-            nodes = [n for n in self.nodes.values()
-                     if n.kind == kind and n.section.key == section_key]
+            nodes = [
+                n for n in self.nodes.values() if n.kind == kind and n.section.key == section_key
+            ]
             nodes.sort(key=_default_sort_key)
             self._sorted[cache_key] = nodes
         return self._sorted[cache_key]
 
     def members(self, coll: Collection) -> list[_Node]:
         nodes = (self.nodes.get(key) for key in coll.members)
-        return [n for n in nodes if n is not None and n.kind in ("show", "movie")
-                and n.section.key == coll.section_key]
+        return [
+            n
+            for n in nodes
+            if n is not None and n.kind in ("show", "movie") and n.section.key == coll.section_key
+        ]
 
 
 def _sort_title(item: Any) -> str:
@@ -648,7 +661,8 @@ def _resolution_label(height: int) -> str:
 
 def _codec_title(codec: str) -> str:
     return {"h264": "H.264", "hevc": "HEVC", "aac": "AAC", "ac3": "AC3", "mp3": "MP3"}.get(
-        codec, codec.upper())
+        codec, codec.upper()
+    )
 
 
 def _file_size(part: Part) -> int | None:
@@ -678,33 +692,68 @@ def _media(el: ET._Element, part: Part, duration: int, updated_at: int, *, strea
     size = _file_size(part)
     bitrate = round(size * 8 / duration) if size and duration else None  # kbit/s
     media = _element(
-        "Media", el, id=part.id, duration=duration, bitrate=bitrate, width=part.width,
-        height=part.height, aspectRatio=f"{part.width / part.height:.2f}" if part.height else None,
+        "Media",
+        el,
+        id=part.id,
+        duration=duration,
+        bitrate=bitrate,
+        width=part.width,
+        height=part.height,
+        aspectRatio=f"{part.width / part.height:.2f}" if part.height else None,
         audioChannels=part.audio_channels if part.audio_codec else None,
-        audioCodec=part.audio_codec, videoCodec=part.video_codec,
-        videoResolution=_resolution_label(part.height), container=part.ext,
-        videoFrameRate=_frame_rate_label(part.frame_rate), videoProfile=part.video_profile,
+        audioCodec=part.audio_codec,
+        videoCodec=part.video_codec,
+        videoResolution=_resolution_label(part.height),
+        container=part.ext,
+        videoFrameRate=_frame_rate_label(part.frame_rate),
+        videoProfile=part.video_profile,
     )
     part_el = _element(
-        "Part", media, id=part.id, key=f"/library/parts/{part.id}/{updated_at}/file.{part.ext}",
-        duration=duration, file=part.file, size=size, container=part.ext,
+        "Part",
+        media,
+        id=part.id,
+        key=f"/library/parts/{part.id}/{updated_at}/file.{part.ext}",
+        duration=duration,
+        file=part.file,
+        size=size,
+        container=part.ext,
         videoProfile=part.video_profile,
     )
     if not streams:
         return
     _element(
-        "Stream", part_el, id=part.id * 10 + 1, streamType=1, default=True, codec=part.video_codec,
-        index=0, bitDepth=8, chromaSubsampling="4:2:0", frameRate=f"{part.frame_rate:.3f}",
-        height=part.height, width=part.width, profile=part.video_profile, scanType="progressive",
+        "Stream",
+        part_el,
+        id=part.id * 10 + 1,
+        streamType=1,
+        default=True,
+        codec=part.video_codec,
+        index=0,
+        bitDepth=8,
+        chromaSubsampling="4:2:0",
+        frameRate=f"{part.frame_rate:.3f}",
+        height=part.height,
+        width=part.width,
+        profile=part.video_profile,
+        scanType="progressive",
         displayTitle=f"{part.height}p ({_codec_title(part.video_codec)})",
     )
     if part.audio_codec:
         layout = {1: "mono", 2: "stereo", 6: "5.1"}.get(part.audio_channels)
         label = " ".join(filter(None, [_codec_title(part.audio_codec), (layout or "").title()]))
         _element(
-            "Stream", part_el, id=part.id * 10 + 2, streamType=2, selected=True, default=True,
-            codec=part.audio_codec, index=1, channels=part.audio_channels,
-            samplingRate=part.sampling_rate, language="English", languageCode="eng",
+            "Stream",
+            part_el,
+            id=part.id * 10 + 2,
+            streamType=2,
+            selected=True,
+            default=True,
+            codec=part.audio_codec,
+            index=1,
+            channels=part.audio_channels,
+            samplingRate=part.sampling_rate,
+            language="English",
+            languageCode="eng",
             audioChannelLayout=layout,
             displayTitle=f"English ({label})",
         )
@@ -714,16 +763,28 @@ def _show_el(node: _Node, index: _Index, *, detail: bool, guids: bool) -> ET._El
     show: Show = node.item
     episodes = show.episodes()
     el = _element(
-        "Directory", ratingKey=show.rating_key, key=f"/library/metadata/{show.rating_key}/children",
-        guid=_guid("show", show.rating_key), type="show", title=show.title,
-        titleSort=show.title_sort, **_section_attrs(node.section),
-        contentRating=show.content_rating, studio=show.studio, summary=show.summary, index=1,
-        year=show.year, originallyAvailableAt=show.originally_available_at,
+        "Directory",
+        ratingKey=show.rating_key,
+        key=f"/library/metadata/{show.rating_key}/children",
+        guid=_guid("show", show.rating_key),
+        type="show",
+        title=show.title,
+        titleSort=show.title_sort,
+        **_section_attrs(node.section),
+        contentRating=show.content_rating,
+        studio=show.studio,
+        summary=show.summary,
+        index=1,
+        year=show.year,
+        originallyAvailableAt=show.originally_available_at,
         duration=episodes[0].duration if episodes else None,
         thumb=_thumb(show.rating_key, show.updated_at, show.thumb),
         art=_thumb(show.rating_key, show.updated_at, show.art, "art"),
-        leafCount=len(episodes), viewedLeafCount=0, childCount=len(show.seasons),
-        addedAt=show.added_at, updatedAt=show.updated_at,
+        leafCount=len(episodes),
+        viewedLeafCount=0,
+        childCount=len(show.seasons),
+        addedAt=show.added_at,
+        updatedAt=show.updated_at,
     )
     if guids or detail:
         _tags_guid(el, show.guids)
@@ -745,17 +806,29 @@ def _season_el(node: _Node, *, detail: bool, guids: bool) -> ET._Element:
     show = node.show
     assert show is not None
     return _element(
-        "Directory", ratingKey=season.rating_key,
-        key=f"/library/metadata/{season.rating_key}/children", parentRatingKey=show.rating_key,
-        guid=_guid("season", season.rating_key), parentGuid=_guid("show", show.rating_key),
-        type="season", title=season.display_title, parentKey=f"/library/metadata/{show.rating_key}",
-        parentTitle=show.title, **_section_attrs(node.section), summary=season.summary,
-        index=season.index, parentIndex=1, year=season.year, parentYear=show.year,
+        "Directory",
+        ratingKey=season.rating_key,
+        key=f"/library/metadata/{season.rating_key}/children",
+        parentRatingKey=show.rating_key,
+        guid=_guid("season", season.rating_key),
+        parentGuid=_guid("show", show.rating_key),
+        type="season",
+        title=season.display_title,
+        parentKey=f"/library/metadata/{show.rating_key}",
+        parentTitle=show.title,
+        **_section_attrs(node.section),
+        summary=season.summary,
+        index=season.index,
+        parentIndex=1,
+        year=season.year,
+        parentYear=show.year,
         thumb=_thumb(season.rating_key, season.updated_at, season.thumb),
         art=_thumb(show.rating_key, show.updated_at, show.art, "art"),
         parentThumb=_thumb(show.rating_key, show.updated_at, show.thumb),
-        leafCount=len(season.episodes), viewedLeafCount=0,
-        addedAt=season.added_at, updatedAt=season.updated_at,
+        leafCount=len(season.episodes),
+        viewedLeafCount=0,
+        addedAt=season.added_at,
+        updatedAt=season.updated_at,
     )
 
 
@@ -764,22 +837,36 @@ def _episode_el(node: _Node, *, detail: bool, guids: bool) -> ET._Element:
     show, season = node.show, node.season
     assert show is not None and season is not None
     el = _element(
-        "Video", ratingKey=ep.rating_key, key=f"/library/metadata/{ep.rating_key}",
-        parentRatingKey=season.rating_key, grandparentRatingKey=show.rating_key,
-        guid=_guid("episode", ep.rating_key), parentGuid=_guid("season", season.rating_key),
-        grandparentGuid=_guid("show", show.rating_key), type="episode", title=ep.title,
+        "Video",
+        ratingKey=ep.rating_key,
+        key=f"/library/metadata/{ep.rating_key}",
+        parentRatingKey=season.rating_key,
+        grandparentRatingKey=show.rating_key,
+        guid=_guid("episode", ep.rating_key),
+        parentGuid=_guid("season", season.rating_key),
+        grandparentGuid=_guid("show", show.rating_key),
+        type="episode",
+        title=ep.title,
         grandparentKey=f"/library/metadata/{show.rating_key}",
-        parentKey=f"/library/metadata/{season.rating_key}", **_section_attrs(node.section),
-        grandparentTitle=show.title, parentTitle=season.display_title,
-        contentRating=ep.content_rating, summary=ep.summary, index=ep.index,
-        parentIndex=season.index, year=ep.year, parentYear=season.year,
+        parentKey=f"/library/metadata/{season.rating_key}",
+        **_section_attrs(node.section),
+        grandparentTitle=show.title,
+        parentTitle=season.display_title,
+        contentRating=ep.content_rating,
+        summary=ep.summary,
+        index=ep.index,
+        parentIndex=season.index,
+        year=ep.year,
+        parentYear=season.year,
         thumb=_thumb(ep.rating_key, ep.updated_at, ep.thumb),
         art=_thumb(show.rating_key, show.updated_at, show.art, "art"),
         parentThumb=_thumb(season.rating_key, season.updated_at, season.thumb),
         grandparentThumb=_thumb(show.rating_key, show.updated_at, show.thumb),
         grandparentArt=_thumb(show.rating_key, show.updated_at, show.art, "art"),
-        duration=ep.duration, originallyAvailableAt=ep.originally_available_at,
-        addedAt=ep.added_at, updatedAt=ep.updated_at,
+        duration=ep.duration,
+        originallyAvailableAt=ep.originally_available_at,
+        addedAt=ep.added_at,
+        updatedAt=ep.updated_at,
     )
     _media(el, ep.part, ep.duration, ep.updated_at, streams=detail)
     if guids or detail:
@@ -790,14 +877,24 @@ def _episode_el(node: _Node, *, detail: bool, guids: bool) -> ET._Element:
 def _movie_el(node: _Node, index: _Index, *, detail: bool, guids: bool) -> ET._Element:
     movie: Movie = node.item
     el = _element(
-        "Video", ratingKey=movie.rating_key, key=f"/library/metadata/{movie.rating_key}",
-        guid=_guid("movie", movie.rating_key), type="movie", title=movie.title,
-        titleSort=movie.title_sort, **_section_attrs(node.section),
-        contentRating=movie.content_rating, studio=movie.studio, summary=movie.summary,
-        year=movie.year, originallyAvailableAt=movie.originally_available_at,
-        duration=movie.duration, thumb=_thumb(movie.rating_key, movie.updated_at, movie.thumb),
+        "Video",
+        ratingKey=movie.rating_key,
+        key=f"/library/metadata/{movie.rating_key}",
+        guid=_guid("movie", movie.rating_key),
+        type="movie",
+        title=movie.title,
+        titleSort=movie.title_sort,
+        **_section_attrs(node.section),
+        contentRating=movie.content_rating,
+        studio=movie.studio,
+        summary=movie.summary,
+        year=movie.year,
+        originallyAvailableAt=movie.originally_available_at,
+        duration=movie.duration,
+        thumb=_thumb(movie.rating_key, movie.updated_at, movie.thumb),
         art=_thumb(movie.rating_key, movie.updated_at, movie.art, "art"),
-        addedAt=movie.added_at, updatedAt=movie.updated_at,
+        addedAt=movie.added_at,
+        updatedAt=movie.updated_at,
     )
     _media(el, movie.part, movie.duration, movie.updated_at, streams=detail)
     _tags(el, "Genre", movie.genres)
@@ -812,20 +909,28 @@ def _collection_el(node: _Node, index: _Index) -> ET._Element:
     members = index.members(coll)
     years = [m.item.year for m in members if m.item.year]
     return _element(
-        "Directory", ratingKey=coll.rating_key,
+        "Directory",
+        ratingKey=coll.rating_key,
         key=f"/library/collections/{coll.rating_key}/children",
         guid=f"collection://{uuid.uuid5(uuid.NAMESPACE_URL, f'standin-coll-{coll.rating_key}')}",
-        type="collection", title=coll.title, **_section_attrs(node.section),
-        subtype=node.section.type, summary=coll.summary, index=coll.rating_key,
+        type="collection",
+        title=coll.title,
+        **_section_attrs(node.section),
+        subtype=node.section.type,
+        summary=coll.summary,
+        index=coll.rating_key,
         thumb=_thumb(coll.rating_key, coll.updated_at, coll.thumb),
-        childCount=len(members), minYear=min(years, default=None),
+        childCount=len(members),
+        minYear=min(years, default=None),
         maxYear=max(years, default=None),
-        addedAt=coll.added_at, updatedAt=coll.updated_at,
+        addedAt=coll.added_at,
+        updatedAt=coll.updated_at,
     )
 
 
-def _item_el(node: _Node, index: _Index, *, detail: bool = False,
-             guids: bool = False) -> ET._Element:
+def _item_el(
+    node: _Node, index: _Index, *, detail: bool = False, guids: bool = False
+) -> ET._Element:
     if node.kind == "show":
         return _show_el(node, index, detail=detail, guids=guids)
     if node.kind == "season":
@@ -843,9 +948,14 @@ def _container(**attrs: object) -> ET._Element:
 
 def _library_container(section: Section, **attrs: object) -> ET._Element:
     return _container(
-        allowSync=1, identifier=_LIBRARY, librarySectionID=section.key,
-        librarySectionTitle=section.title, librarySectionUUID=section.uuid,
-        mediaTagPrefix=_MEDIA_TAG_PREFIX, mediaTagVersion=UPDATED_AT, **attrs,
+        allowSync=1,
+        identifier=_LIBRARY,
+        librarySectionID=section.key,
+        librarySectionTitle=section.title,
+        librarySectionUUID=section.uuid,
+        mediaTagPrefix=_MEDIA_TAG_PREFIX,
+        mediaTagVersion=UPDATED_AT,
+        **attrs,
     )
 
 
@@ -867,8 +977,12 @@ def png_image(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
     row = b"\x00" + bytes(rgb) * width  # filter type 0 per scanline
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def artwork_colour(rating_key: int, kind: str) -> tuple[int, int, int]:
@@ -962,8 +1076,9 @@ def _not_found() -> _HTTPError:
 
 
 def _html_error(status: int, reason: str) -> _Reply:
-    body = (f"<html><head><title>{reason}</title></head>"
-            f"<body><h1>{status} {reason}</h1></body></html>").encode()
+    body = (
+        f"<html><head><title>{reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
+    ).encode()
     return _Reply(status, body, "text/html")
 
 
@@ -1071,8 +1186,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = _html_error(500, "Internal Server Error")
 
         # Log before answering: the client may check the log as soon as it has the response.
-        standin.requests.append(LoggedRequest(
-            method, path, query, headers, reply.status, self.path, auth))
+        standin.requests.append(
+            LoggedRequest(method, path, query, headers, reply.status, self.path, auth)
+        )
         try:
             self._send(method, reply)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
@@ -1222,8 +1338,11 @@ class PlexStandin:
         self._port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"plex-standin-{self._port}", daemon=True)
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"plex-standin-{self._port}",
+            daemon=True,
+        )
         self._thread.start()
         log.debug("plex stand-in listening on %s", self.url)
 
@@ -1296,7 +1415,8 @@ class PlexStandin:
         for r in self.requests:
             decoded = unquote(r.target)
             if any(k.lower() == "x-plex-token" for k in r.query) or (
-                    self.token and (self.token in r.target or self.token in decoded)):
+                self.token and (self.token in r.target or self.token in decoded)
+            ):
                 found.append(r)
         return found
 
@@ -1356,8 +1476,9 @@ class PlexStandin:
         with self._lock:
             self._errors.append(text)
 
-    def _authenticate(self, path: str, headers: dict[str, str],
-                      query: dict[str, str]) -> Literal["header", "query", "none", "open"]:
+    def _authenticate(
+        self, path: str, headers: dict[str, str], query: dict[str, str]
+    ) -> Literal["header", "query", "none", "open"]:
         token = self.token
         if token is None or path == "/identity":
             return "open"
@@ -1379,17 +1500,23 @@ class PlexStandin:
                     return _html_error(fault.status, "Injected Fault")
         return None
 
-    def _route(self, method: str, path: str, query: dict[str, str],
-               headers: dict[str, str]) -> _Reply:
+    def _route(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         for methods, pattern, handler in _ROUTES:
             match = pattern.fullmatch(path)
             if match and method in methods:
                 return handler(self, match, query, headers)
         raise _not_found()
 
-    def _paged(self, container: ET._Element, items: Sequence[Any],
-               render: Callable[[Any], ET._Element], query: dict[str, str],
-               headers: dict[str, str]) -> _Reply:
+    def _paged(
+        self,
+        container: ET._Element,
+        items: Sequence[Any],
+        render: Callable[[Any], ET._Element],
+        query: dict[str, str],
+        headers: dict[str, str],
+    ) -> _Reply:
         """Fill a list container with one page of ``items``; size/totalSize/offset always."""
         start, size = _page_bounds(query, headers)
         if size is None and self.require_container_size:
@@ -1397,7 +1524,7 @@ class PlexStandin:
         limit = query.get("limit")
         if limit and limit.isdigit():
             items = items[: int(limit)]
-        page = items[start:] if size is None else items[start:start + size]
+        page = items[start:] if size is None else items[start : start + size]
         for item in page:
             container.append(render(item))
         container.set("size", str(len(page)))
@@ -1410,57 +1537,113 @@ class PlexStandin:
 
     def _root(self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]) -> _Reply:
         root = _container(
-            size=3, allowCameraUpload=0, allowChannelAccess=1, allowSharing=1, allowSync=1,
-            allowTuners=1, friendlyName=self.friendly_name, livetv=7,
-            machineIdentifier=self.machine_identifier, multiuser=1, myPlex=1,
-            myPlexMappingState="mapped", myPlexSigninState="ok", myPlexSubscription=1,
-            myPlexUsername="owner@example.com", ownerFeatures="dvr,livetv,pass",
-            platform="Linux", platformVersion="6.1", transcoderActiveVideoSessions=0,
-            transcoderAudio=1, transcoderVideo=1, updatedAt=UPDATED_AT, version=self.version,
+            size=3,
+            allowCameraUpload=0,
+            allowChannelAccess=1,
+            allowSharing=1,
+            allowSync=1,
+            allowTuners=1,
+            friendlyName=self.friendly_name,
+            livetv=7,
+            machineIdentifier=self.machine_identifier,
+            multiuser=1,
+            myPlex=1,
+            myPlexMappingState="mapped",
+            myPlexSigninState="ok",
+            myPlexSubscription=1,
+            myPlexUsername="owner@example.com",
+            ownerFeatures="dvr,livetv,pass",
+            platform="Linux",
+            platformVersion="6.1",
+            transcoderActiveVideoSessions=0,
+            transcoderAudio=1,
+            transcoderVideo=1,
+            updatedAt=UPDATED_AT,
+            version=self.version,
         )
         for key in ("library", "livetv", "transcode"):
             _element("Directory", root, count=1, key=key, title=key)
         return _Reply(200, _xml_bytes(root))
 
-    def _identity(self, match: re.Match[str], query: dict[str, str],
-                  headers: dict[str, str]) -> _Reply:
-        root = _container(size=0, claimed=1, machineIdentifier=self.machine_identifier,
-                          version=self.version)
+    def _identity(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
+        root = _container(
+            size=0, claimed=1, machineIdentifier=self.machine_identifier, version=self.version
+        )
         return _Reply(200, _xml_bytes(root))
 
-    def _library(self, match: re.Match[str], query: dict[str, str],
-                 headers: dict[str, str]) -> _Reply:
+    def _library(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         root = _container(
-            size=3, allowSync=0, art="/:/resources/library-art.jpg", content=1,
-            identifier=_LIBRARY, mediaTagPrefix=_MEDIA_TAG_PREFIX, mediaTagVersion=UPDATED_AT,
-            title1="Plex Library")
+            size=3,
+            allowSync=0,
+            art="/:/resources/library-art.jpg",
+            content=1,
+            identifier=_LIBRARY,
+            mediaTagPrefix=_MEDIA_TAG_PREFIX,
+            mediaTagVersion=UPDATED_AT,
+            title1="Plex Library",
+        )
         _element("Directory", root, key="sections", title="Library Sections")
         _element("Directory", root, key="recentlyAdded", title="Recently Added Content")
         _element("Directory", root, key="onDeck", title="On Deck Content")
         return _Reply(200, _xml_bytes(root))
 
-    def _sections(self, match: re.Match[str], query: dict[str, str],
-                  headers: dict[str, str]) -> _Reply:
+    def _sections(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         with self.library.lock:
             sections = sorted(self.library.index().sections.values(), key=lambda s: s.key)
-            root = _container(size=len(sections), allowSync=0, identifier=_LIBRARY,
-                              mediaTagPrefix=_MEDIA_TAG_PREFIX, mediaTagVersion=UPDATED_AT,
-                              title1="Plex Library")
+            root = _container(
+                size=len(sections),
+                allowSync=0,
+                identifier=_LIBRARY,
+                mediaTagPrefix=_MEDIA_TAG_PREFIX,
+                mediaTagVersion=UPDATED_AT,
+                title1="Plex Library",
+            )
             for s in sections:
-                agent, scanner = (("tv.plex.agents.series", "Plex TV Series") if s.type == "show"
-                                  else ("tv.plex.agents.movie", "Plex Movie"))
+                agent, scanner = (
+                    ("tv.plex.agents.series", "Plex TV Series")
+                    if s.type == "show"
+                    else ("tv.plex.agents.movie", "Plex Movie")
+                )
                 el = _element(
-                    "Directory", root, allowSync=1, art=f"/:/resources/{s.type}-fanart.jpg",
-                    composite=f"/library/sections/{s.key}/composite/{s.updated_at}", filters=1,
-                    refreshing=0, thumb=f"/:/resources/{s.type}.png", key=s.key, type=s.type,
-                    title=s.title, agent=agent, scanner=scanner, language=s.language,
-                    uuid=s.uuid, updatedAt=s.updated_at, createdAt=ADDED_AT,
-                    scannedAt=s.updated_at, content=1, directory=1, hidden=0)
+                    "Directory",
+                    root,
+                    allowSync=1,
+                    art=f"/:/resources/{s.type}-fanart.jpg",
+                    composite=f"/library/sections/{s.key}/composite/{s.updated_at}",
+                    filters=1,
+                    refreshing=0,
+                    thumb=f"/:/resources/{s.type}.png",
+                    key=s.key,
+                    type=s.type,
+                    title=s.title,
+                    agent=agent,
+                    scanner=scanner,
+                    language=s.language,
+                    uuid=s.uuid,
+                    updatedAt=s.updated_at,
+                    createdAt=ADDED_AT,
+                    scannedAt=s.updated_at,
+                    content=1,
+                    directory=1,
+                    hidden=0,
+                )
                 _element("Location", el, id=s.key, path=s.location)
         return _Reply(200, _xml_bytes(root))
 
-    def _section_all(self, match: re.Match[str], query: dict[str, str],
-                     headers: dict[str, str], *, kind: str | None = None) -> _Reply:
+    def _section_all(
+        self,
+        match: re.Match[str],
+        query: dict[str, str],
+        headers: dict[str, str],
+        *,
+        kind: str | None = None,
+    ) -> _Reply:
         with self.library.lock:
             index = self.library.index()
             section = index.sections.get(int(match["section"]))
@@ -1470,8 +1653,10 @@ class PlexStandin:
                 type_text = query.get("type", "")
                 by_number = _TYPE_NAMES.get(int(type_text)) if type_text.isdigit() else None
                 kind = by_number or section.type
-            allowed = {"show": ("show", "season", "episode", "collection"),
-                       "movie": ("movie", "collection")}[section.type]
+            allowed = {
+                "show": ("show", "season", "episode", "collection"),
+                "movie": ("movie", "collection"),
+            }[section.type]
             nodes = index.listing(section.key, kind) if kind in allowed else []
             title = query.get("title", "").casefold()
             if title:
@@ -1480,14 +1665,21 @@ class PlexStandin:
                 nodes = _sort_nodes(list(nodes), query["sort"])
             guids = query.get("includeGuids") == "1"
             container = _library_container(
-                section, art=f"/:/resources/{section.type}-fanart.jpg", nocache=1,
-                thumb=f"/:/resources/{section.type}.png", title1=section.title,
-                title2="All " + kind.title() + "s", viewGroup=kind)
-            return self._paged(container, nodes, lambda n: _item_el(n, index, guids=guids),
-                               query, headers)
+                section,
+                art=f"/:/resources/{section.type}-fanart.jpg",
+                nocache=1,
+                thumb=f"/:/resources/{section.type}.png",
+                title1=section.title,
+                title2="All " + kind.title() + "s",
+                viewGroup=kind,
+            )
+            return self._paged(
+                container, nodes, lambda n: _item_el(n, index, guids=guids), query, headers
+            )
 
-    def _section_collections(self, match: re.Match[str], query: dict[str, str],
-                             headers: dict[str, str]) -> _Reply:
+    def _section_collections(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         return self._section_all(match, query, headers, kind="collection")
 
     def _node(self, rating_key: str) -> _Node:
@@ -1496,8 +1688,9 @@ class PlexStandin:
             raise _not_found()
         return node
 
-    def _metadata(self, match: re.Match[str], query: dict[str, str],
-                  headers: dict[str, str]) -> _Reply:
+    def _metadata(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         """Full details (Streams, Location, Guids) for one or more comma-separated ratingKeys."""
         with self.library.lock:
             index = self.library.index()
@@ -1510,8 +1703,9 @@ class PlexStandin:
                 root.append(_item_el(node, index, detail=True, guids=True))
         return _Reply(200, _xml_bytes(root))
 
-    def _children(self, match: re.Match[str], query: dict[str, str],
-                  headers: dict[str, str]) -> _Reply:
+    def _children(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         with self.library.lock:
             index = self.library.index()
             node = self._node(match["key"])
@@ -1519,19 +1713,32 @@ class PlexStandin:
             item = node.item
             if node.kind == "show":
                 container = _library_container(
-                    node.section, key=item.rating_key, nocache=1, parentIndex=1,
-                    parentTitle=item.title, parentYear=item.year, summary=item.summary,
+                    node.section,
+                    key=item.rating_key,
+                    nocache=1,
+                    parentIndex=1,
+                    parentTitle=item.title,
+                    parentYear=item.year,
+                    summary=item.summary,
                     art=_thumb(item.rating_key, item.updated_at, item.art, "art"),
                     thumb=_thumb(item.rating_key, item.updated_at, item.thumb),
-                    title1=node.section.title, title2=item.title, viewGroup="season")
-                children: list[_Node | None] = [index.nodes[s.rating_key]
-                                                for s in _by_index(item.seasons)]
+                    title1=node.section.title,
+                    title2=item.title,
+                    viewGroup="season",
+                )
+                children: list[_Node | None] = [
+                    index.nodes[s.rating_key] for s in _by_index(item.seasons)
+                ]
                 if query.get("excludeAllLeaves") != "1":
                     children.insert(0, None)  # PMS's pseudo "All episodes" entry
                 all_leaves = _element(
-                    "Directory", leafCount=len(item.episodes()), viewedLeafCount=0,
+                    "Directory",
+                    leafCount=len(item.episodes()),
+                    viewedLeafCount=0,
                     thumb=_thumb(item.rating_key, item.updated_at, item.thumb),
-                    key=f"/library/metadata/{item.rating_key}/allLeaves", title="All episodes")
+                    key=f"/library/metadata/{item.rating_key}/allLeaves",
+                    title="All episodes",
+                )
 
                 def render(child: _Node | None) -> ET._Element:
                     return all_leaves if child is None else _item_el(child, index, guids=guids)
@@ -1540,20 +1747,34 @@ class PlexStandin:
             if node.kind == "season":
                 assert node.show is not None
                 container = _library_container(
-                    node.section, key=item.rating_key, nocache=1, parentIndex=item.index,
-                    parentTitle=item.display_title, grandparentTitle=node.show.title,
-                    grandparentRatingKey=node.show.rating_key, title1=node.show.title,
-                    title2=item.display_title, viewGroup="episode")
+                    node.section,
+                    key=item.rating_key,
+                    nocache=1,
+                    parentIndex=item.index,
+                    parentTitle=item.display_title,
+                    grandparentTitle=node.show.title,
+                    grandparentRatingKey=node.show.rating_key,
+                    title1=node.show.title,
+                    title2=item.display_title,
+                    viewGroup="episode",
+                )
                 episodes = [index.nodes[e.rating_key] for e in _by_index(item.episodes)]
-                return self._paged(container, episodes,
-                                   lambda n: _item_el(n, index, guids=guids), query, headers)
+                return self._paged(
+                    container, episodes, lambda n: _item_el(n, index, guids=guids), query, headers
+                )
             if node.kind == "collection":
                 return self._collection_children(node, index, query, headers)
-            return self._paged(_library_container(node.section, key=item.rating_key), [],
-                               lambda n: n, query, headers)
+            return self._paged(
+                _library_container(node.section, key=item.rating_key),
+                [],
+                lambda n: n,
+                query,
+                headers,
+            )
 
-    def _all_leaves(self, match: re.Match[str], query: dict[str, str],
-                    headers: dict[str, str]) -> _Reply:
+    def _all_leaves(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         with self.library.lock:
             index = self.library.index()
             node = self._node(match["key"])
@@ -1567,15 +1788,27 @@ class PlexStandin:
                 raise _not_found()
             assert show is not None
             container = _library_container(
-                node.section, key=node.item.rating_key, mixedParents=1, nocache=1,
-                parentTitle=show.title, title1=node.section.title, title2=show.title,
-                viewGroup="episode")
+                node.section,
+                key=node.item.rating_key,
+                mixedParents=1,
+                nocache=1,
+                parentTitle=show.title,
+                title1=node.section.title,
+                title2=show.title,
+                viewGroup="episode",
+            )
             guids = query.get("includeGuids") == "1"
-            return self._paged(container, [index.nodes[e.rating_key] for e in episodes],
-                               lambda n: _item_el(n, index, guids=guids), query, headers)
+            return self._paged(
+                container,
+                [index.nodes[e.rating_key] for e in episodes],
+                lambda n: _item_el(n, index, guids=guids),
+                query,
+                headers,
+            )
 
-    def _collection(self, match: re.Match[str], query: dict[str, str],
-                    headers: dict[str, str]) -> _Reply:
+    def _collection(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         with self.library.lock:
             index = self.library.index()
             node = self._node(match["key"])
@@ -1585,8 +1818,9 @@ class PlexStandin:
             root.append(_item_el(node, index, detail=True))
         return _Reply(200, _xml_bytes(root))
 
-    def _collection_items(self, match: re.Match[str], query: dict[str, str],
-                          headers: dict[str, str]) -> _Reply:
+    def _collection_items(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         with self.library.lock:
             index = self.library.index()
             node = self._node(match["key"])
@@ -1594,18 +1828,30 @@ class PlexStandin:
                 raise _not_found()
             return self._collection_children(node, index, query, headers)
 
-    def _collection_children(self, node: _Node, index: _Index, query: dict[str, str],
-                             headers: dict[str, str]) -> _Reply:
+    def _collection_children(
+        self, node: _Node, index: _Index, query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         coll: Collection = node.item
         container = _library_container(
-            node.section, key=coll.rating_key, nocache=1, title1=node.section.title,
-            title2=coll.title, viewGroup=node.section.type)
+            node.section,
+            key=coll.rating_key,
+            nocache=1,
+            title1=node.section.title,
+            title2=coll.title,
+            viewGroup=node.section.type,
+        )
         guids = query.get("includeGuids") == "1"
-        return self._paged(container, index.members(coll),
-                           lambda n: _item_el(n, index, guids=guids), query, headers)
+        return self._paged(
+            container,
+            index.members(coll),
+            lambda n: _item_el(n, index, guids=guids),
+            query,
+            headers,
+        )
 
-    def _artwork(self, match: re.Match[str], query: dict[str, str],
-                 headers: dict[str, str]) -> _Reply:
+    def _artwork(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         kind = match["kind"]
         with self.library.lock:
             item = self._node(match["key"]).item
@@ -1615,8 +1861,7 @@ class PlexStandin:
         body = png_image(width, height, artwork_colour(item.rating_key, kind))
         return _Reply(200, body, "image/png")
 
-    def _part(self, match: re.Match[str], query: dict[str, str],
-              headers: dict[str, str]) -> _Reply:
+    def _part(self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]) -> _Reply:
         """The part's local file, with Range support (ffmpeg seeks with new ranges)."""
         with self.library.lock:
             found = self.library.index().parts.get(int(match["part"]))
@@ -1628,10 +1873,15 @@ class PlexStandin:
             size = path.stat().st_size
         except OSError:
             raise _not_found() from None
-        content_type = (_CONTAINER_TYPES.get(part.ext) or mimetypes.guess_type(path.name)[0]
-                        or "application/octet-stream")
-        extra = {"Accept-Ranges": "bytes",
-                 "Last-Modified": email.utils.formatdate(path.stat().st_mtime, usegmt=True)}
+        content_type = (
+            _CONTAINER_TYPES.get(part.ext)
+            or mimetypes.guess_type(path.name)[0]
+            or "application/octet-stream"
+        )
+        extra = {
+            "Accept-Ranges": "bytes",
+            "Last-Modified": email.utils.formatdate(path.stat().st_mtime, usegmt=True),
+        }
         if query.get("download") == "1":
             extra["Content-Disposition"] = f'attachment; filename="{Path(part.file).name}"'
         range_header = next((v for k, v in headers.items() if k.lower() == "range"), None)
@@ -1643,11 +1893,13 @@ class PlexStandin:
             return _Reply(200, content_type=content_type, headers=extra, file=(path, 0, size))
         first, last = bounds
         extra["Content-Range"] = f"bytes {first}-{last}/{size}"
-        return _Reply(206, content_type=content_type, headers=extra,
-                      file=(path, first, last - first + 1))
+        return _Reply(
+            206, content_type=content_type, headers=extra, file=(path, first, last - first + 1)
+        )
 
-    def _livetv_dvrs(self, match: re.Match[str], query: dict[str, str],
-                     headers: dict[str, str]) -> _Reply:
+    def _livetv_dvrs(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         wanted = match["key"]
         dvrs = [d for d in self.dvrs if wanted is None or str(d.key) == wanted]
         if wanted is not None and not dvrs:
@@ -1655,9 +1907,17 @@ class PlexStandin:
         root = _container(size=len(dvrs))
         for dvr in dvrs:
             dvr_el = _element(
-                "Dvr", root, key=dvr.key, uuid=dvr.uuid, language=dvr.language,
-                lineupTitle=dvr.title, lineup=dvr.lineup, country="usa",
-                refreshedAt=dvr.refreshed_at, epgIdentifier=dvr.epg_identifier)
+                "Dvr",
+                root,
+                key=dvr.key,
+                uuid=dvr.uuid,
+                language=dvr.language,
+                lineupTitle=dvr.title,
+                lineup=dvr.lineup,
+                country="usa",
+                refreshedAt=dvr.refreshed_at,
+                epgIdentifier=dvr.epg_identifier,
+            )
             for device in dvr.devices:
                 self._device_el(dvr_el, device, parent=dvr.key)
             _element("Lineup", dvr_el, id=dvr.lineup, title=dvr.title)
@@ -1666,25 +1926,49 @@ class PlexStandin:
     @staticmethod
     def _device_el(parent_el: ET._Element, device: StandinDevice, parent: int | None) -> None:
         el = _element(
-            "Device", parent_el, parentID=parent, key=device.key, uuid=device.uuid,
-            uri=device.uri, protocol="livetv", status=device.status, state=device.state,
-            lastSeenAt=device.last_seen_at, canTranscode=0, deviceId=device.device_id,
-            make=device.make, model=device.model, modelNumber=device.model_number, source="Cable",
-            sources="Cable", thumb="", title=device.title or device.model, tuners=device.tuners)
+            "Device",
+            parent_el,
+            parentID=parent,
+            key=device.key,
+            uuid=device.uuid,
+            uri=device.uri,
+            protocol="livetv",
+            status=device.status,
+            state=device.state,
+            lastSeenAt=device.last_seen_at,
+            canTranscode=0,
+            deviceId=device.device_id,
+            make=device.make,
+            model=device.model,
+            modelNumber=device.model_number,
+            source="Cable",
+            sources="Cable",
+            thumb="",
+            title=device.title or device.model,
+            tuners=device.tuners,
+        )
         for number in device.channels:
-            _element("ChannelMapping", el, channelKey=f"{device.device_id}-{number}",
-                     deviceIdentifier=number, enabled=1, lineupIdentifier=number)
+            _element(
+                "ChannelMapping",
+                el,
+                channelKey=f"{device.device_id}-{number}",
+                deviceIdentifier=number,
+                enabled=1,
+                lineupIdentifier=number,
+            )
 
-    def _grabber_devices(self, match: re.Match[str], query: dict[str, str],
-                         headers: dict[str, str]) -> _Reply:
+    def _grabber_devices(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         devices = [(dvr.key, d) for dvr in self.dvrs for d in dvr.devices]
         root = _container(size=len(devices))
         for parent, device in devices:
             self._device_el(root, device, parent)
         return _Reply(200, _xml_bytes(root))
 
-    def _reload_guide(self, match: re.Match[str], query: dict[str, str],
-                      headers: dict[str, str]) -> _Reply:
+    def _reload_guide(
+        self, match: re.Match[str], query: dict[str, str], headers: dict[str, str]
+    ) -> _Reply:
         key = int(match["key"])
         with self._lock:
             if not any(d.key == key for d in self._dvrs):
@@ -1700,23 +1984,38 @@ _ROUTES: list[tuple[frozenset[str], re.Pattern[str], Callable[..., _Reply]]] = [
     (_GET, re.compile(r"/library"), PlexStandin._library),
     (_GET, re.compile(r"/library/sections"), PlexStandin._sections),
     (_GET, re.compile(r"/library/sections/(?P<section>\d+)/all"), PlexStandin._section_all),
-    (_GET, re.compile(r"/library/sections/(?P<section>\d+)/collections"),
-     PlexStandin._section_collections),
+    (
+        _GET,
+        re.compile(r"/library/sections/(?P<section>\d+)/collections"),
+        PlexStandin._section_collections,
+    ),
     (_GET, re.compile(r"/library/metadata/(?P<keys>\d+(?:,\d+)*)"), PlexStandin._metadata),
     (_GET, re.compile(r"/library/metadata/(?P<key>\d+)/children"), PlexStandin._children),
     (_GET, re.compile(r"/library/metadata/(?P<key>\d+)/allLeaves"), PlexStandin._all_leaves),
-    (_GET, re.compile(r"/library/metadata/(?P<key>\d+)/(?P<kind>thumb|art)(?:/\d+)?"),
-     PlexStandin._artwork),
+    (
+        _GET,
+        re.compile(r"/library/metadata/(?P<key>\d+)/(?P<kind>thumb|art)(?:/\d+)?"),
+        PlexStandin._artwork,
+    ),
     (_GET, re.compile(r"/library/collections/(?P<key>\d+)"), PlexStandin._collection),
-    (_GET, re.compile(r"/library/collections/(?P<key>\d+)/children"),
-     PlexStandin._collection_items),
-    (_GET, re.compile(r"/library/collections/(?P<key>\d+)/(?P<kind>thumb|art)(?:/\d+)?"),
-     PlexStandin._artwork),
+    (
+        _GET,
+        re.compile(r"/library/collections/(?P<key>\d+)/children"),
+        PlexStandin._collection_items,
+    ),
+    (
+        _GET,
+        re.compile(r"/library/collections/(?P<key>\d+)/(?P<kind>thumb|art)(?:/\d+)?"),
+        PlexStandin._artwork,
+    ),
     (_GET, re.compile(r"/library/parts/(?P<part>\d+)(?:/.*)?"), PlexStandin._part),
     (_GET, re.compile(r"/livetv/dvrs(?:/(?P<key>\d+))?"), PlexStandin._livetv_dvrs),
     (_GET, re.compile(r"/media/grabbers/devices"), PlexStandin._grabber_devices),
-    (frozenset({"POST"}), re.compile(r"/livetv/dvrs/(?P<key>\d+)/reloadGuide"),
-     PlexStandin._reload_guide),
+    (
+        frozenset({"POST"}),
+        re.compile(r"/livetv/dvrs/(?P<key>\d+)/reloadGuide"),
+        PlexStandin._reload_guide,
+    ),
 ]
 
 
@@ -1733,7 +2032,6 @@ class BuiltLibrary(NamedTuple):
 
     library: StandinLibrary
     root: Path
-
 
 
 # (title, tone) per episode; each episode gets its own tone so tests can tell what played.
@@ -1767,63 +2065,140 @@ def build_library(make_clip: Callable[..., Path], root: Path) -> StandinLibrary:
         local = make_clip(root / rel, duration=duration, tone_hz=tone, title=label)
         return Part(id=part_id, file=f"{PMS_ROOT}/{rel}", local_path=local, tone_hz=tone)
 
-    def show(key: int, title: str, seasons: dict[int, list[tuple[str, int]]], ext: str,
-             part_id: int, aired: Iterator[str], **fields: Any) -> Show:
+    def show(
+        key: int,
+        title: str,
+        seasons: dict[int, list[tuple[str, int]]],
+        ext: str,
+        part_id: int,
+        aired: Iterator[str],
+        **fields: Any,
+    ) -> Show:
         """Show ``key`` has seasons ``key + n`` and episodes ``key * 10 + 1`` onwards."""
         built = Show(rating_key=key, title=title, section_key=2, **fields)
         ep_key = key * 10 + 1
         for season_no, episodes in seasons.items():
-            season = Season(rating_key=key + season_no, index=season_no,
-                            year=built.year + season_no - 1 if built.year else None)
+            season = Season(
+                rating_key=key + season_no,
+                index=season_no,
+                year=built.year + season_no - 1 if built.year else None,
+            )
             for number, (ep_title, tone) in enumerate(episodes, start=1):
-                rel = (f"TV Shows/{title}/Season {season_no:02d}/"
-                       f"{title} - S{season_no:02d}E{number:02d}.{ext}")
+                rel = (
+                    f"TV Shows/{title}/Season {season_no:02d}/"
+                    f"{title} - S{season_no:02d}E{number:02d}.{ext}"
+                )
                 part = clip(rel, 3.0, tone, part_id, f"{title} {season_no}x{number:02d}")
                 day = next(aired)
-                season.episodes.append(Episode(
-                    rating_key=ep_key, index=number, title=ep_title, part=part, duration=3000,
-                    summary=f"{title} season {season_no}, episode {number}: {ep_title}.",
-                    originally_available_at=day, year=int(day[:4]),
-                    content_rating=built.content_rating, guids=(f"tvdb://{ep_key + 50000}",)))
+                season.episodes.append(
+                    Episode(
+                        rating_key=ep_key,
+                        index=number,
+                        title=ep_title,
+                        part=part,
+                        duration=3000,
+                        summary=f"{title} season {season_no}, episode {number}: {ep_title}.",
+                        originally_available_at=day,
+                        year=int(day[:4]),
+                        content_rating=built.content_rating,
+                        guids=(f"tvdb://{ep_key + 50000}",),
+                    )
+                )
                 ep_key += 1
                 part_id += 1
             built.seasons.append(season)
         return built
 
-    lib.shows.append(show(
-        100, "Cheers", _CHEERS, "mp4", 3001,
-        iter(["1982-09-30", "1982-10-07", "1982-10-14", "1983-09-29", "1983-10-06"]),
-        year=1982, summary="Sam Malone runs a Boston bar where everybody knows your name.",
-        content_rating="TV-PG", studio="NBC", genres=("Comedy", "Sitcom"),
-        originally_available_at="1982-09-30", guids=("tvdb://77623",)))
-    lib.shows.append(show(
-        110, "Taxi", _TAXI, "mkv", 3101, iter(["1978-09-12", "1978-09-19"]), year=1978,
-        summary="Cabbies at New York's Sunshine Cab Company.", content_rating="TV-PG",
-        studio="ABC", genres=("Comedy",), originally_available_at="1978-09-12", thumb=False))
+    lib.shows.append(
+        show(
+            100,
+            "Cheers",
+            _CHEERS,
+            "mp4",
+            3001,
+            iter(["1982-09-30", "1982-10-07", "1982-10-14", "1983-09-29", "1983-10-06"]),
+            year=1982,
+            summary="Sam Malone runs a Boston bar where everybody knows your name.",
+            content_rating="TV-PG",
+            studio="NBC",
+            genres=("Comedy", "Sitcom"),
+            originally_available_at="1982-09-30",
+            guids=("tvdb://77623",),
+        )
+    )
+    lib.shows.append(
+        show(
+            110,
+            "Taxi",
+            _TAXI,
+            "mkv",
+            3101,
+            iter(["1978-09-12", "1978-09-19"]),
+            year=1978,
+            summary="Cabbies at New York's Sunshine Cab Company.",
+            content_rating="TV-PG",
+            studio="ABC",
+            genres=("Comedy",),
+            originally_available_at="1978-09-12",
+            thumb=False,
+        )
+    )
 
     airplane = clip("Movies/Airplane! (1980)/Airplane! (1980).mp4", 4.0, 330, 3201, "Airplane!")
-    top_secret = clip("Movies/Top Secret! (1984)/Top Secret! (1984).mkv", 4.0, 880, 3202,
-                      "Top Secret!")
+    top_secret = clip(
+        "Movies/Top Secret! (1984)/Top Secret! (1984).mkv", 4.0, 880, 3202, "Top Secret!"
+    )
     lib.movies += [
-        Movie(rating_key=200, title="Airplane!", section_key=1, part=airplane, duration=4000,
-              year=1980, summary='A pilot & a "disaster" <comedy>: surely you can\'t be serious.',
-              content_rating="PG", studio="Paramount", genres=("Comedy", "Parody"),
-              originally_available_at="1980-07-02", guids=("imdb://tt0080339",)),
-        Movie(rating_key=201, title="Top Secret!", section_key=1, part=top_secret, duration=4000,
-              year=1984, genres=("Comedy",), originally_available_at="1984-06-08", art=False),
+        Movie(
+            rating_key=200,
+            title="Airplane!",
+            section_key=1,
+            part=airplane,
+            duration=4000,
+            year=1980,
+            summary='A pilot & a "disaster" <comedy>: surely you can\'t be serious.',
+            content_rating="PG",
+            studio="Paramount",
+            genres=("Comedy", "Parody"),
+            originally_available_at="1980-07-02",
+            guids=("imdb://tt0080339",),
+        ),
+        Movie(
+            rating_key=201,
+            title="Top Secret!",
+            section_key=1,
+            part=top_secret,
+            duration=4000,
+            year=1984,
+            genres=("Comedy",),
+            originally_available_at="1984-06-08",
+            art=False,
+        ),
     ]
     lib.collections += [
         Collection(rating_key=300, title="Sitcoms", section_key=2, members=[100, 110]),
-        Collection(rating_key=301, title="Comedies", section_key=1, members=[200, 201],
-                   summary="Zucker, Abrahams & Zucker."),
+        Collection(
+            rating_key=301,
+            title="Comedies",
+            section_key=1,
+            members=[200, 201],
+            summary="Zucker, Abrahams & Zucker.",
+        ),
     ]
     with lib.edit():  # validate
         pass
     return lib
 
 
-def build_big_library(clip: Path, shows: int, episodes_per_show: int, movies: int, *,
-                      episodes_per_season: int = 10, duration_ms: int = 3000) -> StandinLibrary:
+def build_big_library(
+    clip: Path,
+    shows: int,
+    episodes_per_show: int,
+    movies: int,
+    *,
+    episodes_per_season: int = 10,
+    duration_ms: int = 3000,
+) -> StandinLibrary:
     """Thousands of items that all play the same ``clip``, for paging tests and benchmarks.
 
     Titles sort in creation order ("Show 00001", "Movie 00001"); seasons hold up to
@@ -1840,8 +2215,15 @@ def build_big_library(clip: Path, shows: int, episodes_per_show: int, movies: in
     next_part = itertools.count(1_000_000).__next__
     for s in range(1, shows + 1):
         title = f"Show {s:05d}"
-        show = Show(rating_key=next_key(), title=title, section_key=2, year=1970 + s % 50,
-                    summary=f"Generated show {s}.", content_rating="TV-PG", genres=("Comedy",))
+        show = Show(
+            rating_key=next_key(),
+            title=title,
+            section_key=2,
+            year=1970 + s % 50,
+            summary=f"Generated show {s}.",
+            content_rating="TV-PG",
+            genres=("Comedy",),
+        )
         season = None
         for e in range(episodes_per_show):
             if e % episodes_per_season == 0:
@@ -1851,24 +2233,48 @@ def build_big_library(clip: Path, shows: int, episodes_per_show: int, movies: in
             number = e % episodes_per_season + 1
             code = f"S{season.index:02d}E{number:02d}"
             rel = f"TV Shows/{title}/Season {season.index:02d}/{title} - {code}.{ext}"
-            season.episodes.append(Episode(
-                rating_key=next_key(), index=number, title=f"{title} Episode {e + 1}",
-                part=Part(id=next_part(), file=f"{PMS_ROOT}/{rel}", local_path=clip),
-                duration=duration_ms, originally_available_at="1990-01-01", year=1990))
+            season.episodes.append(
+                Episode(
+                    rating_key=next_key(),
+                    index=number,
+                    title=f"{title} Episode {e + 1}",
+                    part=Part(id=next_part(), file=f"{PMS_ROOT}/{rel}", local_path=clip),
+                    duration=duration_ms,
+                    originally_available_at="1990-01-01",
+                    year=1990,
+                )
+            )
         lib.shows.append(show)
     for m in range(1, movies + 1):
         title = f"Movie {m:05d}"
         rel = f"Movies/{title}/{title}.{ext}"
-        lib.movies.append(Movie(
-            rating_key=next_key(), title=title, section_key=1, duration=duration_ms,
-            part=Part(id=next_part(), file=f"{PMS_ROOT}/{rel}", local_path=clip),
-            year=1950 + m % 70, genres=("Drama",)))
+        lib.movies.append(
+            Movie(
+                rating_key=next_key(),
+                title=title,
+                section_key=1,
+                duration=duration_ms,
+                part=Part(id=next_part(), file=f"{PMS_ROOT}/{rel}", local_path=clip),
+                year=1950 + m % 70,
+                genres=("Drama",),
+            )
+        )
     if lib.shows:
-        lib.collections.append(Collection(
-            rating_key=next_key(), title="Every Tenth Show", section_key=2,
-            members=[s.rating_key for s in lib.shows[::10]]))
+        lib.collections.append(
+            Collection(
+                rating_key=next_key(),
+                title="Every Tenth Show",
+                section_key=2,
+                members=[s.rating_key for s in lib.shows[::10]],
+            )
+        )
     if lib.movies:
-        lib.collections.append(Collection(
-            rating_key=next_key(), title="Every Tenth Movie", section_key=1,
-            members=[m.rating_key for m in lib.movies[::10]]))
+        lib.collections.append(
+            Collection(
+                rating_key=next_key(),
+                title="Every Tenth Movie",
+                section_key=1,
+                members=[m.rating_key for m in lib.movies[::10]],
+            )
+        )
     return lib

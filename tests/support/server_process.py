@@ -51,8 +51,12 @@ def _wait_ready(server: RunningServer, timeout: float) -> None:
 
 @contextlib.contextmanager
 def running_server(
-    *global_args: str | Path, data_dir: Path, command: tuple[str, ...] = ("serve",),
-    ready_timeout: float = 60, port: int | None = None, discovery: bool = False,
+    *global_args: str | Path,
+    data_dir: Path,
+    command: tuple[str, ...] = ("serve",),
+    ready_timeout: float = 60,
+    port: int | None = None,
+    discovery: bool = False,
     port_option: bool = True,
 ) -> Iterator[RunningServer]:
     """Start ``retrovue <global_args> serve --host 127.0.0.1 --port <free>`` and yield it.
@@ -67,8 +71,18 @@ def running_server(
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir), *map(str, global_args),
-            *command, "--host", "127.0.0.1", *(("--port", str(port)) if port_option else ())]
+    argv = [
+        sys.executable,
+        "-m",
+        "hdhr_emulator",
+        "--data-dir",
+        str(data_dir),
+        *map(str, global_args),
+        *command,
+        "--host",
+        "127.0.0.1",
+        *(("--port", str(port)) if port_option else ()),
+    ]
     if not discovery:
         argv += ["--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"]
     env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}

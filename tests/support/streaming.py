@@ -44,8 +44,9 @@ def write_config(path: Path, media: Path, channels: str, profile: str = PROFILE)
 
     The guide covers one hour: slots of a few seconds make a 72 h guide tens of megabytes.
     """
-    path.write_text(f'media = ["{media}"]\nhorizon_hours = 1\n{profile}\n{channels}',
-                    encoding="utf-8")
+    path.write_text(
+        f'media = ["{media}"]\nhorizon_hours = 1\n{profile}\n{channels}', encoding="utf-8"
+    )
     return path
 
 
@@ -54,12 +55,40 @@ def render_noisy_clip(ffmpeg: str, out: Path, seconds: float, tone_hz: int = 440
     (testsrc2 re-encodes to ~1.5 Mbit/s whatever the target): for buffers that must fill fast."""
     out.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds},noise=alls=60:allf=t",
-         "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}",
-         "-c:v", "libx264", "-preset", "ultrafast", "-qp", "20", "-g", "25", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-ac", "2", "-shortest", str(out)],
-        check=True, capture_output=True, timeout=120,
+        [
+            ffmpeg,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=320x240:rate=25:duration={seconds},noise=alls=60:allf=t",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-qp",
+            "20",
+            "-g",
+            "25",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ac",
+            "2",
+            "-shortest",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     return out
 
@@ -84,7 +113,11 @@ class Capture:
 
 
 def fetch(
-    port: int, path: str, *, method: str = "GET", timeout: float = 15.0,
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    timeout: float = 15.0,
     on_chunk: Callable[[Capture], bool | None] | None = None,
     stop: threading.Event | None = None,
 ) -> Capture:
@@ -99,8 +132,9 @@ def fetch(
         sent_at = time.time()
         conn.request(method, path)
         response = conn.getresponse()
-        capture = Capture(response.status, {k.lower(): v for k, v in response.getheaders()},
-                          sent_at=sent_at)
+        capture = Capture(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, sent_at=sent_at
+        )
         while not (stop is not None and stop.is_set()):
             try:
                 chunk = response.read1(1 << 16) if method != "HEAD" else b""
@@ -133,8 +167,9 @@ class BackgroundViewer:
 
     def _run(self, port: int, path: str, timeout: float) -> None:
         try:
-            self.capture = fetch(port, path, timeout=timeout, stop=self._stop,
-                                 on_chunk=self._progress)
+            self.capture = fetch(
+                port, path, timeout=timeout, stop=self._stop, on_chunk=self._progress
+            )
         except Exception as exc:  # noqa: BLE001 - re-raised by wait(), not a thread crash
             self.error = exc
 
@@ -166,7 +201,9 @@ class BackgroundViewer:
         return self.capture
 
 
-def raw_request(port: int, request: bytes, *, timeout: float = 15.0) -> tuple[str, dict[str, str], bytes]:
+def raw_request(
+    port: int, request: bytes, *, timeout: float = 15.0
+) -> tuple[str, dict[str, str], bytes]:
     """Send ``request`` verbatim over a plain socket and read until the server closes.
 
     Returns (status line, headers with lower-case names, body exactly as sent on the wire).
@@ -240,15 +277,22 @@ def guide_entries(port: int, channel_number: int) -> list[GuideEntry]:
     """The programmes the server's XMLTV guide lists for ``channel_number``."""
     body = fetch(port, "/xmltv.xml").body
     tv = ET.fromstring(body)
-    ids = [c.get("id") for c in tv.iter("channel")
-           if any(d.text == str(channel_number) for d in c.iter("display-name"))]
+    ids = [
+        c.get("id")
+        for c in tv.iter("channel")
+        if any(d.text == str(channel_number) for d in c.iter("display-name"))
+    ]
     assert len(ids) == 1, f"channel {channel_number} not in the guide"
     stamp = "%Y%m%d%H%M%S %z"
     return [
-        GuideEntry(datetime.strptime(p.get("start", ""), stamp).timestamp(),
-                   datetime.strptime(p.get("stop", ""), stamp).timestamp(),
-                   p.findtext("title") or "", p.findtext("sub-title") or "")
-        for p in tv.iter("programme") if p.get("channel") == ids[0]
+        GuideEntry(
+            datetime.strptime(p.get("start", ""), stamp).timestamp(),
+            datetime.strptime(p.get("stop", ""), stamp).timestamp(),
+            p.findtext("title") or "",
+            p.findtext("sub-title") or "",
+        )
+        for p in tv.iter("programme")
+        if p.get("channel") == ids[0]
     ]
 
 
@@ -256,10 +300,20 @@ def guide_entries(port: int, channel_number: int) -> list[GuideEntry]:
 def ffprobe_streams(ffprobe: str, data: bytes, scratch: Path) -> list[dict[str, object]]:
     scratch.write_bytes(data)
     done = subprocess.run(
-        [ffprobe, "-v", "error", "-show_entries",
-         "stream=codec_type,codec_name,width,height,sample_rate,channels", "-of", "json",
-         str(scratch)],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            ffprobe,
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,codec_name,width,height,sample_rate,channels",
+            "-of",
+            "json",
+            str(scratch),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return json.loads(done.stdout)["streams"]
 
@@ -271,8 +325,9 @@ def shape(streams: list[dict[str, object]]) -> list[tuple[object, ...]]:
         if s.get("codec_type") == "video":
             out.append(("video", s.get("codec_name"), s.get("width"), s.get("height")))
         elif s.get("codec_type") == "audio":
-            out.append(("audio", s.get("codec_name"), int(str(s.get("sample_rate"))),
-                        s.get("channels")))
+            out.append(
+                ("audio", s.get("codec_name"), int(str(s.get("sample_rate"))), s.get("channels"))
+            )
     return out
 
 
@@ -311,7 +366,7 @@ def decoded_video(data: bytes) -> Video:
         rgb = frame.reformat(format="rgb24")
         plane = rgb.planes[0]
         at = 4 * plane.line_size + 4 * 3
-        pixel = bytes(plane)[at: at + 3]
+        pixel = bytes(plane)[at : at + 3]
         corners.append((pixel[0], pixel[1], pixel[2]))
     return Video(sizes, corners, errors)
 
@@ -353,7 +408,7 @@ def assert_decodes(data: bytes, video: Video, audio: Audio) -> None:
 
 def frequency(audio: Audio, start: float, seconds: float) -> float:
     """The pitch of a sine in [start, start+seconds), from its zero crossings (0 = silence)."""
-    s = audio.samples[int(start * audio.rate): int((start + seconds) * audio.rate)]
+    s = audio.samples[int(start * audio.rate) : int((start + seconds) * audio.rate)]
     if len(s) < 2 or max(abs(min(s)), abs(max(s))) < 1e-3:
         return 0.0
     crossings = sum(1 for a, b in itertools.pairwise(s) if (a < 0) != (b < 0))
@@ -383,7 +438,7 @@ def longest_silence(audio: Audio, window: float = 0.05) -> float:
     best = run = 0.0
     t = 0.0
     while t + window <= audio.seconds:
-        s = audio.samples[int(t * audio.rate): int((t + window) * audio.rate)]
+        s = audio.samples[int(t * audio.rate) : int((t + window) * audio.rate)]
         quiet = max(abs(min(s)), abs(max(s))) < 1e-3
         run = run + window if quiet else 0.0
         best = max(best, run)
@@ -396,8 +451,9 @@ def near(rgb: tuple[int, int, int], target: tuple[int, int, int], tolerance: int
 
 
 # -- the TS as a decoder sees it ---------------------------------------------------------------
-def assert_continuous(report: TsReport, *, video_gap: float = FRAME + 0.001,
-                      audio_gap: float = AAC_FRAME + 0.005) -> None:
+def assert_continuous(
+    report: TsReport, *, video_gap: float = FRAME + 0.001, audio_gap: float = AAC_FRAME + 0.005
+) -> None:
     """One clean timeline: whole packets, no CC error, no flagged discontinuity, timestamps
     only forward, and no hole longer than ``video_gap`` / ``audio_gap`` between frames."""
     assert report.packets > 0 and report.sync_errors == 0 and report.trailing_bytes == 0
@@ -492,6 +548,6 @@ def bytes_written(pid: int) -> int | None:
         text = Path(f"/proc/{pid}/io").read_text()
     except OSError:
         return None
-    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("wchar:")),
-                None)
-
+    return next(
+        (int(line.split()[1]) for line in text.splitlines() if line.startswith("wchar:")), None
+    )

@@ -63,11 +63,17 @@ def plex(plex_standin: PlexStandin, connect: Any) -> Any:
     return connect(plex_standin)
 
 
-def get(standin: PlexStandin, path: str, params: dict[str, Any] | None = None, *,
-        headers: dict[str, str] | None = None) -> requests.Response:
+def get(
+    standin: PlexStandin,
+    path: str,
+    params: dict[str, Any] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> requests.Response:
     """A plain GET, with the token in the header unless ``headers`` says otherwise."""
-    return requests.get(standin.url + path, headers=AUTH if headers is None else headers,
-                        params=params, timeout=10)
+    return requests.get(
+        standin.url + path, headers=AUTH if headers is None else headers, params=params, timeout=10
+    )
 
 
 def xml(response: requests.Response) -> Any:
@@ -81,8 +87,9 @@ def xml(response: requests.Response) -> Any:
 # --- plexapi against the small library -------------------------------------------------------
 
 
-def test_connect_makes_one_header_authenticated_request(plex_standin: PlexStandin,
-                                                        plex: Any) -> None:
+def test_connect_makes_one_header_authenticated_request(
+    plex_standin: PlexStandin, plex: Any
+) -> None:
     assert plex.machineIdentifier == plex_standin.machine_identifier
     assert plex.friendlyName == "standin-pms"
     assert plex.version.startswith("1.41")
@@ -103,14 +110,18 @@ def test_sections_and_locations(plex: Any) -> None:
 
 
 def test_show_episodes_use_the_five_documented_requests(
-        plex_standin: PlexStandin, plex_library: BuiltLibrary, plex: Any) -> None:
+    plex_standin: PlexStandin, plex_library: BuiltLibrary, plex: Any
+) -> None:
     plex_standin.clear_log()
     episodes = plex.library.section("TV Shows").get("Cheers").episodes()
 
     assert [e.seasonEpisode for e in episodes] == ["s01e01", "s01e02", "s01e03", "s02e01", "s02e02"]
     first = episodes[0]
     assert (first.title, first.grandparentTitle, first.parentTitle) == (
-        "Give Me a Ring Sometime", "Cheers", "Season 1")
+        "Give Me a Ring Sometime",
+        "Cheers",
+        "Season 1",
+    )
     assert first.duration == 3000
     assert first.originallyAvailableAt.strftime("%Y-%m-%d") == "1982-09-30"
     assert first.contentRating == "TV-PG"
@@ -121,8 +132,11 @@ def test_show_episodes_use_the_five_documented_requests(
     local = Path(part.file.replace("/data", str(plex_library.root), 1))
     assert local.read_bytes() == plex_library.library.get(1001).part.local_path.read_bytes()
     assert [r.path for r in plex_standin.requests] == [
-        "/library", "/library/sections", "/library/sections/2/all",
-        "/library/metadata/100/allLeaves"]
+        "/library",
+        "/library/sections",
+        "/library/sections/2/all",
+        "/library/metadata/100/allLeaves",
+    ]
     all_request = plex_standin.requests[2]
     assert all_request.query == {"includeGuids": "1", "limit": "1", "title": "Cheers"}
     assert all_request.header("X-Plex-Container-Size") == "100"
@@ -145,17 +159,32 @@ def test_seasons_honour_exclude_all_leaves(plex_standin: PlexStandin, plex: Any)
     assert [d.get("type") for d in without] == ["season", "season"]
 
 
-def test_episodes_across_a_section_carry_their_ancestors(plex_standin: PlexStandin,
-                                                         plex: Any) -> None:
+def test_episodes_across_a_section_carry_their_ancestors(
+    plex_standin: PlexStandin, plex: Any
+) -> None:
     episodes = plex.library.section("TV Shows").search(libtype="episode")
     assert [f"{e.grandparentTitle} {e.seasonEpisode}" for e in episodes] == [
-        "Cheers s01e01", "Cheers s01e02", "Cheers s01e03", "Cheers s02e01", "Cheers s02e02",
-        "Taxi s01e01", "Taxi s01e02"]
+        "Cheers s01e01",
+        "Cheers s01e02",
+        "Cheers s01e03",
+        "Cheers s02e01",
+        "Cheers s02e02",
+        "Taxi s01e01",
+        "Taxi s01e02",
+    ]
     assert plex_standin.requests[-1].query["type"] == "4"
 
     video = xml(get(plex_standin, "/library/sections/2/all", {"type": 4}))[0]
-    for name in ("grandparentTitle", "grandparentRatingKey", "grandparentKey", "grandparentThumb",
-                 "parentIndex", "parentRatingKey", "parentTitle", "parentKey"):
+    for name in (
+        "grandparentTitle",
+        "grandparentRatingKey",
+        "grandparentKey",
+        "grandparentThumb",
+        "parentIndex",
+        "parentRatingKey",
+        "parentTitle",
+        "parentKey",
+    ):
         assert video.get(name), name
     assert video.tag == "Video" and video.get("type") == "episode"
     assert [el.tag for el in video] == ["Media"]
@@ -187,39 +216,52 @@ def test_raw_sort_and_season_listing(plex_standin: PlexStandin) -> None:
     assert [d.get("title") for d in shows] == ["Taxi", "Cheers"]
     seasons = xml(get(plex_standin, "/library/sections/2/all", {"type": 3}))
     assert [(d.get("parentTitle"), d.get("index")) for d in seasons] == [
-        ("Cheers", "1"), ("Cheers", "2"), ("Taxi", "1")]
+        ("Cheers", "1"),
+        ("Cheers", "2"),
+        ("Taxi", "1"),
+    ]
     assert xml(get(plex_standin, "/library/sections/1/all", {"type": 4})).get("totalSize") == "0"
 
 
 def test_collections_and_their_items(plex: Any) -> None:
     (sitcoms,) = plex.library.section("TV Shows").collections()
     assert (sitcoms.title, sitcoms.subtype, sitcoms.childCount, sitcoms.ratingKey) == (
-        "Sitcoms", "show", 2, 300)
+        "Sitcoms",
+        "show",
+        2,
+        300,
+    )
     assert [(i.type, i.title) for i in sitcoms.items()] == [("show", "Cheers"), ("show", "Taxi")]
     (comedies,) = plex.library.section("Movies").collections()
     assert [(i.type, i.title) for i in comedies.items()] == [
-        ("movie", "Airplane!"), ("movie", "Top Secret!")]
+        ("movie", "Airplane!"),
+        ("movie", "Top Secret!"),
+    ]
     assert [c.tag for c in plex.fetchItem(200).collections] == ["Comedies"]
 
 
-def test_empty_attributes_are_left_out_and_text_is_escaped(plex_standin: PlexStandin,
-                                                           plex: Any) -> None:
+def test_empty_attributes_are_left_out_and_text_is_escaped(
+    plex_standin: PlexStandin, plex: Any
+) -> None:
     raw = get(plex_standin, "/library/sections/1/all").content
     assert b'summary="A pilot &amp; a &quot;disaster&quot; &lt;comedy&gt;: surely' in raw
     movies = {m.title: m for m in plex.library.section("Movies").all()}
     assert movies["Airplane!"].summary == (
-        'A pilot & a "disaster" <comedy>: surely you can\'t be serious.')
+        'A pilot & a "disaster" <comedy>: surely you can\'t be serious.'
+    )
     top_secret = movies["Top Secret!"]
     assert "summary" not in top_secret._data.attrib
     assert "contentRating" not in top_secret._data.attrib
     assert "art" not in top_secret._data.attrib
     assert top_secret.summary is None  # autoreload is off: no request, just None
     assert top_secret.media[0].parts[0].file == (
-        "/data/Movies/Top Secret! (1984)/Top Secret! (1984).mkv")
+        "/data/Movies/Top Secret! (1984)/Top Secret! (1984).mkv"
+    )
 
 
 def test_missing_attribute_triggers_one_reload_when_autoreload_is_on(
-        plex_standin: PlexStandin, plex: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    plex_standin: PlexStandin, plex: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PLEXAPI_PLEXAPI_AUTORELOAD", "true")
     movies = {m.title: m for m in plex.library.section("Movies").all()}
     plex_standin.clear_log()
@@ -229,8 +271,9 @@ def test_missing_attribute_triggers_one_reload_when_autoreload_is_on(
     assert [r.path for r in plex_standin.requests] == ["/library/metadata/201"]
 
 
-def test_artwork_is_a_real_png_and_absent_art_is_absent(plex_standin: PlexStandin,
-                                                        plex: Any) -> None:
+def test_artwork_is_a_real_png_and_absent_art_is_absent(
+    plex_standin: PlexStandin, plex: Any
+) -> None:
     cheers = plex.library.section("TV Shows").get("Cheers")
     response = requests.get(cheers.thumbUrl, timeout=10)  # tokenised URL, as plexapi builds it
     assert response.status_code == 200
@@ -270,12 +313,26 @@ def test_paging_past_100_items(big_standin: PlexStandin, connect: Any) -> None:
     assert episodes[7].grandparentTitle == "Show 00002"
     assert plex.library.section("TV Shows").totalViewSize(libtype="episode") == 150
 
-    count = xml(get(big_standin, "/library/sections/2/all",
-                    {"type": 4, "X-Plex-Container-Start": 140, "X-Plex-Container-Size": 0}))
+    count = xml(
+        get(
+            big_standin,
+            "/library/sections/2/all",
+            {"type": 4, "X-Plex-Container-Start": 140, "X-Plex-Container-Size": 0},
+        )
+    )
     assert (count.get("size"), count.get("totalSize"), count.get("offset"), len(count)) == (
-        "0", "150", "140", 0)
-    tail = xml(get(big_standin, "/library/sections/2/all", {
-        "type": 4, "limit": 145, "X-Plex-Container-Start": 140, "X-Plex-Container-Size": 10}))
+        "0",
+        "150",
+        "140",
+        0,
+    )
+    tail = xml(
+        get(
+            big_standin,
+            "/library/sections/2/all",
+            {"type": 4, "limit": 145, "X-Plex-Container-Start": 140, "X-Plex-Container-Size": 10},
+        )
+    )
     assert (tail.get("size"), tail.get("totalSize")) == ("5", "145")
 
     (every_tenth,) = plex.library.section("Movies").collections()
@@ -295,8 +352,7 @@ def test_strict_mode_rejects_unpaged_lists(big_standin: PlexStandin, connect: An
 
 def test_big_library_builds_quickly(tmp_path: Path) -> None:
     started = time.perf_counter()
-    library = build_big_library(tmp_path / "clip.mp4", shows=1000, episodes_per_show=10,
-                                movies=500)
+    library = build_big_library(tmp_path / "clip.mp4", shows=1000, episodes_per_show=10, movies=500)
     with library.lock:
         nodes = library.index().nodes
     assert time.perf_counter() - started < 1.5
@@ -321,7 +377,11 @@ def test_unauthorized_like_pms(plex_standin: PlexStandin, connect: Any) -> None:
     assert identity.get("machineIdentifier") == plex_standin.machine_identifier
     assert get(plex_standin, "/library", AUTH, headers={}).status_code == 200  # query token
     assert [r.auth for r in plex_standin.requests_without_header_token()] == [
-        "none", "none", "none", "query"]
+        "none",
+        "none",
+        "none",
+        "query",
+    ]
 
 
 def test_revoked_token(plex_standin: PlexStandin, plex: Any) -> None:
@@ -398,10 +458,23 @@ def test_ffprobe_reads_a_part_with_the_token_in_a_header(plex_standin: PlexStand
     ffprobe = require_tool("ffprobe")
     plex_standin.clear_log()
     done = subprocess.run(
-        [ffprobe, "-v", "error", "-headers", f"X-Plex-Token: {STANDIN_TOKEN}\r\n",
-         "-show_entries", "format=duration:stream=codec_name", "-of", "json",
-         plex_standin.part_url(3004)],
-        capture_output=True, text=True, timeout=30, check=True)
+        [
+            ffprobe,
+            "-v",
+            "error",
+            "-headers",
+            f"X-Plex-Token: {STANDIN_TOKEN}\r\n",
+            "-show_entries",
+            "format=duration:stream=codec_name",
+            "-of",
+            "json",
+            plex_standin.part_url(3004),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     probe = json.loads(done.stdout)
     assert sorted(s["codec_name"] for s in probe["streams"]) == ["aac", "h264"]
     assert float(probe["format"]["duration"]) == pytest.approx(3.0, abs=0.2)
@@ -413,9 +486,27 @@ def test_ffprobe_reads_a_part_with_the_token_in_a_header(plex_standin: PlexStand
 def test_ffmpeg_seeks_inside_a_part(plex_standin: PlexStandin, ffmpeg: Any) -> None:
     plex_standin.clear_log()
     subprocess.run(
-        [ffmpeg.path, "-v", "error", "-headers", f"X-Plex-Token: {STANDIN_TOKEN}\r\n",
-         "-ss", "2", "-i", plex_standin.part_url(3101), "-t", "0.5", "-f", "null", "-"],
-        capture_output=True, text=True, timeout=30, check=True)
+        [
+            ffmpeg.path,
+            "-v",
+            "error",
+            "-headers",
+            f"X-Plex-Token: {STANDIN_TOKEN}\r\n",
+            "-ss",
+            "2",
+            "-i",
+            plex_standin.part_url(3101),
+            "-t",
+            "0.5",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     served = [(r.header("Range") or "", r.status) for r in plex_standin.requests]
     assert served[0] == ("bytes=0-", 206)
     assert any(not rng.startswith("bytes=0-") for rng, _ in served[1:])  # it did seek
@@ -425,8 +516,9 @@ def test_ffmpeg_seeks_inside_a_part(plex_standin: PlexStandin, ffmpeg: Any) -> N
 # --- the model changes under a running server -------------------------------------------------
 
 
-def test_changes_show_up_in_the_next_response(plex_standin: PlexStandin, plex: Any,
-                                              plex_library: BuiltLibrary, tmp_path: Path) -> None:
+def test_changes_show_up_in_the_next_response(
+    plex_standin: PlexStandin, plex: Any, plex_library: BuiltLibrary, tmp_path: Path
+) -> None:
     from plexapi.exceptions import NotFound
 
     library = plex_library.library
@@ -443,10 +535,18 @@ def test_changes_show_up_in_the_next_response(plex_standin: PlexStandin, plex: A
     clip = library.get(1001).part.local_path
     wings = library.add_show(Show(rating_key=120, title="Wings", section_key=2, year=1990))
     season = library.add_season(wings, Season(rating_key=121, index=1))
-    library.add_episode(season, Episode(
-        rating_key=1201, index=1, title="Legacy", duration=3000,
-        part=Part(id=3301, file="/data/TV Shows/Wings/Season 01/Wings - S01E01.mp4",
-                  local_path=clip)))
+    library.add_episode(
+        season,
+        Episode(
+            rating_key=1201,
+            index=1,
+            title="Legacy",
+            duration=3000,
+            part=Part(
+                id=3301, file="/data/TV Shows/Wings/Season 01/Wings - S01E01.mp4", local_path=clip
+            ),
+        ),
+    )
     tv = plex.library.section("TV Shows")
     assert [s.title for s in tv.all()] == ["Cheers", "Taxi", "Wings"]
     assert [e.title for e in tv.get("Wings").episodes()] == ["Legacy"]
@@ -475,8 +575,12 @@ def test_mutating_while_serving(plex_standin: PlexStandin, plex_library: BuiltLi
     try:
         with requests.Session() as session:
             for _ in range(25):
-                page = session.get(plex_standin.url + "/library/sections/2/all",
-                                   params={"type": 4}, headers=AUTH, timeout=10)
+                page = session.get(
+                    plex_standin.url + "/library/sections/2/all",
+                    params={"type": 4},
+                    headers=AUTH,
+                    timeout=10,
+                )
                 assert page.status_code == 200
                 assert etree.fromstring(page.content).get("totalSize") in ("6", "7")
     finally:
@@ -485,8 +589,9 @@ def test_mutating_while_serving(plex_standin: PlexStandin, plex_library: BuiltLi
     assert plex_standin.errors == []
 
 
-def test_duplicate_rating_keys_are_refused(plex_standin: PlexStandin,
-                                           plex_library: BuiltLibrary) -> None:
+def test_duplicate_rating_keys_are_refused(
+    plex_standin: PlexStandin, plex_library: BuiltLibrary
+) -> None:
     with pytest.raises(ValueError, match="duplicate ratingKey 100"):
         plex_library.library.add_show(Show(rating_key=100, title="Again", section_key=2))
     shows = xml(get(plex_standin, "/library/sections/2/all"))  # still serving the old model
@@ -499,20 +604,33 @@ def test_duplicate_rating_keys_are_refused(plex_standin: PlexStandin,
 def test_dvrs_and_reload_guide(plex_standin: PlexStandin, plex: Any) -> None:
     from plexapi.exceptions import NotFound
 
-    plex_standin.add_dvr(StandinDvr(key=7, xmltv_url="http://127.0.0.1:5004/xmltv.xml",
-                                    devices=[StandinDevice(uri="http://127.0.0.1:5004",
-                                                           device_id="1A2B3C4D",
-                                                           channels=("101", "102"))]))
-    plex_standin.add_dvr(StandinDvr(key=8, devices=[StandinDevice(uri="http://127.0.0.1:5005",
-                                                                  device_id="OTHER")]))
+    plex_standin.add_dvr(
+        StandinDvr(
+            key=7,
+            xmltv_url="http://127.0.0.1:5004/xmltv.xml",
+            devices=[
+                StandinDevice(
+                    uri="http://127.0.0.1:5004", device_id="1A2B3C4D", channels=("101", "102")
+                )
+            ],
+        )
+    )
+    plex_standin.add_dvr(
+        StandinDvr(key=8, devices=[StandinDevice(uri="http://127.0.0.1:5005", device_id="OTHER")])
+    )
     root = plex.query("/livetv/dvrs")
     assert [d.get("key") for d in root.findall("Dvr")] == ["7", "8"]
     device = root.find("Dvr/Device")
     assert (device.get("uri"), device.get("deviceId"), device.get("make"), device.get("model")) == (
-        "http://127.0.0.1:5004", "1A2B3C4D", "Silicondust", "HDHR5-4US")
+        "http://127.0.0.1:5004",
+        "1A2B3C4D",
+        "Silicondust",
+        "HDHR5-4US",
+    )
     assert [m.get("deviceIdentifier") for m in device.findall("ChannelMapping")] == ["101", "102"]
     assert root.find("Dvr").get("lineup") == (
-        "lineup://tv.plex.providers.epg.xmltv/http://127.0.0.1:5004/xmltv.xml#Retrovue")
+        "lineup://tv.plex.providers.epg.xmltv/http://127.0.0.1:5004/xmltv.xml#Retrovue"
+    )
 
     plex.query("/livetv/dvrs/7/reloadGuide", method=plex._session.post)
     assert plex_standin.reloaded_dvrs == [7]

@@ -24,11 +24,14 @@ from xmltv.writer import DEFAULT_GENERATOR, DOCTYPE, AiringsFor
 _EN = {"lang": "en"}
 
 
-def programme_element(item: MediaItem, start: int, stop: int, cid: str,
-                      base_url: str | None = None) -> etree._Element:
+def programme_element(
+    item: MediaItem, start: int, stop: int, cid: str, base_url: str | None = None
+) -> etree._Element:
     fields = programme_fields(item, base_url)
-    element = etree.Element("programme", {"start": format_timestamp(start),
-                                          "stop": format_timestamp(stop), "channel": cid})
+    element = etree.Element(
+        "programme",
+        {"start": format_timestamp(start), "stop": format_timestamp(stop), "channel": cid},
+    )
     etree.SubElement(element, "title", _EN).text = fields.title
     if fields.sub_title is not None:
         etree.SubElement(element, "sub-title", _EN).text = fields.sub_title
@@ -83,6 +86,9 @@ def render_reference(
             for channel, cid in zip(channels, ids, strict=True):
                 for airing in airings_for(channel):
                     if airing.stop > airing.start:
-                        xf.write(programme_element(airing.programme, airing.start, airing.stop,
-                                                   cid, base))
+                        xf.write(
+                            programme_element(
+                                airing.programme, airing.start, airing.stop, cid, base
+                            )
+                        )
     return buffer.getvalue()

@@ -10,8 +10,9 @@ import pytest
 
 from benchmarks import bench_guide
 
-ROW = re.compile(r"^\| (\d+) \| (\d+) \| (\d+) \| (\d+\.\d{3}) \| ([\d,]+) \| (\d+\.\d) \|$",
-                 re.MULTILINE)
+ROW = re.compile(
+    r"^\| (\d+) \| (\d+) \| (\d+) \| (\d+\.\d{3}) \| ([\d,]+) \| (\d+\.\d) \|$", re.MULTILINE
+)
 
 
 def table(out: str) -> tuple[int, int, int, float]:
@@ -34,8 +35,24 @@ def test_small_end_to_end_run_goes_through_the_schedule(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     output = tmp_path / "guide.xml"
-    assert bench_guide.main(["--from-schedule", "--channels", "2", "--days", "1", "--repeat", "2",
-                             "--filler", "5", "--output", str(output)]) == 0
+    assert (
+        bench_guide.main(
+            [
+                "--from-schedule",
+                "--channels",
+                "2",
+                "--days",
+                "1",
+                "--repeat",
+                "2",
+                "--filler",
+                "5",
+                "--output",
+                str(output),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     channels, days, programmes, _ = table(out)
     assert (channels, days) == (2, 1)

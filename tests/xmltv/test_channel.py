@@ -25,8 +25,9 @@ def test_display_names(name: str, expected: tuple[str, ...]) -> None:
 
 
 def test_channel_element_with_logo() -> None:
-    element = channel_element(channel(7, "Cheers", logo="/config/logos/cheers.png"),
-                              channel_id(7), BASE)
+    element = channel_element(
+        channel(7, "Cheers", logo="/config/logos/cheers.png"), channel_id(7), BASE
+    )
     assert etree.tostring(element, encoding="unicode") == (
         '<channel id="C7.f7c205.retrovue"><display-name>7 Cheers</display-name>'
         "<display-name>7</display-name><display-name>Cheers</display-name>"

@@ -26,15 +26,44 @@ START, STOP = 1_704_067_200, 1_704_069_000
 
 
 def fast(bodies: ProgrammeBodies, item: MediaItem) -> bytes:
-    return (b'<programme start="20240101000000 +0000" stop="20240101003000 +0000" channel="'
-            + CID.encode() + b'">' + bodies.body(item))
+    return (
+        b'<programme start="20240101000000 +0000" stop="20240101003000 +0000" channel="'
+        + CID.encode()
+        + b'">'
+        + bodies.body(item)
+    )
 
 
 def hostile_text(rng: random.Random, length: int) -> str:
     """Text with everything metadata can throw at us: markup, controls, odd spaces, emoji."""
-    alphabet = ["a", "B", " ", "  ", "&", "<", ">", '"', "'", "\n", "\r\n", "\t", "\x00", "\x1b",
-                "\x85", "\xa0", "\u2028", "\u202e", "\ufffd", "\ufffe", "\ud800", "é", "😀",
-                "שלום", "&amp;", "]]>"]
+    alphabet = [
+        "a",
+        "B",
+        " ",
+        "  ",
+        "&",
+        "<",
+        ">",
+        '"',
+        "'",
+        "\n",
+        "\r\n",
+        "\t",
+        "\x00",
+        "\x1b",
+        "\x85",
+        "\xa0",
+        "\u2028",
+        "\u202e",
+        "\ufffd",
+        "\ufffe",
+        "\ud800",
+        "é",
+        "😀",
+        "שלום",
+        "&amp;",
+        "]]>",
+    ]
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
@@ -47,16 +76,28 @@ def hostile_item(rng: random.Random, n: int) -> MediaItem:
         "summary": maybe(hostile_text(rng, rng.randint(0, 80))),
         "genres": tuple(hostile_text(rng, 4) for _ in range(rng.randint(0, 3))),
         "content_rating": maybe(rng.choice(["TV-14", "R", hostile_text(rng, 4)])),
-        "icon": maybe(rng.choice([f"/artwork/{n}",
-            f"http://art.example/{n}.jpg", f"HTTPS://art.example/{n}.jpg?w=1&h=2",
-            "http://art.example/" + hostile_text(rng, 6), hostile_text(rng, 8),
-        ])),
+        "icon": maybe(
+            rng.choice(
+                [
+                    f"/artwork/{n}",
+                    f"http://art.example/{n}.jpg",
+                    f"HTTPS://art.example/{n}.jpg?w=1&h=2",
+                    "http://art.example/" + hostile_text(rng, 6),
+                    hostile_text(rng, 8),
+                ]
+            )
+        ),
     }
     kind = rng.choice(list(ItemKind))
     if kind == ItemKind.EPISODE:
-        return episode(hostile_text(rng, 5), maybe(rng.randint(0, 3)), maybe(rng.randint(0, 12)),
-                       hostile_text(rng, 8), episode_end=maybe(rng.randint(0, 13)),
-                       **fields)
+        return episode(
+            hostile_text(rng, 5),
+            maybe(rng.randint(0, 3)),
+            maybe(rng.randint(0, 12)),
+            hostile_text(rng, 8),
+            episode_end=maybe(rng.randint(0, 13)),
+            **fields,
+        )
     return dataclasses.replace(movie(hostile_text(rng, 8), **fields), kind=kind)
 
 
@@ -65,8 +106,7 @@ def hostile_item(rng: random.Random, n: int) -> MediaItem:
 
 def test_body_is_what_lxml_writes_for_the_programme_fields() -> None:
     rng = random.Random(7)
-    items = ([random_item(rng, n) for n in range(300)]
-             + [hostile_item(rng, n) for n in range(600)])
+    items = [random_item(rng, n) for n in range(300)] + [hostile_item(rng, n) for n in range(600)]
     bodies = ProgrammeBodies()
     for item in items:
         expected = serialise(programme_element(item, START, STOP, CID))
@@ -79,18 +119,22 @@ def test_sample_guide_equals_the_plain_lxml_rendering(base_url: str | None) -> N
     for generator in ("retrovue/0.1.0", NASTY, " ", 'a "b" & <c>\n'):
         args = (channels, lambda ch: airings[ch.number])
         assert render_xmltv(*args, base_url=base_url, generator=generator) == render_reference(
-            *args, base_url=base_url, generator=generator)
+            *args, base_url=base_url, generator=generator
+        )
 
 
 def test_random_hostile_guide_equals_the_plain_lxml_rendering() -> None:
     rng = random.Random(20240101)
     items = [hostile_item(rng, n) for n in range(200)] + [random_item(rng, n) for n in range(60)]
-    channels = [channel(n, hostile_text(rng, 6), logo=rng.choice([None, "/c/l.png"]))
-                for n in range(1, 12)]
+    channels = [
+        channel(n, hostile_text(rng, 6), logo=rng.choice([None, "/c/l.png"])) for n in range(1, 12)
+    ]
     schedule = {
-        ch.number: back_to_back(ch.number, [(rng.choice(items), rng.choice((1, 59, 1800, 3600)))
-                                            for _ in range(60)],
-                                start=rng.randint(0, 4_000_000_000))
+        ch.number: back_to_back(
+            ch.number,
+            [(rng.choice(items), rng.choice((1, 59, 1800, 3600))) for _ in range(60)],
+            start=rng.randint(0, 4_000_000_000),
+        )
         for ch in channels
     }
     args = (channels, lambda ch: schedule[ch.number])
@@ -115,7 +159,7 @@ def test_escaping_equals_lxml_for_every_character_cleaning_keeps() -> None:
     kept = kept_by_cleaning()
     assert "\n" in kept and "<" in kept and "\x00" not in kept and "\ufffd" not in kept
     for i in range(0, len(kept), 8192):
-        text = "x" + "".join(kept[i:i + 8192]) + "x"
+        text = "x" + "".join(kept[i : i + 8192]) + "x"
         element = etree.Element("t")
         element.text = text
         assert serialise(element) == f"<t>{escape_text(text)}</t>".encode()
@@ -130,11 +174,26 @@ def test_escaping_the_characters_that_need_it() -> None:
     assert escape_text(plain) is plain and escape_attribute(plain) is plain
 
 
-@pytest.mark.parametrize("url", [
-    "http://art.example/a.jpg", "HTTPS://art.example/a.jpg?w=1&h=2", "http://[::1]:8080/a%20b",
-    "http://a/b c", "http://a/é", "http://a/\x00x", " http://a/b", "http://a/b ", "http:///a",
-    "http://?a", "ftp://a/b", "http://a/\"q\"", "http://a/b,c", "https://a/<b>", "",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://art.example/a.jpg",
+        "HTTPS://art.example/a.jpg?w=1&h=2",
+        "http://[::1]:8080/a%20b",
+        "http://a/b c",
+        "http://a/é",
+        "http://a/\x00x",
+        " http://a/b",
+        "http://a/b ",
+        "http:///a",
+        "http://?a",
+        "ftp://a/b",
+        'http://a/"q"',
+        "http://a/b,c",
+        "https://a/<b>",
+        "",
+    ],
+)
 def test_icon_fast_path_agrees_with_cleaning_and_quoting(url: str) -> None:
     cleaned = clean_line(url)
     assert icon(url) == (quote_url(cleaned) if is_web_url(cleaned) else None)
@@ -150,8 +209,12 @@ def test_an_item_is_serialised_once_and_equal_copies_alike() -> None:
     assert bodies.body(first) is body
     assert bodies.body(dataclasses.replace(first)) == body
     second = episode("Cheers", 1, 2, "Sam's Women", summary="Two.", genres=("Comedy",))
-    assert bodies.body(second) == (body.replace(b"Pilot", b"Sam's Women").replace(b"One.", b"Two.")
-                                   .replace(b"0.0.0/1", b"0.1.0/1").replace(b"S01E01", b"S01E02"))
+    assert bodies.body(second) == (
+        body.replace(b"Pilot", b"Sam's Women")
+        .replace(b"One.", b"Two.")
+        .replace(b"0.0.0/1", b"0.1.0/1")
+        .replace(b"S01E01", b"S01E02")
+    )
 
 
 def test_items_keep_their_fields_whatever_came_before() -> None:
@@ -171,8 +234,17 @@ def test_bodies_stay_out_of_the_garbage_collector() -> None:
     # (the memos by kind, year and numbers stay a few hundred entries).
     bodies = ProgrammeBodies()
     for n in range(50):
-        bodies.body(episode("Show", 1, n + 1, f"Episode {n}", summary="S.", genres=("Comedy",),
-                            icon=f"http://a/{n}.jpg"))
+        bodies.body(
+            episode(
+                "Show",
+                1,
+                n + 1,
+                f"Episode {n}",
+                summary="S.",
+                genres=("Comedy",),
+                icon=f"http://a/{n}.jpg",
+            )
+        )
     gc.collect()
     gc.collect()  # a tuple is untracked once the tuples inside it are: may take two passes
     assert bodies.cache and not gc.is_tracked(bodies.cache)

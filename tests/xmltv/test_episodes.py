@@ -47,6 +47,7 @@ def test_xmltv_ns(season: int | None, episode: int | None, expected: str | None)
         (None, None, None, None),
     ],
 )
-def test_onscreen(season: int | None, episode: int | None, end: int | None,
-                  expected: str | None) -> None:
+def test_onscreen(
+    season: int | None, episode: int | None, end: int | None, expected: str | None
+) -> None:
     assert onscreen(season, episode, end) == expected

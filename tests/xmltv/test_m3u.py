@@ -47,15 +47,17 @@ def test_exact_playlist() -> None:
 
 
 def test_custom_stream_url() -> None:
-    playlist = render_m3u([channel(7, "Cheers")], base_url=BASE,
-                          stream_url=lambda ch: f"{BASE}/stream/{ch.number}.ts?x=a b,c\"d")
+    playlist = render_m3u(
+        [channel(7, "Cheers")],
+        base_url=BASE,
+        stream_url=lambda ch: f'{BASE}/stream/{ch.number}.ts?x=a b,c"d',
+    )
     assert playlist.split("\n")[2] == f"{BASE}/stream/7.ts?x=a%20b%2Cc%22d"
 
 
 def test_hostile_names_survive_as_one_clean_line() -> None:
     playlist = render_m3u(
-        [channel(10, NASTY + ",\n\x00 Part 2", group='"Kids", Family'),
-         channel(11, "\x00 ,")],
+        [channel(10, NASTY + ",\n\x00 Part 2", group='"Kids", Family'), channel(11, "\x00 ,")],
         base_url=BASE,
     )
     lines = playlist.split("\n")
@@ -80,7 +82,7 @@ def test_format_rules_hold_for_the_sample_lineup() -> None:
     for extinf, url in zip(lines[1::2], lines[2::2]):
         head, name = extinf.rsplit(",", 1)
         assert head.startswith("#EXTINF:-1 ")
-        attrs = head[len("#EXTINF:-1 "):]
+        attrs = head[len("#EXTINF:-1 ") :]
         assert CHECKLIST_ATTR.sub("", attrs).strip() == "", attrs  # nothing but key="value"
         assert name and "," not in name and '"' not in name
         assert url.startswith("http://") and " " not in url
@@ -122,4 +124,5 @@ def test_base_url_must_be_absolute_http(base_url: str) -> None:
 
 def test_empty_lineup_is_just_the_header() -> None:
     assert render_m3u([], base_url=BASE) == (
-        f'#EXTM3U url-tvg="{BASE}/xmltv.xml" x-tvg-url="{BASE}/xmltv.xml"\n')
+        f'#EXTM3U url-tvg="{BASE}/xmltv.xml" x-tvg-url="{BASE}/xmltv.xml"\n'
+    )

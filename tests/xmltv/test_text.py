@@ -9,7 +9,7 @@ import pytest
 
 from xmltv.text import _IRREGULAR, _strip_invalid, clean_block, clean_line
 
-NASTY = 'Tom & Jerry <3 "quoted" \'single\' 😀 שלום עולם'
+NASTY = "Tom & Jerry <3 \"quoted\" 'single' 😀 שלום עולם"
 
 
 @pytest.mark.parametrize(
@@ -66,8 +66,12 @@ def _slow_clean_line(text: str) -> str:
 
 def test_fast_path_agrees_with_the_full_cleaning_for_every_bmp_character() -> None:
     chars = [chr(c) for c in range(0x10000)] + ["😀", "\U0010ffff", "\U000e0001"]
-    wrong = [hex(ord(c)) for c in chars for text in (f"a{c}b", f"{c}")
-             if clean_line(text) != _slow_clean_line(text)]
+    wrong = [
+        hex(ord(c))
+        for c in chars
+        for text in (f"a{c}b", f"{c}")
+        if clean_line(text) != _slow_clean_line(text)
+    ]
     assert wrong == []
 
 

@@ -31,8 +31,11 @@ def test_is_web_url(url: str | None, expected: bool) -> None:
 
 @pytest.mark.parametrize(
     ("base", "expected"),
-    [("http://h:5004", "http://h:5004"), ("http://h:5004///", "http://h:5004"),
-     (" https://h/sub/ ", "https://h/sub")],
+    [
+        ("http://h:5004", "http://h:5004"),
+        ("http://h:5004///", "http://h:5004"),
+        (" https://h/sub/ ", "https://h/sub"),
+    ],
 )
 def test_normalise_base_url(base: str, expected: str) -> None:
     assert normalise_base_url(base) == expected

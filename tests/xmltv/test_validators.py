@@ -42,8 +42,9 @@ def test_tv_validate_file_is_clean(guide: Path) -> None:
 
 
 def test_tv_sort_reports_nothing(guide: Path, tmp_path: Path) -> None:
-    result = run("tv_sort", "--duplicate-error", "--output", str(tmp_path / "sorted.xml"),
-                 str(guide))
+    result = run(
+        "tv_sort", "--duplicate-error", "--output", str(tmp_path / "sorted.xml"), str(guide)
+    )
     assert (result.returncode, result.stderr) == (0, "")
 
 

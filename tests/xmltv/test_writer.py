@@ -49,9 +49,16 @@ def to_posix(stamp: str) -> int:
 
 
 def test_exact_output_of_a_small_guide() -> None:
-    pilot = episode("Cheers", 1, 1, "Give Me a Ring Sometime", year=1982,
-                    summary="Diane meets Sam.", genres=("Comedy",),
-                    icon="https://art.example/c/1.jpg")
+    pilot = episode(
+        "Cheers",
+        1,
+        1,
+        "Give Me a Ring Sometime",
+        year=1982,
+        summary="Diane meets Sam.",
+        genres=("Comedy",),
+        icon="https://art.example/c/1.jpg",
+    )
     airplane = movie("Airplane!", year=1980, genres=("Comedy",))
     cheers = channel(7, "Cheers", [pilot, airplane], logo="/config/logos/cheers.png")
     airings = back_to_back(7, [(pilot, 1800), (airplane, 5400), (slate("Off Air"), 600)])
@@ -93,11 +100,13 @@ def test_sample_guide_is_valid_against_the_dtd(base_url: str | None) -> None:
 def test_doctype_and_encoding() -> None:
     tree = etree.ElementTree(parse(render_sample()))
     document = render_sample()
-    assert document.startswith(b"<?xml version='1.0' encoding='utf-8'?>\n"
-                               b'<!DOCTYPE tv SYSTEM "xmltv.dtd">\n')
+    assert document.startswith(
+        b"<?xml version='1.0' encoding='utf-8'?>\n<!DOCTYPE tv SYSTEM \"xmltv.dtd\">\n"
+    )
     assert not document.startswith(b"\xef\xbb\xbf")
     assert etree.fromstring(document).getroottree().docinfo.doctype == (
-        '<!DOCTYPE tv SYSTEM "xmltv.dtd">')
+        '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
+    )
     assert tree.getroot().tag == "tv"
 
 
@@ -109,10 +118,12 @@ def test_every_channel_precedes_every_programme() -> None:
 def test_channels_keep_lineup_order_and_ids() -> None:
     root = parse(render_sample())
     assert [c.get("id") for c in root.iter("channel")] == [
-        channel_id(1), channel_id(10), channel_id(7)]
+        channel_id(1),
+        channel_id(10),
+        channel_id(7),
+    ]
     nasty = root.findall("channel")[1]
-    assert [d.text for d in nasty.iter("display-name")] == [
-        f"10 {NASTY}", "10", NASTY]
+    assert [d.text for d in nasty.iter("display-name")] == [f"10 {NASTY}", "10", NASTY]
     assert nasty.find("icon").get("src") == f"{BASE}/logos/10.JPG"
 
 
@@ -150,7 +161,7 @@ def test_hostile_text_is_escaped_cleaned_and_round_trips() -> None:
     assert nasty.findtext("desc") == 'Desc with\nlines & "quotes" 😀'
     assert [c.text for c in nasty.iter("category")] == ["Series", "Comédie"]
     assert nasty.find("icon").get("src") == "http://art.example/a%20b&c.jpg"
-    assert "Tom &amp; Jerry's &lt;Best&gt; \"Hits\" 😀 שלום \u202eevil" in text
+    assert 'Tom &amp; Jerry\'s &lt;Best&gt; "Hits" 😀 שלום \u202eevil' in text
 
 
 def test_no_empty_texts_and_newlines_only_in_desc() -> None:
@@ -197,8 +208,9 @@ def test_generator_name_is_cleaned_and_optional() -> None:
 
 
 def test_empty_lineup_is_a_well_formed_empty_guide() -> None:
-    assert render_xmltv([], lambda ch: []).endswith(b'<tv generator-info-name="retrovue/0.1.0">'
-                                                     b"\n</tv>")
+    assert render_xmltv([], lambda ch: []).endswith(
+        b'<tv generator-info-name="retrovue/0.1.0">\n</tv>'
+    )
 
 
 def test_zero_length_airings_are_skipped_and_reported(caplog: pytest.LogCaptureFixture) -> None:
@@ -224,8 +236,11 @@ def test_gaps_and_overlaps_are_written_as_given_and_reported(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     show = movie("Show")
-    airings = [Airing(1, show, T0, T0 + 600, ()), Airing(1, show, T0 + 900, T0 + 1200, ()),
-               Airing(1, show, T0 + 1100, T0 + 1800, ())]
+    airings = [
+        Airing(1, show, T0, T0 + 600, ()),
+        Airing(1, show, T0 + 900, T0 + 1200, ()),
+        Airing(1, show, T0 + 1100, T0 + 1800, ()),
+    ]
     with caplog.at_level(logging.WARNING, logger="xmltv.writer"):
         root = parse(render_xmltv([channel(1, "One")], lambda _: airings))
     assert len(root.findall("programme")) == 3
@@ -265,8 +280,9 @@ def test_random_mix_of_shapes_never_leaks_text_between_programmes() -> None:
     items = [random_item(rng, n) for n in range(60)]
     channels = [channel(n, f"Channel {n}") for n in range(1, 6)]
     schedule = {
-        ch.number: back_to_back(ch.number, [(rng.choice(items), rng.choice((60, 1800, 3600)))
-                                            for _ in range(40)])
+        ch.number: back_to_back(
+            ch.number, [(rng.choice(items), rng.choice((60, 1800, 3600))) for _ in range(40)]
+        )
         for ch in channels
     }
     root = parse(render_xmltv(channels, lambda ch: schedule[ch.number], base_url=BASE))
@@ -313,21 +329,32 @@ def random_item(rng: random.Random, n: int) -> MediaItem:
         return value if rng.random() < 0.6 else None
 
     kind = rng.choice(list(ItemKind))
-    maker = {ItemKind.EPISODE: None, ItemKind.MOVIE: movie, ItemKind.FILLER: filler,
-             ItemKind.SLATE: None}[kind]
+    maker = {
+        ItemKind.EPISODE: None,
+        ItemKind.MOVIE: movie,
+        ItemKind.FILLER: filler,
+        ItemKind.SLATE: None,
+    }[kind]
     fields = {
         "year": maybe(rng.randint(1950, 2020)),
         "summary": maybe(rng.choice(["Plain.", "Two\nlines", " ", "A & B <c>", "x" * 300])),
         "genres": tuple(rng.sample(["Comedy", "Drama", "Kids", "News"], rng.randint(0, 3))),
-        "icon": maybe(rng.choice(["http://art.example/%d.jpg" % n, "/local/%d.jpg" % n,
-                                  "/artwork/%d" % n])),
+        "icon": maybe(
+            rng.choice(["http://art.example/%d.jpg" % n, "/local/%d.jpg" % n, "/artwork/%d" % n])
+        ),
         "content_rating": maybe(rng.choice(["TV-PG", "pg-13", "gb/15", " "])),
     }
     if kind == ItemKind.EPISODE:
         title = f"Episode {n}" if rng.random() < 0.6 else ""
         season, number = maybe(rng.randint(0, 3)), maybe(rng.randint(1, 12))
-        return episode(rng.choice(["Cheers", "Taxi", ""]), season, number,  # type: ignore[arg-type]
-                       title, episode_end=maybe(rng.randint(1, 13)), **fields)
+        return episode(
+            rng.choice(["Cheers", "Taxi", ""]),
+            season,
+            number,  # type: ignore[arg-type]
+            title,
+            episode_end=maybe(rng.randint(1, 13)),
+            **fields,
+        )
     if kind == ItemKind.SLATE:
         return item(ItemKind.SLATE, f"Slate {n}", **fields)
     assert maker is not None

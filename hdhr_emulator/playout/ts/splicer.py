@@ -62,13 +62,16 @@ DEFAULT_FRAME_TICKS = {"video": 3600, "audio": 1920, "other": 0}  # until a step
 _NO_PES_HEADER = frozenset({0xBC, 0xBE, 0xBF, 0xF0, 0xF1, 0xF2, 0xF8, 0xFF})
 
 
-
 def _pcr_base(b: memoryview, at: int) -> int | None:
     """The 33-bit PCR base of the packet at ``at``, or None if it carries no PCR."""
     if not (b[at + 3] & 0x20 and b[at + 4] >= 7 and b[at + 5] & 0x10):
         return None
-    return (b[at + 6] << 25) | (b[at + 7] << 17) | (b[at + 8] << 9) | (b[at + 9] << 1) | (
-        b[at + 10] >> 7
+    return (
+        (b[at + 6] << 25)
+        | (b[at + 7] << 17)
+        | (b[at + 8] << 9)
+        | (b[at + 9] << 1)
+        | (b[at + 10] >> 7)
     )
 
 

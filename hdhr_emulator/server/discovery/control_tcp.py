@@ -151,16 +151,24 @@ class ControlVariables:
         if variable == "target":
             return "none"
         if state is None:
-            idle = {"status": IDLE_STATUS, "streaminfo": "none", "channel": "none",
-                    "vchannel": "none", "program": "none", "debug": _debug(IDLE_STATUS, 0)}
+            idle = {
+                "status": IDLE_STATUS,
+                "streaminfo": "none",
+                "channel": "none",
+                "vchannel": "none",
+                "program": "none",
+                "debug": _debug(IDLE_STATUS, 0),
+            }
             return idle.get(variable)
         pps = state.bps // (188 * 8 * _TS_PACKETS_PER_IP_PACKET)
         channel = f"auto:v{state.vchannel}"
         status = f"ch={channel} lock=8vsb ss=100 snq=100 seq=100 bps={state.bps} pps={pps}"
         busy = {
             "status": status,
-            "streaminfo": (f"{PROGRAM_NUMBER}: {state.vchannel} {state.name}".rstrip()
-                           + f"\ntsid=0x{TRANSPORT_STREAM_ID:04X}"),
+            "streaminfo": (
+                f"{PROGRAM_NUMBER}: {state.vchannel} {state.name}".rstrip()
+                + f"\ntsid=0x{TRANSPORT_STREAM_ID:04X}"
+            ),
             "channel": channel,
             "vchannel": state.vchannel,
             "program": str(PROGRAM_NUMBER),

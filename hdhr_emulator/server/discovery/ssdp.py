@@ -175,11 +175,14 @@ class SsdpService:
                 if sock is None:
                     continue
                 receiver = _Receiver(
-                    self._on_datagram, self._on_socket_error, multicast=is_multicast,
+                    self._on_datagram,
+                    self._on_socket_error,
+                    multicast=is_multicast,
                     local_address=local,
                 )
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda r=receiver: r, sock=sock  # type: ignore[misc]
+                    lambda r=receiver: r,
+                    sock=sock,  # type: ignore[misc]
                 )
                 self._transports.append(transport)
         except OSError as exc:
@@ -195,7 +198,9 @@ class SsdpService:
             self._senders = self._open_senders(joined)
         self._running = True
         log.info(
-            "SSDP: answering M-SEARCH on %s:%d%s", bound or "0.0.0.0", self._config.port,
+            "SSDP: answering M-SEARCH on %s:%d%s",
+            bound or "0.0.0.0",
+            self._config.port,
             f", multicast on {', '.join(joined)}" if joined else " (unicast only)",
         )
         if self._senders:
@@ -281,7 +286,9 @@ class SsdpService:
                         log.log(
                             logging.WARNING if explicit else logging.DEBUG,
                             "SSDP: cannot join %s on interface %s (%s); not listening there",
-                            SSDP_GROUP, interface, exc.strerror or exc,
+                            SSDP_GROUP,
+                            interface,
+                            exc.strerror or exc,
                         )
                         continue
                     joined.append(interface)
@@ -319,7 +326,8 @@ class SsdpService:
                 sock.close()
                 log.warning(
                     "SSDP: cannot send multicast on interface %s (%s); not announcing there",
-                    interface, exc.strerror or exc,
+                    interface,
+                    exc.strerror or exc,
                 )
                 continue
             senders[interface] = sock
@@ -337,8 +345,12 @@ class SsdpService:
         matches = match_search_target(search.st, self._udn)
         traffic.debug(
             "%s M-SEARCH from %s:%d, ST %s, MX %s: %d match(es)",
-            "multicast" if receiver.multicast else "unicast", addr[0], addr[1], search.st,
-            search.mx, len(matches),
+            "multicast" if receiver.multicast else "unicast",
+            addr[0],
+            addr[1],
+            search.st,
+            search.mx,
+            len(matches),
         )
         if not matches or receiver.transport is None:
             return
@@ -413,7 +425,9 @@ class SsdpService:
             for advertisement in advertisements(self._udn):
                 if alive:
                     packet = build_alive(
-                        advertisement, location=location, server=self._server,
+                        advertisement,
+                        location=location,
+                        server=self._server,
                         max_age=self._config.max_age,
                     )
                 else:
@@ -423,8 +437,10 @@ class SsdpService:
                     sock.sendto(packet, group)
                 except OSError as exc:
                     self._quiet.warning(
-                        ("notify", interface), "SSDP: NOTIFY on interface %s failed: %s",
-                        interface, exc.strerror or exc,
+                        ("notify", interface),
+                        "SSDP: NOTIFY on interface %s failed: %s",
+                        interface,
+                        exc.strerror or exc,
                     )
                     break
 

@@ -32,7 +32,9 @@ from hdhr_emulator.util import WILDCARD_HOSTS, is_ipv6
 log = logging.getLogger(__name__)
 traffic = logging.getLogger("hdhr_emulator.traffic.hdhr")
 
-MAX_LIBHDHOMERUN_BASE_URL = 28  # libhdhomerun's v2/v3 API drops a longer BaseURL (docs/protocol/hdhomerun.md §4.5)
+MAX_LIBHDHOMERUN_BASE_URL = (
+    28  # libhdhomerun's v2/v3 API drops a longer BaseURL (docs/protocol/hdhomerun.md §4.5)
+)
 
 
 def is_discover_for(datagram: bytes, device_id: int) -> bool:
@@ -50,13 +52,15 @@ def discover_reply(settings: DeviceSettings, local_ip: str) -> bytes:
     """The DISCOVER_RPY for a client that reached us at ``local_ip``."""
     identity = settings.identity
     base_url = settings.base_url_for(local_ip)
-    return build_discover_reply(DiscoverReply(
-        device_id=identity.device_id,
-        device_auth=identity.device_auth,
-        base_url=base_url,
-        tuner_count=identity.tuner_count,
-        lineup_url=f"{base_url}/lineup.json",
-    ))
+    return build_discover_reply(
+        DiscoverReply(
+            device_id=identity.device_id,
+            device_auth=identity.device_auth,
+            base_url=base_url,
+            tuner_count=identity.tuner_count,
+            lineup_url=f"{base_url}/lineup.json",
+        )
+    )
 
 
 def local_address_for(peer: tuple[Any, ...]) -> str:
@@ -156,7 +160,8 @@ class DiscoveryResponder:
             log.warning(
                 "the BaseURL %s is longer than %d characters: hdhomerun_config and apps built on "
                 "libhdhomerun will ignore it and assume port 80; use a shorter --advertise-url",
-                base_url, MAX_LIBHDHOMERUN_BASE_URL,
+                base_url,
+                MAX_LIBHDHOMERUN_BASE_URL,
             )
 
     def _on_error(self, exc: Exception) -> None:

@@ -29,15 +29,21 @@ def register_device_routes(
     """Add the lineup and scan API, tuner status and (with ``device``) the device documents
     (``discover.json``, ``device.xml`` and its aliases) to ``app``."""
     _register_lineup_routes(app, documents, scans, base_url)
-    tuner_count = (engine.pool.count if engine is not None
-                   else device.identity.tuner_count if device is not None else 0)
+    tuner_count = (
+        engine.pool.count
+        if engine is not None
+        else device.identity.tuner_count
+        if device is not None
+        else 0
+    )
     _register_tuner_routes(app, documents, tuner_count, engine)
     if device is not None:
         _register_identity_routes(app, device, base_url)
 
 
-def _register_lineup_routes(app: Quart, documents: LineupDocuments, scans: ScanController,
-                            base_url: BaseUrl) -> None:
+def _register_lineup_routes(
+    app: Quart, documents: LineupDocuments, scans: ScanController, base_url: BaseUrl
+) -> None:
     @app.get("/lineup.json")
     async def lineup_json() -> Response:
         """Any query (``?show=found|demo|all``, ``?tuning``) gets the same lineup."""
@@ -57,8 +63,9 @@ def _register_lineup_routes(app: Quart, documents: LineupDocuments, scans: ScanC
             post = api.parse_lineup_post(request.args)
         except api.LineupPostError as exc:
             return text_error(400, str(exc))
-        if post.favorite is not None and not documents.set_favorite(post.favorite.guide_number,
-                                                                 post.favorite.favorite):
+        if post.favorite is not None and not documents.set_favorite(
+            post.favorite.guide_number, post.favorite.favorite
+        ):
             return text_error(400, f"no channel {post.favorite.guide_number} in the lineup")
         if post.scan == ScanAction.START:
             scans.start()
@@ -67,9 +74,9 @@ def _register_lineup_routes(app: Quart, documents: LineupDocuments, scans: ScanC
         return Response(b"", status=200)
 
 
-
-def _register_tuner_routes(app: Quart, documents: LineupDocuments, tuner_count: int,
-                           engine: PlayoutEngine | None) -> None:
+def _register_tuner_routes(
+    app: Quart, documents: LineupDocuments, tuner_count: int, engine: PlayoutEngine | None
+) -> None:
     def activity() -> dict[int, TunerActivity]:
         if engine is None:
             return {}
@@ -94,7 +101,6 @@ def _register_tuner_routes(app: Quart, documents: LineupDocuments, tuner_count: 
     @app.get("/tuners.html")
     async def tuners() -> Response:
         return document(api.tuners_html(tuner_count, activity()), api.HTML_TYPE)
-
 
 
 def _register_identity_routes(app: Quart, device: DeviceSettings, base_url: BaseUrl) -> None:

@@ -19,8 +19,11 @@ def register_guide_routes(app: Quart, live: LiveSchedule, base_url: BaseUrl) -> 
     async def xmltv() -> Response:
         rendered, base = live.guide, base_url()
         if accepts_gzip(request.headers.get("Accept-Encoding")):
-            return document(await gzipped.get(rendered, base), XML_TYPE,
-                             **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+            return document(
+                await gzipped.get(rendered, base),
+                XML_TYPE,
+                **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+            )
         return document(rendered.xmltv_for(base), XML_TYPE, Vary="Accept-Encoding")
 
     @app.get("/xmltv.xml.gz")

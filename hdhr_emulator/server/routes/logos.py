@@ -51,5 +51,6 @@ def register_logo_routes(app: Quart, schedule: Callable[[], Schedule]) -> None:
         except OSError as exc:
             log.warning("channel %d: cannot read its logo %s: %s", number, path, exc)
             return _NOT_FOUND
-        return Response(data, content_type=_content_type(path, data),
-                        headers={"Cache-Control": "max-age=3600"})
+        return Response(
+            data, content_type=_content_type(path, data), headers={"Cache-Control": "max-age=3600"}
+        )

@@ -17,8 +17,14 @@ from lineup.models import MediaItem
 
 log = logging.getLogger(__name__)
 
-_PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges",
-                   "Last-Modified", "ETag")
+_PASSED_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Range",
+    "Accept-Ranges",
+    "Last-Modified",
+    "ETag",
+)
 _MAX_ARTWORK_BYTES = 20 * 1024 * 1024
 ItemLookup = Callable[[int], MediaItem | None]
 
@@ -27,8 +33,9 @@ def _empty(status: int) -> Response:
     return Response(b"", status=status, headers={"Content-Length": "0"})
 
 
-def register_media_routes(app: Quart, media: MediaProxy, artwork: ArtworkCache,
-                          lookup: ItemLookup) -> None:
+def register_media_routes(
+    app: Quart, media: MediaProxy, artwork: ArtworkCache, lookup: ItemLookup
+) -> None:
     """The part proxy for our ffmpeg and the artwork route for guide readers."""
 
     @app.route("/internal/plex/<int:index>/<path:part>", methods=["GET", "HEAD"])
@@ -52,8 +59,11 @@ def register_media_routes(app: Quart, media: MediaProxy, artwork: ArtworkCache,
             if data is None:
                 return _empty(404)
             artwork.write(upstream, data)
-        headers = {"Content-Type": image_type(data), "Content-Length": str(len(data)),
-                   "Cache-Control": "public, max-age=86400"}
+        headers = {
+            "Content-Type": image_type(data),
+            "Content-Length": str(len(data)),
+            "Cache-Control": "public, max-age=86400",
+        }
         return Response(b"" if request.method == "HEAD" else data, headers=headers)
 
 
@@ -71,8 +81,7 @@ async def _proxy_part(media: MediaProxy, upstream: Upstream) -> Response:
         return _empty(502)
     if answer.status_code not in (200, 206):
         await answer.aclose()
-        log.warning("Plex answered %d for a part of %s", answer.status_code,
-                    upstream.server.url)
+        log.warning("Plex answered %d for a part of %s", answer.status_code, upstream.server.url)
         status = 416 if answer.status_code == 416 else 502
         return _empty(status)
     passed = {name: answer.headers[name] for name in _PASSED_HEADERS if name in answer.headers}
@@ -101,7 +110,6 @@ async def _fetch_artwork(media: MediaProxy, upstream: Upstream) -> bytes | None:
         log.warning("artwork unavailable: %s", media.describe(upstream, exc))
         return None
     if answer.status_code != 200 or len(answer.content) > _MAX_ARTWORK_BYTES:
-        log.warning("Plex answered %d for artwork from %s", answer.status_code,
-                    upstream.server.url)
+        log.warning("Plex answered %d for artwork from %s", answer.status_code, upstream.server.url)
         return None
     return answer.content

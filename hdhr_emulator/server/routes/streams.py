@@ -23,8 +23,9 @@ def stream_headers() -> dict[str, str]:
 def hdhr_error(status: int, code: int, reason: str) -> Response:
     """An HDHomeRun-style failure: the status, ``X-HDHomeRun-Error`` and an EMPTY body
     (Jellyfin copies any body it gets into its stream buffer as if it were video)."""
-    return Response(b"", status=status, headers={"X-HDHomeRun-Error": f"{code} {reason}",
-                                                 "Content-Length": "0"})
+    return Response(
+        b"", status=status, headers={"X-HDHomeRun-Error": f"{code} {reason}", "Content-Length": "0"}
+    )
 
 
 def _parse_duration(value: str | None) -> float | None:

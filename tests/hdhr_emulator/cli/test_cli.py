@@ -14,11 +14,16 @@ from lxml import etree
 from tests.conftest import require_tool
 
 
-def retrovue(*args: str | Path, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def retrovue(
+    *args: str | Path, data_dir: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("RETROVUE_DATA_DIR", "RETROVUE_DEBUG")}
     return subprocess.run(
         [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir), *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -55,8 +60,20 @@ def test_channel_numbers_survive_a_removed_show(tv_library: Path, tmp_path: Path
 
 def test_guide_file_is_valid_xmltv_and_matches_the_m3u(tv_library: Path, tmp_path: Path) -> None:
     out, m3u = tmp_path / "guide.xml", tmp_path / "channels.m3u"
-    done = retrovue("--media", tv_library, "guide", "-o", out, "--hours", "6", "--m3u", m3u,
-                    "--base-url", "http://192.0.2.1:8000", data_dir=tmp_path / "data")
+    done = retrovue(
+        "--media",
+        tv_library,
+        "guide",
+        "-o",
+        out,
+        "--hours",
+        "6",
+        "--m3u",
+        m3u,
+        "--base-url",
+        "http://192.0.2.1:8000",
+        data_dir=tmp_path / "data",
+    )
     assert done.returncode == 0, done.stderr
     tree = etree.parse(str(out))
     ids = [c.get("id") for c in tree.iterfind("channel")]
@@ -69,8 +86,11 @@ def test_guide_file_is_valid_xmltv_and_matches_the_m3u(tv_library: Path, tmp_pat
         for before, after in zip(programmes, programmes[1:]):
             assert before.get("stop") == after.get("start")
     validator = require_tool("tv_validate_file")
-    checked = subprocess.run([validator, "--dtd-file", "/usr/share/xmltv/xmltv.dtd", str(out)],
-                             capture_output=True, text=True)
+    checked = subprocess.run(
+        [validator, "--dtd-file", "/usr/share/xmltv/xmltv.dtd", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
@@ -84,8 +104,10 @@ def test_channels_and_guide_fall_back_to_the_demo_library_like_serve(tmp_path: P
 
     done = retrovue("guide", "--hours", "2", data_dir=data)
     assert done.returncode == 0, done.stderr
-    names = [channel.findtext("display-name")
-             for channel in etree.fromstring(done.stdout.encode()).iterfind("channel")]
+    names = [
+        channel.findtext("display-name")
+        for channel in etree.fromstring(done.stdout.encode()).iterfind("channel")
+    ]
     assert names == ["1 Test Pattern Theatre", "2 Tone Patrol", "3 Movies"]
 
 
@@ -125,7 +147,9 @@ def test_guide_to_stdout_is_the_same_document(tv_library: Path, tmp_path: Path) 
     ],
     ids=["missing-media", "no-media", "bad-hours", "bad-base-url", "missing-config"],
 )
-def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    args: tuple[str, ...], message: str, tmp_path: Path
+) -> None:
     done = retrovue(*args, data_dir=tmp_path / "data")
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
@@ -152,7 +176,7 @@ def test_config_channels_are_used_instead_of_auto_lineup(tv_library: Path, tmp_p
     config = tmp_path / "retrovue.toml"
     config.write_text(
         'media = ["media"]\n\n[[channel]]\nnumber = 42\nname = "Sitcoms"\nshows = ["Cheers", "Taxi"]\n'
-        '[channel.filler]\nitems = 1\npad_minutes = 30\n'
+        "[channel.filler]\nitems = 1\npad_minutes = 30\n"
     )
     done = retrovue("--config", config, "channels", data_dir=tmp_path / "data")
     assert done.returncode == 0, done.stderr
@@ -164,8 +188,9 @@ def test_unusable_ffmpeg_fails_at_start_with_what_to_do(tv_library: Path, tmp_pa
     fake = tmp_path / "ffmpeg"
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
-    done = retrovue("--media", tv_library, "--ffmpeg", fake, "serve", "--port", "1",
-                    data_dir=tmp_path / "data")
+    done = retrovue(
+        "--media", tv_library, "--ffmpeg", fake, "serve", "--port", "1", data_dir=tmp_path / "data"
+    )
     assert done.returncode == 1
     assert done.stderr.strip() == (
         f"retrovue: error: ffmpeg at {fake} failed its version check (exit 3); "

@@ -37,7 +37,9 @@ def test_demo_renders_once_and_airs_three_channels(tmp_path: Path, ffmpeg: FFmpe
         assert summary.added == len(demo_clips()) and not summary.skipped
         schedule = station.schedule()
         assert [(c.number, c.name) for c in schedule.channels] == [
-            (1, "Test Pattern Theatre"), (2, "Tone Patrol"), (3, "Movies")
+            (1, "Test Pattern Theatre"),
+            (2, "Tone Patrol"),
+            (3, "Movies"),
         ]
         now = time.time()
         for channel in schedule.channels:

@@ -40,7 +40,9 @@ def get(url: str) -> tuple[int, bytes]:
 
 def test_play_starts_the_chosen_episode_now(tv_library: Path, tmp_path: Path) -> None:
     command = ("play", "cheers", "--season", "1", "--episode", "2")
-    with running_server("--media", tv_library, data_dir=tmp_path / "data", command=command) as server:
+    with running_server(
+        "--media", tv_library, data_dir=tmp_path / "data", command=command
+    ) as server:
         status, guide = get(f"{server.base_url}/xmltv.xml")
         programme = on_now(guide)
         assert programme.findtext("episode-num[@system='onscreen']") == "S01E02"
@@ -59,12 +61,25 @@ def test_play_starts_the_chosen_episode_now(tv_library: Path, tmp_path: Path) ->
     ],
     ids=["unknown-show", "unknown-episode", "unknown-channel"],
 )
-def test_play_bad_choice_is_exit_2(tv_library: Path, tmp_path: Path, args: tuple[str, ...],
-                                   message: str) -> None:
+def test_play_bad_choice_is_exit_2(
+    tv_library: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(tmp_path / "data"), "--media",
-         str(tv_library), *args, "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "hdhr_emulator",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--media",
+            str(tv_library),
+            *args,
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"retrovue: error: {message}"
@@ -73,22 +88,50 @@ def test_play_bad_choice_is_exit_2(tv_library: Path, tmp_path: Path, args: tuple
 def test_play_of_an_episode_the_scan_skipped_says_why(tv_library: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     scan = subprocess.run(
-        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
-         str(tv_library), "scan"], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "hdhr_emulator",
+            "--data-dir",
+            str(data),
+            "--media",
+            str(tv_library),
+            "scan",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     broken = tv_library / "TV/Cheers/Season 01/Cheers - S01E03 - Broken.mp4"
     reason = re.search(rf"skipped {re.escape(str(broken))}: (.+)", scan.stdout)
     assert reason is not None, scan.stdout
 
     done = subprocess.run(
-        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
-         str(tv_library), "play", "cheers", "--season", "1", "--episode", "3",
-         "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "hdhr_emulator",
+            "--data-dir",
+            str(data),
+            "--media",
+            str(tv_library),
+            "play",
+            "cheers",
+            "--season",
+            "1",
+            "--episode",
+            "3",
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"retrovue: error: Cheers S01E03 was skipped by the scan: {reason[1]}: {broken}")
+        f"retrovue: error: Cheers S01E03 was skipped by the scan: {reason[1]}: {broken}"
+    )
 
 
 def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
@@ -98,8 +141,9 @@ def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
     so ``--kill-existing`` still finds the first one and stops it."""
     port = free_port()
     data = tmp_path / "data"
-    with running_server("--media", tv_library, data_dir=data, command=("play-channel", "1"),
-                        port=port) as first:
+    with running_server(
+        "--media", tv_library, data_dir=data, command=("play-channel", "1"), port=port
+    ) as first:
         assert get(f"{first.base_url}/auto/v2")[0] == 404
         pid_path = tmp_path / "run" / f"serve-{port}.pid"
         deadline = time.monotonic() + 10  # claimed just after the server starts listening
@@ -108,10 +152,27 @@ def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
         assert pid_path.read_text().strip() == str(first.process.pid)
 
         refused = subprocess.run(
-            [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data), "--media",
-             str(tv_library), "play-channel", "2", "--host", "127.0.0.1", "--port", str(port),
-             "--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "hdhr_emulator",
+                "--data-dir",
+                str(data),
+                "--media",
+                str(tv_library),
+                "play-channel",
+                "2",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-hdhr-discovery",
+                "--no-ssdp",
+                "--no-zeroconf",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert refused.returncode == 1
         errors = [line for line in refused.stderr.splitlines() if "error" in line]
@@ -121,8 +182,13 @@ def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
         assert pid_path.read_text().strip() == str(first.process.pid)
         assert first.process.poll() is None
 
-        with running_server("--media", tv_library, data_dir=data, port=port,
-                            command=("play-channel", "2", "--kill-existing")) as second:
+        with running_server(
+            "--media",
+            tv_library,
+            data_dir=data,
+            port=port,
+            command=("play-channel", "2", "--kill-existing"),
+        ) as second:
             assert first.process.wait(timeout=15) == 0, "the old instance was stopped cleanly"
             deadline = time.monotonic() + 30  # the new one binds the port once it is free
             while True:
@@ -132,7 +198,9 @@ def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
                 except urllib.error.URLError:
                     assert time.monotonic() < deadline, second.log()
                     time.sleep(0.1)
-            names = [c.findtext("display-name") for c in etree.fromstring(guide).iterfind("channel")]
+            names = [
+                c.findtext("display-name") for c in etree.fromstring(guide).iterfind("channel")
+            ]
             assert names == ["2 Taxi"]
             assert get(f"{second.base_url}/auto/v1")[0] == 404
             assert "Stopped the Retrovue that was serving port" in second.log()

@@ -49,12 +49,16 @@ def test_banner_shows_the_advertised_url(tv_library: Path, tmp_path: Path) -> No
     """The banner is what people copy into VLC or Plex: with --advertise-url it must be that
     address, not localhost (192.0.2.10 is a documentation address: it is only printed)."""
     advertised = "http://192.0.2.10:8123"
-    with running_server("--media", tv_library, data_dir=tmp_path / "data",
-                        command=("serve", "--advertise-url", advertised)) as server:
+    with running_server(
+        "--media",
+        tv_library,
+        data_dir=tmp_path / "data",
+        command=("serve", "--advertise-url", advertised),
+    ) as server:
         deadline = time.monotonic() + 10  # the banner follows readiness by a moment
         while "Press Ctrl+C" not in server.log() and time.monotonic() < deadline:
             time.sleep(0.1)
-        banner = server.log()[server.log().index("Retrovue is serving"):]
+        banner = server.log()[server.log().index("Retrovue is serving") :]
     assert f"on {advertised}/ (" in banner
     assert f"watch in VLC: {advertised}/iptv/channel/1.ts  (also {advertised}/auto/v1)" in banner
     assert f"playlist:     {advertised}/iptv.m3u" in banner
@@ -70,8 +74,10 @@ def test_serve_warns_about_an_empty_library_and_keeps_serving(tmp_path: Path) ->
         assert status == 200 and server.process.poll() is None
         warnings = [line for line in server.log().splitlines() if "warning" in line]
     assert len(warnings) == 1, server.log()
-    assert warnings[0].startswith(f"warning: serving 0 channels: no shows or movies found in "
-                                  f"{empty}; the scanner expects e.g. TV/Cheers/Season 01/")
+    assert warnings[0].startswith(
+        f"warning: serving 0 channels: no shows or movies found in "
+        f"{empty}; the scanner expects e.g. TV/Cheers/Season 01/"
+    )
 
 
 def test_serve_refuses_a_busy_port_with_one_line(tv_library: Path, tmp_path: Path) -> None:
@@ -80,9 +86,23 @@ def test_serve_refuses_a_busy_port_with_one_line(tv_library: Path, tmp_path: Pat
         busy.listen()
         port = busy.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(tmp_path / "d"), "--media",
-             str(tv_library), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "hdhr_emulator",
+                "--data-dir",
+                str(tmp_path / "d"),
+                "--media",
+                str(tv_library),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert done.returncode == 1
     assert f"port {port} is already in use" in done.stderr
@@ -94,15 +114,23 @@ def test_server_table_sets_defaults_that_the_command_line_overrides(
 ) -> None:
     port, other = free_port(), free_port()
     config = tmp_path / "retrovue.toml"
-    config.write_text(f'media = ["{tv_library}"]\n\n'
-                      f'[server]\nport = {port}\ntuners = 2\nfriendly_name = "Den TV"\n')
-    with running_server("--config", config, data_dir=tmp_path / "data", port=port,
-                        port_option=False) as server:
+    config.write_text(
+        f'media = ["{tv_library}"]\n\n'
+        f'[server]\nport = {port}\ntuners = 2\nfriendly_name = "Den TV"\n'
+    )
+    with running_server(
+        "--config", config, data_dir=tmp_path / "data", port=port, port_option=False
+    ) as server:
         device = json.loads(fetch(f"{server.base_url}/discover.json")[2])
         assert (device["TunerCount"], device["FriendlyName"]) == (2, "Den TV")
 
-    with running_server("--config", config, data_dir=tmp_path / "data", port=other,
-                        command=("serve", "--tuners", "3")) as server:
+    with running_server(
+        "--config",
+        config,
+        data_dir=tmp_path / "data",
+        port=other,
+        command=("serve", "--tuners", "3"),
+    ) as server:
         device = json.loads(fetch(f"{server.base_url}/discover.json")[2])
         assert (device["TunerCount"], device["FriendlyName"]) == (3, "Den TV")
         with socket.socket() as probe:  # --port won: nothing listens on [server]'s port
@@ -124,9 +152,21 @@ def test_a_bad_server_table_stops_serve_with_file_and_line(
     config = tmp_path / "retrovue.toml"
     config.write_text(f'media = ["{tv_library}"]\n\n[server]\n{line}\n')
     done = subprocess.run(
-        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(tmp_path / "d"), "--config",
-         str(config), "serve", "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "hdhr_emulator",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--config",
+            str(config),
+            "serve",
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"retrovue: error: {config}:4: {message}"

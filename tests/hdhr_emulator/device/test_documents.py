@@ -49,8 +49,16 @@ def test_discover_json_has_the_nine_fields_with_their_json_types() -> None:
 
 # -- the lineup ----------------------------------------------------------------------------------
 def _info(width: int, height: int) -> MediaInfo:
-    return MediaInfo(duration=600.0, container="mp4", video_codec="h264", width=width,
-                     height=height, fps=25.0, audio_codec="aac", audio_channels=2)
+    return MediaInfo(
+        duration=600.0,
+        container="mp4",
+        video_codec="h264",
+        width=width,
+        height=height,
+        fps=25.0,
+        audio_codec="aac",
+        audio_channels=2,
+    )
 
 
 def test_lineup_channels_take_number_name_and_hd_from_the_stream_profile() -> None:
@@ -73,15 +81,19 @@ def test_lineup_channels_take_number_name_and_hd_from_the_stream_profile() -> No
 def test_copy_mode_decides_hd_from_the_files_not_the_profile() -> None:
     item = episode("Cheers", 1, 1, "Pilot")
     big, small = replace(item, info=_info(1920, 1080)), replace(item, info=_info(320, 240))
-    lineup = api.lineup_channels([
-        channel(1, "Big", [big], mode=OutputMode.COPY, profile=ChannelProfile(640, 480)),
-        channel(2, "Small", [small], mode=OutputMode.AUTO),
-    ], output_height=output_height)
+    lineup = api.lineup_channels(
+        [
+            channel(1, "Big", [big], mode=OutputMode.COPY, profile=ChannelProfile(640, 480)),
+            channel(2, "Small", [small], mode=OutputMode.AUTO),
+        ],
+        output_height=output_height,
+    )
     assert [entry.hd for entry in lineup] == [True, False]
     # ``--mode transcode`` overrides every channel: the profile decides again
-    forced = api.lineup_channels([channel(1, "Big", [big], mode=OutputMode.COPY,
-                                          profile=ChannelProfile(640, 480))],
-                                 output_height=lambda c: output_height(c, OutputMode.TRANSCODE))
+    forced = api.lineup_channels(
+        [channel(1, "Big", [big], mode=OutputMode.COPY, profile=ChannelProfile(640, 480))],
+        output_height=lambda c: output_height(c, OutputMode.TRANSCODE),
+    )
     assert forced[0].hd is False
 
 
@@ -105,8 +117,10 @@ def test_lineup_xml_holds_the_same_values_as_the_json() -> None:
     root = etree.fromstring(api.lineup_xml(lineup, BASE))
     assert root.tag == "Lineup"
     programs = [{child.tag: child.text for child in program} for program in root]
-    as_json = [{key: str(value) for key, value in entry.items()}
-               for entry in json.loads(api.lineup_json(lineup, BASE))]
+    as_json = [
+        {key: str(value) for key, value in entry.items()}
+        for entry in json.loads(api.lineup_json(lineup, BASE))
+    ]
     assert programs == as_json
     assert [p.tag for p in root] == ["Program", "Program"]
 
@@ -118,9 +132,11 @@ def test_stream_url_has_no_query_string() -> None:
 # -- scanning ------------------------------------------------------------------------------------
 def test_lineup_status_idle_and_scanning_shapes() -> None:
     assert api.lineup_status_json(ScanStatus()) == (
-        b'{"ScanInProgress":0,"ScanPossible":1,"Source":"Cable","SourceList":["Cable"]}')
+        b'{"ScanInProgress":0,"ScanPossible":1,"Source":"Cable","SourceList":["Cable"]}'
+    )
     assert api.lineup_status_json(ScanStatus(True, 42, 7)) == (
-        b'{"ScanInProgress":1,"Progress":42,"Found":7}')
+        b'{"ScanInProgress":1,"Progress":42,"Found":7}'
+    )
 
 
 @pytest.mark.parametrize(
@@ -133,8 +149,14 @@ def test_lineup_status_idle_and_scanning_shapes() -> None:
         ({"favorite": " 7"}, LineupPost(favorite=FavoriteChange("7", True))),  # unescaped "+"
         ({"favorite": "-7"}, LineupPost(favorite=FavoriteChange("7", False))),
     ],
-    ids=["start", "start-with-source", "abort", "favorite-plus", "favorite-space",
-         "favorite-minus"],
+    ids=[
+        "start",
+        "start-with-source",
+        "abort",
+        "favorite-plus",
+        "favorite-space",
+        "favorite-minus",
+    ],
 )
 def test_parse_lineup_post(query: dict[str, str], expected: LineupPost) -> None:
     assert api.parse_lineup_post(query) == expected
@@ -159,9 +181,16 @@ def test_status_json_busy_entry() -> None:
     busy = {1: TunerActivity("7", "Taxi", "192.168.1.10", 2_100_000)}
     assert json.loads(api.status_json(3, busy)) == [
         {"Resource": "tuner0"},
-        {"Resource": "tuner1", "VctNumber": "7", "VctName": "Taxi",
-         "SignalStrengthPercent": 100, "SignalQualityPercent": 100,
-         "SymbolQualityPercent": 100, "TargetIP": "192.168.1.10", "NetworkRate": 2_100_000},
+        {
+            "Resource": "tuner1",
+            "VctNumber": "7",
+            "VctName": "Taxi",
+            "SignalStrengthPercent": 100,
+            "SignalQualityPercent": 100,
+            "SymbolQualityPercent": 100,
+            "TargetIP": "192.168.1.10",
+            "NetworkRate": 2_100_000,
+        },
         {"Resource": "tuner2"},
     ]
 
@@ -170,7 +199,10 @@ def test_tuners_html_reads_as_emby_and_jellyfin_parse_it() -> None:
     page = api.tuners_html(3, {1: TunerActivity("7", "Taxi", "10.0.0.2", 1)}).decode()
     stripped = [re.sub(r"<[^>]*>", "", line) for line in page.splitlines()]
     assert [line for line in stripped if "Channel" in line] == [
-        "Tuner 0 Channelnone", "Tuner 1 Channel7", "Tuner 2 Channelnone"]
+        "Tuner 0 Channelnone",
+        "Tuner 1 Channel7",
+        "Tuner 2 Channelnone",
+    ]
 
 
 # -- device.xml ----------------------------------------------------------------------------------
@@ -191,8 +223,9 @@ def test_device_xml_is_a_upnp_media_server_description() -> None:
         "serialNumber": IDENTITY.device_id_hex,
         "UDN": IDENTITY.udn,
     }
-    assert re.fullmatch(r"uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                        fields["UDN"])
+    assert re.fullmatch(
+        r"uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", fields["UDN"]
+    )
 
 
 def test_device_xml_escapes_the_friendly_name() -> None:
@@ -223,21 +256,50 @@ LAN = ("192.168.1.50", 8000)
         (None, "a b", "192.168.1.9", LAN, "http://192.168.1.50:8000"),
         (None, "[::1]:8000", "fe80::2", ("fe80::1", 8000), "http://[fe80::1]:8000"),
     ],
-    ids=["advertise-wins", "host-header", "host-without-port", "ipv6", "loopback-to-loopback",
-         "localhost-to-loopback", "loopback-to-lan", "unspecified-to-lan", "localhost-to-lan",
-         "no-host", "empty-host", "markup-in-host", "space-in-host", "ipv6-loopback-to-lan"],
+    ids=[
+        "advertise-wins",
+        "host-header",
+        "host-without-port",
+        "ipv6",
+        "loopback-to-loopback",
+        "localhost-to-loopback",
+        "loopback-to-lan",
+        "unspecified-to-lan",
+        "localhost-to-lan",
+        "no-host",
+        "empty-host",
+        "markup-in-host",
+        "space-in-host",
+        "ipv6-loopback-to-lan",
+    ],
 )
-def test_base_url_for_request(advertise: str | None, host: str | None, client: str,
-                              local: tuple[str, int], expected: str) -> None:
-    assert api.base_url_for_request(advertise_url=advertise, scheme="http", host_header=host,
-                                    client_address=client, local_address=local) == expected
+def test_base_url_for_request(
+    advertise: str | None, host: str | None, client: str, local: tuple[str, int], expected: str
+) -> None:
+    assert (
+        api.base_url_for_request(
+            advertise_url=advertise,
+            scheme="http",
+            host_header=host,
+            client_address=client,
+            local_address=local,
+        )
+        == expected
+    )
 
 
 def test_base_url_never_loopback_for_a_lan_client_even_on_a_loopback_socket() -> None:
     """Only when nothing better exists is the client's own Host echoed back."""
-    assert api.base_url_for_request(
-        advertise_url=None, scheme="http", host_header="10.0.0.5:8000",
-        client_address="10.0.0.9", local_address=("127.0.0.1", 8000)) == "http://10.0.0.5:8000"
+    assert (
+        api.base_url_for_request(
+            advertise_url=None,
+            scheme="http",
+            host_header="10.0.0.5:8000",
+            client_address="10.0.0.9",
+            local_address=("127.0.0.1", 8000),
+        )
+        == "http://10.0.0.5:8000"
+    )
 
 
 # -- gzip ----------------------------------------------------------------------------------------

@@ -42,7 +42,8 @@ OLD_TUNER = hx("00 02 00 0c 01 04 00 00 00 01 02 04 ff ff ff ff 4e 50 7f 35")
 NEW_WILDCARD = hx("00 02 00 06 01 04 ff ff ff ff 4c 20 cb 4e")
 NEW_TARGETED = hx("00 02 00 0c 01 04 ff ff ff ff 02 04 12 34 ab c2 76 f8 2d b0")
 REPLY_1234ABC2 = hx(
-    "0003 0069 0104 00000001 0204 1234abc2 2b18" + "41" * 24
+    "0003 0069 0104 00000001 0204 1234abc2 2b18"
+    + "41" * 24
     + "2a18 687474703a2f2f3139322e3136382e312e35303a35303034"
     + "1001 02 2724 687474703a2f2f3139322e3136382e312e35303a353030342f6c696e6575702e6a736f6e"
     + "1bb127e1"
@@ -101,8 +102,15 @@ def test_multi_type_request_round_trips() -> None:
         (DiscoverRequest((5, 1), None, multi_type=True), True),
         (DiscoverRequest((5,), None, multi_type=True), False),
     ],
-    ids=["no-tags", "wildcards", "ours", "storage-only", "other-id", "multi-with-tuner",
-         "multi-storage-only"],
+    ids=[
+        "no-tags",
+        "wildcards",
+        "ours",
+        "storage-only",
+        "other-id",
+        "multi-with-tuner",
+        "multi-storage-only",
+    ],
 )
 def test_discover_request_matching(request_: DiscoverRequest, matches: bool) -> None:
     assert request_.matches(1, 0x1234ABC2) is matches
@@ -119,7 +127,11 @@ def test_discover_reply_is_the_documented_113_bytes() -> None:
     wire = build_discover_reply(reply)
     assert wire == REPLY_1234ABC2 and len(wire) == 113
     assert [tag for tag, _ in decode_tlvs(decode_frame(wire).payload)] == [
-        Tag.DEVICE_TYPE, Tag.DEVICE_ID, Tag.DEVICE_AUTH_STR, Tag.BASE_URL, Tag.TUNER_COUNT,
+        Tag.DEVICE_TYPE,
+        Tag.DEVICE_ID,
+        Tag.DEVICE_AUTH_STR,
+        Tag.BASE_URL,
+        Tag.TUNER_COUNT,
         Tag.LINEUP_URL,
     ]
     assert parse_discover_reply(decode_frame(wire)) == reply

@@ -31,9 +31,22 @@ COMMON = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 # The fixed layout the splicer relies on: PIDs 0x100/0x101, PMT 0x1000, service 1, PCR every
 # 30 ms, no mux delay or preload, no interleaving hold-back.
 TS_LAYOUT = [
-    "-f", "mpegts", "-mpegts_start_pid", "256", "-mpegts_pmt_start_pid", "4096",
-    "-mpegts_service_id", "1", "-pcr_period", "30", "-muxdelay", "0", "-muxpreload", "0",
-    "-max_interleave_delta", "0",
+    "-f",
+    "mpegts",
+    "-mpegts_start_pid",
+    "256",
+    "-mpegts_pmt_start_pid",
+    "4096",
+    "-mpegts_service_id",
+    "1",
+    "-pcr_period",
+    "30",
+    "-muxdelay",
+    "0",
+    "-muxpreload",
+    "0",
+    "-max_interleave_delta",
+    "0",
 ]
 # The default profile: 1280x720 at 29.97 fps, veryfast, 1 s GOPs (30 frames), 3000k, stereo.
 VF_720P_NTSC = (
@@ -42,15 +55,49 @@ VF_720P_NTSC = (
 )
 AF_STEREO = "aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo"
 ENCODE_720P_STEREO = [
-    "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high",
-    "-pix_fmt", "yuv420p", "-g", "30", "-keyint_min", "30", "-sc_threshold", "0",
-    "-flags", "+cgop", "-b:v", "3000k", "-maxrate", "3000k", "-bufsize", "6000k",
-    "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-tune",
+    "zerolatency",
+    "-profile:v",
+    "high",
+    "-pix_fmt",
+    "yuv420p",
+    "-g",
+    "30",
+    "-keyint_min",
+    "30",
+    "-sc_threshold",
+    "0",
+    "-flags",
+    "+cgop",
+    "-b:v",
+    "3000k",
+    "-maxrate",
+    "3000k",
+    "-bufsize",
+    "6000k",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "128k",
+    "-ac",
+    "2",
+    "-ar",
+    "48000",
 ]
 # A PAL-ish mono profile: 25 fps exactly (25/1, GOP of 50 frames at 2 s), mono everywhere.
 PAL_MONO = ChannelProfile(
-    width=720, height=576, fps=25.0, preset=Preset.FAST, gop_seconds=2.0, video_kbps=1500,
-    audio_kbps=96, audio_channels=1,
+    width=720,
+    height=576,
+    fps=25.0,
+    preset=Preset.FAST,
+    gop_seconds=2.0,
+    video_kbps=1500,
+    audio_kbps=96,
+    audio_channels=1,
 )
 VF_PAL = (
     "scale=720:576:force_original_aspect_ratio=decrease,"
@@ -58,22 +105,62 @@ VF_PAL = (
 )
 AF_MONO = "aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=mono"
 ENCODE_PAL_MONO = [
-    "-c:v", "libx264", "-preset", "fast", "-tune", "zerolatency", "-profile:v", "high",
-    "-pix_fmt", "yuv420p", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-    "-flags", "+cgop", "-b:v", "1500k", "-maxrate", "1500k", "-bufsize", "3000k",
-    "-c:a", "aac", "-b:a", "96k", "-ac", "1", "-ar", "48000",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "fast",
+    "-tune",
+    "zerolatency",
+    "-profile:v",
+    "high",
+    "-pix_fmt",
+    "yuv420p",
+    "-g",
+    "50",
+    "-keyint_min",
+    "50",
+    "-sc_threshold",
+    "0",
+    "-flags",
+    "+cgop",
+    "-b:v",
+    "1500k",
+    "-maxrate",
+    "1500k",
+    "-bufsize",
+    "3000k",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "96k",
+    "-ac",
+    "1",
+    "-ar",
+    "48000",
 ]
 HTTP_INPUT_OPTIONS = [
-    "-multiple_requests", "1", "-reconnect", "1", "-reconnect_on_network_error", "1",
-    "-reconnect_delay_max", "2",
+    "-multiple_requests",
+    "1",
+    "-reconnect",
+    "1",
+    "-reconnect_on_network_error",
+    "1",
+    "-reconnect_delay_max",
+    "2",
 ]
 
 
 def item(path: str = "/media/Cheers/S01E01.mkv", audio: bool = True) -> MediaItem:
     """A programme with (or without) an audio track; only ``path`` and the audio codec matter."""
     info = MediaInfo(
-        duration=1500.0, container="matroska", video_codec="h264", width=1920, height=1080,
-        fps=23.976, audio_codec="aac" if audio else None, audio_channels=2 if audio else 0,
+        duration=1500.0,
+        container="matroska",
+        video_codec="h264",
+        width=1920,
+        height=1080,
+        fps=23.976,
+        audio_codec="aac" if audio else None,
+        audio_channels=2 if audio else 0,
     )
     return MediaItem(id=7, path=path, kind=ItemKind.EPISODE, title="Give Me a Ring", info=info)
 
@@ -87,9 +174,23 @@ def test_transcode_from_the_start_normalises_to_the_profile() -> None:
     """No ``-ss`` at seek 0; map the file's first video and audio; scale/pad, NTSC rate."""
     argv = transcode_command(FF, item(), ChannelProfile(), seek=0.0, duration=1500.0)
     assert argv == [
-        FF, *COMMON, "-i", "/media/Cheers/S01E01.mkv", "-t", "1500.000",
-        "-map", "0:v:0", "-map", "0:a:0", "-vf", VF_720P_NTSC, "-af", AF_STEREO,
-        *ENCODE_720P_STEREO, *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-i",
+        "/media/Cheers/S01E01.mkv",
+        "-t",
+        "1500.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-vf",
+        VF_720P_NTSC,
+        "-af",
+        AF_STEREO,
+        *ENCODE_720P_STEREO,
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -97,9 +198,25 @@ def test_transcode_seeks_on_the_input_with_millisecond_precision() -> None:
     """A join mid-item seeks before ``-i`` (fast, frame-accurate when transcoding)."""
     argv = transcode_command(FF, item(), ChannelProfile(), seek=754.2506, duration=745.75)
     assert argv == [
-        FF, *COMMON, "-ss", "754.251", "-i", "/media/Cheers/S01E01.mkv", "-t", "745.750",
-        "-map", "0:v:0", "-map", "0:a:0", "-vf", VF_720P_NTSC, "-af", AF_STEREO,
-        *ENCODE_720P_STEREO, *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-ss",
+        "754.251",
+        "-i",
+        "/media/Cheers/S01E01.mkv",
+        "-t",
+        "745.750",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-vf",
+        VF_720P_NTSC,
+        "-af",
+        AF_STEREO,
+        *ENCODE_720P_STEREO,
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -108,10 +225,29 @@ def test_an_item_without_audio_gets_silence_from_a_second_input() -> None:
     as input 1, and the seek applies to the file only (it comes before the file's ``-i``)."""
     argv = transcode_command(FF, item(audio=False), ChannelProfile(), seek=12.0, duration=30.0)
     assert argv == [
-        FF, *COMMON, "-ss", "12.000", "-i", "/media/Cheers/S01E01.mkv",
-        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "30.000",
-        "-map", "0:v:0", "-map", "1:a:0", "-vf", VF_720P_NTSC, "-af", AF_STEREO,
-        *ENCODE_720P_STEREO, *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-ss",
+        "12.000",
+        "-i",
+        "/media/Cheers/S01E01.mkv",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=stereo",
+        "-t",
+        "30.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-vf",
+        VF_720P_NTSC,
+        "-af",
+        AF_STEREO,
+        *ENCODE_720P_STEREO,
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -120,10 +256,27 @@ def test_a_mono_25_fps_profile_changes_rate_gop_and_every_audio_layout() -> None
     reaches the filter, the encoder and the silence source alike."""
     argv = transcode_command(FF, item(audio=False), PAL_MONO, seek=0.0, duration=60.0)
     assert argv == [
-        FF, *COMMON, "-i", "/media/Cheers/S01E01.mkv",
-        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "60.000",
-        "-map", "0:v:0", "-map", "1:a:0", "-vf", VF_PAL, "-af", AF_MONO,
-        *ENCODE_PAL_MONO, *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-i",
+        "/media/Cheers/S01E01.mkv",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=mono",
+        "-t",
+        "60.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-vf",
+        VF_PAL,
+        "-af",
+        AF_MONO,
+        *ENCODE_PAL_MONO,
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -132,13 +285,37 @@ def test_an_http_source_is_opened_with_reconnects_after_the_extra_input_args() -
     extra input options precede its ``-i``, after the seek."""
     url = "http://127.0.0.1:5004/internal/plex/3001"
     argv = transcode_command(
-        FF, item(), ChannelProfile(), seek=90.5, duration=10.0,
-        extra_input_args=("-readrate", "1.5"), source=url,
+        FF,
+        item(),
+        ChannelProfile(),
+        seek=90.5,
+        duration=10.0,
+        extra_input_args=("-readrate", "1.5"),
+        source=url,
     )
     assert argv == [
-        FF, *COMMON, "-ss", "90.500", "-readrate", "1.5", *HTTP_INPUT_OPTIONS, "-i", url,
-        "-t", "10.000", "-map", "0:v:0", "-map", "0:a:0", "-vf", VF_720P_NTSC,
-        "-af", AF_STEREO, *ENCODE_720P_STEREO, *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-ss",
+        "90.500",
+        "-readrate",
+        "1.5",
+        *HTTP_INPUT_OPTIONS,
+        "-i",
+        url,
+        "-t",
+        "10.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-vf",
+        VF_720P_NTSC,
+        "-af",
+        AF_STEREO,
+        *ENCODE_720P_STEREO,
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -146,8 +323,20 @@ def test_a_mapped_local_source_gets_no_http_options() -> None:
     """A media server's file mapped to a local path is opened like any file."""
     argv = copy_command(FF, item("plex:3001"), seek=0.0, duration=5.0, source="/mnt/tv/a.mkv")
     assert argv == [
-        FF, *COMMON, "-i", "/mnt/tv/a.mkv", "-t", "5.000", "-map", "0:v:0", "-map", "0:a:0",
-        "-c", "copy", *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-i",
+        "/mnt/tv/a.mkv",
+        "-t",
+        "5.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-c",
+        "copy",
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -155,8 +344,20 @@ def test_copy_from_the_start_passes_the_streams_through() -> None:
     """Copy: no filters and no encoder options, only the fixed TS layout."""
     argv = copy_command(FF, item(), seek=0.0, duration=1500.0)
     assert argv == [
-        FF, *COMMON, "-i", "/media/Cheers/S01E01.mkv", "-t", "1500.000",
-        "-map", "0:v:0", "-map", "0:a:0", "-c", "copy", *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-i",
+        "/media/Cheers/S01E01.mkv",
+        "-t",
+        "1500.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-c",
+        "copy",
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -164,11 +365,32 @@ def test_copy_mid_item_from_https_with_extra_input_args() -> None:
     """The seek, the extra options and the reconnect options all apply to the one input."""
     url = "https://plex.example:32400/library/parts/3001/file.mkv"
     argv = copy_command(
-        FF, item(), seek=61.0, duration=1439.0, extra_input_args=("-re",), source=url,
+        FF,
+        item(),
+        seek=61.0,
+        duration=1439.0,
+        extra_input_args=("-re",),
+        source=url,
     )
     assert argv == [
-        FF, *COMMON, "-ss", "61.000", "-re", *HTTP_INPUT_OPTIONS, "-i", url, "-t", "1439.000",
-        "-map", "0:v:0", "-map", "0:a:0", "-c", "copy", *TS_LAYOUT, "pipe:1",
+        FF,
+        *COMMON,
+        "-ss",
+        "61.000",
+        "-re",
+        *HTTP_INPUT_OPTIONS,
+        "-i",
+        url,
+        "-t",
+        "1439.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-c",
+        "copy",
+        *TS_LAYOUT,
+        "pipe:1",
     ]
 
 
@@ -176,11 +398,28 @@ def test_slate_without_a_font_is_a_plain_colour_with_silence() -> None:
     """No font on the machine: no drawtext at all (ffmpeg would fail on a missing fontfile)."""
     argv = slate_command(FF, ChannelProfile(), "Cheers", 2.0, "/data/slate.ts", font=None)
     assert argv == [
-        FF, *COMMON, "-y", "-f", "lavfi",
-        "-i", "color=c=0x1c2a4a:s=1280x720:r=30000/1001:d=2.000",
-        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "2.000",
-        "-map", "0:v:0", "-map", "1:a:0", "-vf", "format=yuv420p",
-        *ENCODE_720P_STEREO, *TS_LAYOUT, "/data/slate.ts",
+        FF,
+        *COMMON,
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x1c2a4a:s=1280x720:r=30000/1001:d=2.000",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=stereo",
+        "-t",
+        "2.000",
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-vf",
+        "format=yuv420p",
+        *ENCODE_720P_STEREO,
+        *TS_LAYOUT,
+        "/data/slate.ts",
     ]
 
 
@@ -198,10 +437,28 @@ def test_slate_with_a_font_draws_the_escaped_title_and_the_message() -> None:
         ":fontcolor=0xd0d0d0:x=(w-text_w)/2:y=h/2+10"
     )
     assert argv == [
-        FF, *COMMON, "-y", "-f", "lavfi", "-i", video,
-        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1.500",
-        "-map", "0:v:0", "-map", "1:a:0", "-vf", "format=yuv420p",
-        *ENCODE_PAL_MONO, *TS_LAYOUT, "/data/s.ts",
+        FF,
+        *COMMON,
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        video,
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=mono",
+        "-t",
+        "1.500",
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-vf",
+        "format=yuv420p",
+        *ENCODE_PAL_MONO,
+        *TS_LAYOUT,
+        "/data/s.ts",
     ]
 
 
@@ -225,7 +482,7 @@ def test_slate_text_keeps_a_readable_size_on_tiny_frames() -> None:
 )
 def test_every_item_ends_with_the_fixed_layout_on_stdout(argv: list[str]) -> None:
     """The session reads items from stdout, so the layout and ``pipe:1`` close every argv."""
-    assert argv[-len(TS_LAYOUT) - 1:] == [*TS_LAYOUT, "pipe:1"]
+    assert argv[-len(TS_LAYOUT) - 1 :] == [*TS_LAYOUT, "pipe:1"]
 
 
 @pytest.mark.parametrize(
@@ -259,13 +516,28 @@ def test_a_title_with_drawtext_specials_renders_every_character(
         out = tmp_path / f"{name}.ts"
         done = subprocess.run(
             slate_command(ffmpeg.path, profile, title, 0.04, str(out), font),
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert (done.returncode, done.stderr) == (0, "")
         decoded = subprocess.run(
-            [ffmpeg.path, "-v", "error", "-i", str(out), "-frames:v", "1", "-f", "rawvideo",
-             "-pix_fmt", "gray", "pipe:1"],
-            capture_output=True, check=True,
+            [
+                ffmpeg.path,
+                "-v",
+                "error",
+                "-i",
+                str(out),
+                "-frames:v",
+                "1",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "gray",
+                "pipe:1",
+            ],
+            capture_output=True,
+            check=True,
         )
         return decoded.stdout
 

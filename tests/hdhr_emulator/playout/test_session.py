@@ -151,16 +151,29 @@ def fake_ffmpeg(tmp_path: Path, ts_clip: Path) -> Iterator[FakeFFmpeg]:
 
 # --- a channel of two 2-second items ------------------------------------------------------------
 
+
 def media(path: str, number: int) -> MediaItem:
-    info = MediaInfo(duration=ITEM_SECONDS, container="mpegts", video_codec="h264", width=160,
-                     height=90, fps=25.0, audio_codec="aac", audio_channels=2)
-    return MediaItem(id=number, path=path, kind=ItemKind.EPISODE, title=f"Item {number}",
-                     info=info)
+    info = MediaInfo(
+        duration=ITEM_SECONDS,
+        container="mpegts",
+        video_codec="h264",
+        width=160,
+        height=90,
+        fps=25.0,
+        audio_codec="aac",
+        audio_channels=2,
+    )
+    return MediaItem(id=number, path=path, kind=ItemKind.EPISODE, title=f"Item {number}", info=info)
 
 
 ITEM_A, ITEM_B = media(A, 1), media(B, 2)
-CHANNEL = Channel(number=4, name="Test: Four", programmes=(ITEM_A, ITEM_B),
-                  mode=OutputMode.TRANSCODE, profile=PROFILE)
+CHANNEL = Channel(
+    number=4,
+    name="Test: Four",
+    programmes=(ITEM_A, ITEM_B),
+    mode=OutputMode.TRANSCODE,
+    profile=PROFILE,
+)
 
 
 @pytest.fixture
@@ -180,11 +193,14 @@ class Slates:
     session: ChannelSession | None = None
 
     async def __call__(self, title: str, profile: ChannelProfile) -> bytes:
-        self.requests.append({
-            "title": title, "profile": profile,
-            "calls": self.fake.calls() if self.fake else [],
-            "restarts": self.session.restarts if self.session else None,
-        })
+        self.requests.append(
+            {
+                "title": title,
+                "profile": profile,
+                "calls": self.fake.calls() if self.fake else [],
+                "restarts": self.session.restarts if self.session else None,
+            }
+        )
         return self.clip
 
 
@@ -194,8 +210,9 @@ def never() -> NoReturn:
 
 def idle_session(linger: float) -> ChannelSession:
     """A session whose producer is not running: only its viewers and linger timer move."""
-    context = PlayoutContext(ffmpeg="/nonexistent/ffmpeg", schedule=never,
-                             slate=Slates(b""), linger=linger)
+    context = PlayoutContext(
+        ffmpeg="/nonexistent/ffmpeg", schedule=never, slate=Slates(b""), linger=linger
+    )
     return ChannelSession(CHANNEL.number, 0, context)
 
 
@@ -227,6 +244,7 @@ def option(call: dict[str, Any], name: str) -> float:
 
 
 # --- linger: no producer needed -----------------------------------------------------------------
+
 
 def test_the_last_viewer_leaving_stops_the_session_after_the_linger() -> None:
     """Kept warm for ``linger`` s for channel surfing, then stopped (its tuner freed)."""
@@ -280,8 +298,9 @@ def test_only_the_last_viewer_leaving_starts_the_linger() -> None:
         await asyncio.sleep(0.3)
         assert not session.stopped and session.viewers == [stays] and not stays.closed
         session.detach(stays)
-        await until(lambda: session.stopped, "the linger after the last viewer ran out",
-                    timeout=1.0)
+        await until(
+            lambda: session.stopped, "the linger after the last viewer ran out", timeout=1.0
+        )
 
     run(main())
 
@@ -306,11 +325,17 @@ def test_stopping_ends_every_viewer_and_is_final() -> None:
 
 # --- playout against the stand-in ffmpeg ------------------------------------------------------
 
+
 def playing_session(
     fake: FakeFFmpeg, schedule: Schedule, slates: Slates, clock: float, linger: float = 30.0
 ) -> ChannelSession:
-    context = PlayoutContext(ffmpeg=str(fake.path), schedule=lambda: schedule, slate=slates,
-                             linger=linger, clock=lambda: clock)
+    context = PlayoutContext(
+        ffmpeg=str(fake.path),
+        schedule=lambda: schedule,
+        slate=slates,
+        linger=linger,
+        clock=lambda: clock,
+    )
     session = ChannelSession(CHANNEL.number, 1, context)
     slates.fake, slates.session = fake, session
     return session
@@ -347,8 +372,10 @@ def test_a_session_plays_from_the_schedule_position_and_primes_late_joiners(
         report = await client.stream()
 
         a_call, b_call = fake_ffmpeg.calls()[:2]
-        assert a_call["argv"] == transcode_command(
-            str(fake_ffmpeg.path), ITEM_A, PROFILE, 0.5, 1.5, source=A)[1:]
+        assert (
+            a_call["argv"]
+            == transcode_command(str(fake_ffmpeg.path), ITEM_A, PROFILE, 0.5, 1.5, source=A)[1:]
+        )
         assert b_call["input"] == B
         assert option(b_call, "-ss") < 0.04  # within a frame of the slot start
         assert option(b_call, "-ss") + option(b_call, "-t") == pytest.approx(2.0, abs=0.002)
@@ -384,7 +411,10 @@ def test_an_item_that_dies_is_restarted_once_where_it_was_then_slated(
 
         request = slates.requests[0]
         assert (request["title"], request["profile"], request["restarts"]) == (
-            "Test: Four", PROFILE, 1)
+            "Test: Four",
+            PROFILE,
+            1,
+        )
         first, again = [c for c in request["calls"] if c["input"] == A]
         assert (option(first, "-ss"), option(first, "-t")) == (0.0, ITEM_SECONDS)
         assert 0.3 < option(again, "-ss") < 0.9  # where the first one died (~0.6 s in)

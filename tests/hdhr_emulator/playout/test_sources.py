@@ -45,9 +45,16 @@ def test_an_upgraded_plex_file_plays_its_new_part(tmp_path: Path) -> None:
     media = MediaProxy([settings], "http://127.0.0.1:5004", lambda: {settings.url: "id"})
 
     def movie(part: str, key: int = 200) -> RemoteRecord:
-        item = MediaItem(0, f"plex://id/library/metadata/{key}", ItemKind.MOVIE, "Heat", INFO,
-                         year=1995, source="plex",
-                         remote=Remote("id", f"/library/parts/{part}/1/file.mkv", "/data/h.mkv"))
+        item = MediaItem(
+            0,
+            f"plex://id/library/metadata/{key}",
+            ItemKind.MOVIE,
+            "Heat",
+            INFO,
+            year=1995,
+            source="plex",
+            remote=Remote("id", f"/library/parts/{part}/1/file.mkv", "/data/h.mkv"),
+        )
         return RemoteRecord(item, part)
 
     with Catalog.open(tmp_path / "db") as catalog:

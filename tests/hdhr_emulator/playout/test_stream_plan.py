@@ -22,29 +22,52 @@ from lineup.models import (
 )
 
 PROFILE = ChannelProfile(
-    width=1280, height=720, fps=29.97, preset=Preset.FAST, gop_seconds=2.0, video_kbps=4000,
-    audio_kbps=160, audio_channels=2,
+    width=1280,
+    height=720,
+    fps=29.97,
+    preset=Preset.FAST,
+    gop_seconds=2.0,
+    video_kbps=4000,
+    audio_kbps=160,
+    audio_channels=2,
 )
 
 
 def media(
-    path: str, video: str = "h264", width: int = 1920, height: int = 1080, fps: float = 23.976,
-    audio: str | None = "aac", channels: int = 2, kind: ItemKind = ItemKind.EPISODE,
+    path: str,
+    video: str = "h264",
+    width: int = 1920,
+    height: int = 1080,
+    fps: float = 23.976,
+    audio: str | None = "aac",
+    channels: int = 2,
+    kind: ItemKind = ItemKind.EPISODE,
 ) -> MediaItem:
     """An item whose probed shape is given; everything else is irrelevant to the plan."""
     info = MediaInfo(
-        duration=1320.0, container="mp4", video_codec=video, width=width, height=height,
-        fps=fps, audio_codec=audio, audio_channels=channels,
+        duration=1320.0,
+        container="mp4",
+        video_codec=video,
+        width=width,
+        height=height,
+        fps=fps,
+        audio_codec=audio,
+        audio_channels=channels,
     )
     return MediaItem(id=1, path=path, kind=kind, title=path, info=info)
 
 
 def channel(
-    *programmes: MediaItem, filler: tuple[MediaItem, ...] = (),
+    *programmes: MediaItem,
+    filler: tuple[MediaItem, ...] = (),
     mode: OutputMode = OutputMode.AUTO,
 ) -> Channel:
     return Channel(
-        number=7, name="Sitcoms", programmes=programmes, filler=filler, mode=mode,
+        number=7,
+        name="Sitcoms",
+        programmes=programmes,
+        filler=filler,
+        mode=mode,
         profile=PROFILE,
     )
 
@@ -59,21 +82,40 @@ def test_copy_takes_the_files_shape_and_keeps_the_channel_encoder_settings() -> 
     """Copy: the output shape (which the slate is encoded to match) is the files' own size,
     rate and channel count; preset, GOP and bitrates still come from the channel."""
     six = media("/tv/a.mp4", width=1440, height=1080, fps=25.0, channels=6)
-    plan = plan_stream(channel(six, media("/tv/b.mp4", width=1440, fps=25.0, channels=6),
-                               mode=OutputMode.COPY))
-    assert plan == StreamPlan(copy=True, profile=ChannelProfile(
-        width=1440, height=1080, fps=25.0, preset=Preset.FAST, gop_seconds=2.0,
-        video_kbps=4000, audio_kbps=160, audio_channels=6,
-    ))
+    plan = plan_stream(
+        channel(six, media("/tv/b.mp4", width=1440, fps=25.0, channels=6), mode=OutputMode.COPY)
+    )
+    assert plan == StreamPlan(
+        copy=True,
+        profile=ChannelProfile(
+            width=1440,
+            height=1080,
+            fps=25.0,
+            preset=Preset.FAST,
+            gop_seconds=2.0,
+            video_kbps=4000,
+            audio_kbps=160,
+            audio_channels=6,
+        ),
+    )
 
 
 def test_copy_shape_is_taken_from_the_filler_when_there_are_no_programmes() -> None:
     """A filler-only channel still has a shape to encode its slate to."""
     ads = channel(filler=(media("/ads/cola.mp4", width=640, height=480, fps=29.97),))
-    assert plan_stream(ads) == StreamPlan(copy=True, profile=ChannelProfile(
-        width=640, height=480, fps=29.97, preset=Preset.FAST, gop_seconds=2.0,
-        video_kbps=4000, audio_kbps=160, audio_channels=2,
-    ))
+    assert plan_stream(ads) == StreamPlan(
+        copy=True,
+        profile=ChannelProfile(
+            width=640,
+            height=480,
+            fps=29.97,
+            preset=Preset.FAST,
+            gop_seconds=2.0,
+            video_kbps=4000,
+            audio_kbps=160,
+            audio_channels=2,
+        ),
+    )
 
 
 def test_frame_rates_equal_to_two_decimals_are_the_same_shape() -> None:
@@ -85,7 +127,9 @@ def test_frame_rates_equal_to_two_decimals_are_the_same_shape() -> None:
 def test_copy_refused_names_the_first_file_and_the_one_that_differs() -> None:
     """The ConfigError says which channel, which two files and how they differ."""
     items = channel(
-        media("/tv/a.mp4"), media("/tv/b.mp4"), media("/tv/c.mkv", width=1280, height=720),
+        media("/tv/a.mp4"),
+        media("/tv/b.mp4"),
+        media("/tv/c.mkv", width=1280, height=720),
         mode=OutputMode.COPY,
     )
     with pytest.raises(ConfigError) as raised:
@@ -93,7 +137,7 @@ def test_copy_refused_names_the_first_file_and_the_one_that_differs() -> None:
     assert str(raised.value) == (
         "channel 7 (Sitcoms) cannot use copy mode: its items differ: "
         "/tv/a.mp4 (h264 1920x1080 23.976 fps, aac 2ch) vs "
-        "/tv/c.mkv (h264 1280x720 23.976 fps, aac 2ch); use mode \"transcode\" or \"auto\""
+        '/tv/c.mkv (h264 1280x720 23.976 fps, aac 2ch); use mode "transcode" or "auto"'
     )
 
 
@@ -110,10 +154,14 @@ def test_a_filler_with_another_audio_layout_blocks_copy() -> None:
     ("first", "shape"),
     [
         (media("/tv/h.mkv", video="hevc"), "/tv/h.mkv (hevc 1920x1080 23.976 fps, aac 2ch)"),
-        (media("/tv/ac3.mkv", audio="ac3", channels=6),
-         "/tv/ac3.mkv (h264 1920x1080 23.976 fps, ac3 6ch)"),
-        (media("/tv/silent.mp4", audio=None, channels=0),
-         "/tv/silent.mp4 (h264 1920x1080 23.976 fps, no audio)"),
+        (
+            media("/tv/ac3.mkv", audio="ac3", channels=6),
+            "/tv/ac3.mkv (h264 1920x1080 23.976 fps, ac3 6ch)",
+        ),
+        (
+            media("/tv/silent.mp4", audio=None, channels=0),
+            "/tv/silent.mp4 (h264 1920x1080 23.976 fps, no audio)",
+        ),
     ],
     ids=["hevc", "ac3", "no-audio"],
 )

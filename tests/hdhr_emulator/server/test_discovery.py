@@ -302,8 +302,16 @@ def test_each_request_form_gets_exactly_one_reply(request_: bytes) -> None:
         b"M-SEARCH * HTTP/1.1\r\n\r\n",
         b"",
     ],
-    ids=["storage-type", "other-id", "multi-storage", "a-reply", "bad-crc", "getset", "garbage",
-         "empty"],
+    ids=[
+        "storage-type",
+        "other-id",
+        "multi-storage",
+        "a-reply",
+        "bad-crc",
+        "getset",
+        "garbage",
+        "empty",
+    ],
 )
 def test_no_reply(request_: bytes) -> None:
     async def run() -> list[bytes]:
@@ -321,8 +329,9 @@ def test_reply_address_is_the_bind_address_or_the_route_to_the_sender() -> None:
 
 
 def test_advertise_url_is_used_and_a_long_one_warned_once(caplog: pytest.LogCaptureFixture) -> None:
-    settings = DeviceSettings(IDENTITY, 5004, advertise_url="http://retrovue.example.net:5004/",
-                              bind_host="127.0.0.1")
+    settings = DeviceSettings(
+        IDENTITY, 5004, advertise_url="http://retrovue.example.net:5004/", bind_host="127.0.0.1"
+    )
 
     async def run() -> list[bytes]:
         async with udp_responder(settings) as port:
@@ -336,9 +345,11 @@ def test_advertise_url_is_used_and_a_long_one_warned_once(caplog: pytest.LogCapt
     assert reply.base_url == "http://retrovue.example.net:5004"
     assert reply.lineup_url == "http://retrovue.example.net:5004/lineup.json"
     assert [r.getMessage() for r in caplog.records] == [
-        ("the BaseURL http://retrovue.example.net:5004 is longer than 28 characters: "
-         "hdhomerun_config and apps built on libhdhomerun will ignore it and assume port 80; "
-         "use a shorter --advertise-url")
+        (
+            "the BaseURL http://retrovue.example.net:5004 is longer than 28 characters: "
+            "hdhomerun_config and apps built on libhdhomerun will ignore it and assume port 80; "
+            "use a shorter --advertise-url"
+        )
     ]
 
 
@@ -462,8 +473,21 @@ def test_stop_hangs_up_on_connected_clients_quietly(caplog: pytest.LogCaptureFix
         ("filter", "0x0000-0x1FFF", "0x0000-0x1FFF"),
         ("channelmap", "us-bcast", "us-bcast"),
     ],
-    ids=lambda v: v if v in {"status", "channel", "vchannel", "program", "streaminfo", "target",
-                             "filter", "channelmap"} else None,
+    ids=lambda v: (
+        v
+        if v
+        in {
+            "status",
+            "channel",
+            "vchannel",
+            "program",
+            "streaminfo",
+            "target",
+            "filter",
+            "channelmap",
+        }
+        else None
+    ),
 )
 def test_tuner_variables_follow_the_tuner_state(variable: str, idle: str, busy: str) -> None:
     variables = ControlVariables(IDENTITY, tuner1_busy)
@@ -481,8 +505,10 @@ def test_unknown_tuner_variables(name: str) -> None:
 
 
 def test_busy_ports_are_one_warning_each(caplog: pytest.LogCaptureFixture) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp_holder, \
-            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp_holder:
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp_holder,
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp_holder,
+    ):
         udp_holder.bind(("127.0.0.1", 0))
         tcp_holder.bind(("127.0.0.1", 0))
         tcp_holder.listen()
@@ -502,8 +528,10 @@ def test_busy_ports_are_one_warning_each(caplog: pytest.LogCaptureFixture) -> No
         with caplog.at_level(logging.WARNING, "hdhr_emulator.server.discovery"):
             assert asyncio.run(run()) == (False, False)
 
-    busy = "is already in use on 127.0.0.1 (another HDHomeRun emulator?); clients can still add " \
+    busy = (
+        "is already in use on 127.0.0.1 (another HDHomeRun emulator?); clients can still add "
         "the tuner by its HTTP address"
+    )
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("WARNING", f"UDP discovery is off: port {udp_port} {busy}"),
         ("WARNING", f"TCP control is off: port {tcp_port} {busy}"),

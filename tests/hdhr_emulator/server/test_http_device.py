@@ -53,18 +53,23 @@ class Reply:
 class AppClient:
     """Quart's test client with the ASGI ``client``/``server`` addresses a real socket has."""
 
-    def __init__(self, app: Quart, client: str = "127.0.0.1",
-                 server: tuple[str, int] = ("127.0.0.1", 8000)):
+    def __init__(
+        self, app: Quart, client: str = "127.0.0.1", server: tuple[str, int] = ("127.0.0.1", 8000)
+    ):
         self._client = app.test_client()
         self._scope = {"client": (client, 50000), "server": server}
 
     async def request(self, path: str, method: str = "GET", **headers: str) -> Reply:
         response = await self._client.open(
-            path, method=method, headers={k.replace("_", "-"): v for k, v in headers.items()},
-            scope_base=self._scope)
+            path,
+            method=method,
+            headers={k.replace("_", "-"): v for k, v in headers.items()},
+            scope_base=self._scope,
+        )
         body = await response.get_data()
-        return Reply(response.status_code,
-                     {k.lower(): v for k, v in response.headers.items()}, body)
+        return Reply(
+            response.status_code, {k.lower(): v for k, v in response.headers.items()}, body
+        )
 
 
 def run(scenario: Awaitable[None]) -> None:
@@ -80,15 +85,19 @@ def store(tmp_path: Path) -> Iterator[ScheduleStore]:
 @pytest.fixture
 def guide(store: ScheduleStore) -> LiveSchedule:
     sd = ChannelProfile(width=640, height=480)
-    return live_schedule(store, [
-        channel(1, "Cheers", [episode("Cheers", 1, n, f"Episode {n}") for n in (1, 2, 3)]),
-        channel(10, NASTY, [episode("Taxi", 1, 1, "Like Father")], profile=sd),
-        channel(7, "Movies", [movie("Airplane!", year=1980)], profile=sd),
-    ])
+    return live_schedule(
+        store,
+        [
+            channel(1, "Cheers", [episode("Cheers", 1, n, f"Episode {n}") for n in (1, 2, 3)]),
+            channel(10, NASTY, [episode("Taxi", 1, 1, "Like Father")], profile=sd),
+            channel(7, "Movies", [movie("Airplane!", year=1980)], profile=sd),
+        ],
+    )
 
 
-def make_app(guide: LiveSchedule, advertise_url: str | None = None,
-             rescan: Rescan | None = None) -> Quart:
+def make_app(
+    guide: LiveSchedule, advertise_url: str | None = None, rescan: Rescan | None = None
+) -> Quart:
     scans = ScanController(rescan, lambda: len(guide.schedule.channels)) if rescan else None
     return create_app(guide, None, DeviceSettings(IDENTITY, 8000, advertise_url), scans)
 
@@ -193,7 +202,8 @@ def test_advertise_url_overrides_the_host_header(guide: LiveSchedule) -> None:
         assert discover["LineupURL"] == "http://192.168.7.7:5004/lineup.json"  # type: ignore[index]
         lineup = (await client.request("/lineup.json", Host="a:1")).json()
         assert [e["URL"] for e in lineup] == [  # type: ignore[union-attr, index]
-            f"http://192.168.7.7:5004/auto/v{n}" for n in (1, 7, 10)]
+            f"http://192.168.7.7:5004/auto/v{n}" for n in (1, 7, 10)
+        ]
         device = etree.fromstring((await client.request("/device.xml", Host="a:1")).body)
         assert device.findtext("u:URLBase", namespaces=UPNP) == "http://192.168.7.7:5004"
         playlist = (await client.request("/iptv.m3u", Host="a:1")).body.decode()
@@ -213,7 +223,10 @@ def test_lineup_guide_and_playlist_agree(guide: LiveSchedule) -> None:
         )
         lineup = (await client.request("/lineup.json")).json()
         assert [(e["GuideNumber"], e["GuideName"], e.get("HD")) for e in lineup] == [  # type: ignore[union-attr, index]
-            ("1", "Cheers", 1), ("7", "Movies", None), ("10", NASTY, None)]
+            ("1", "Cheers", 1),
+            ("7", "Movies", None),
+            ("10", NASTY, None),
+        ]
 
     run(scenario())
 
@@ -226,8 +239,10 @@ def assert_consistent(lineup: list[dict[str, object]], guide_xml: bytes, playlis
     assert all(isinstance(n, str) and "_" not in n for n in numbers)
     assert len(set(numbers)) == len(numbers)
     xml_ids = [c.get("id") for c in tv.iterfind("channel")]
-    xml_numbers = [next(n for n in c.xpath("display-name/text()") if n.isdigit())
-                   for c in tv.iterfind("channel")]
+    xml_numbers = [
+        next(n for n in c.xpath("display-name/text()") if n.isdigit())
+        for c in tv.iterfind("channel")
+    ]
     assert numbers == xml_numbers
     assert re.findall(r'tvg-chno="([^"]+)"', playlist) == numbers
     assert re.findall(r'tvg-id="([^"]+)"', playlist) == xml_ids
@@ -272,8 +287,9 @@ def test_xmltv_negotiates_gzip_content_encoding(guide: LiveSchedule) -> None:
     run(scenario())
 
 
-def test_the_guide_is_gzipped_once_per_rendering(guide: LiveSchedule,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_guide_is_gzipped_once_per_rendering(
+    guide: LiveSchedule, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[int] = []
     real_gzip = api.gzip_body
 
@@ -285,8 +301,10 @@ def test_the_guide_is_gzipped_once_per_rendering(guide: LiveSchedule,
     client = AppClient(make_app(guide))
 
     async def scenario() -> None:
-        replies = await asyncio.gather(*(client.request("/xmltv.xml.gz") for _ in range(5)),
-                                       client.request("/xmltv.xml", Accept_Encoding="gzip"))
+        replies = await asyncio.gather(
+            *(client.request("/xmltv.xml.gz") for _ in range(5)),
+            client.request("/xmltv.xml", Accept_Encoding="gzip"),
+        )
         assert len({reply.body for reply in replies}) == 1
         assert len(calls) == 1
         await client.request("/xmltv.xml.gz", Host="other:1")  # another base URL
@@ -318,15 +336,22 @@ def test_lineup_post_scan_runs_the_rescan_and_reports_progress(
 
         client = AppClient(make_app(guide, rescan=rescan))  # type: ignore[arg-type]
         idle = (await client.request("/lineup_status.json")).json()
-        assert idle == {"ScanInProgress": 0, "ScanPossible": 1, "Source": "Cable",
-                        "SourceList": ["Cable"]}
+        assert idle == {
+            "ScanInProgress": 0,
+            "ScanPossible": 1,
+            "Source": "Cable",
+            "SourceList": ["Cable"],
+        }
         reply = await client.request("/lineup.post?scan=start&source=Cable", method="POST")
         assert (reply.status, reply.body) == (200, b"")
         await entered.wait()
         await client.request("/lineup.post?scan=start", method="POST")  # joins the running one
         await asyncio.sleep(0.35)  # past the minimum, but the re-scan is still running
         assert (await client.request("/lineup_status.json")).json() == {
-            "ScanInProgress": 1, "Progress": 45, "Found": 3}
+            "ScanInProgress": 1,
+            "Progress": 45,
+            "Found": 3,
+        }
         release.set()
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -367,8 +392,11 @@ def test_lineup_post_without_a_rescan_still_shows_a_short_scan(
     run(scenario())
 
 
-@pytest.mark.parametrize("query", ["scan=bogus", "", "favorite=x1", "favorite=%2B99"],
-                         ids=["unknown-scan", "nothing", "hide", "unknown-channel"])
+@pytest.mark.parametrize(
+    "query",
+    ["scan=bogus", "", "favorite=x1", "favorite=%2B99"],
+    ids=["unknown-scan", "nothing", "hide", "unknown-channel"],
+)
 def test_lineup_post_refuses_what_it_cannot_do(guide: LiveSchedule, query: str) -> None:
     client = AppClient(make_app(guide))
 
@@ -385,8 +413,11 @@ def test_lineup_post_favorites(guide: LiveSchedule) -> None:
 
     async def favorites() -> list[tuple[object, ...]]:
         lineup = (await client.request("/lineup.json")).json()
-        return [(e["GuideNumber"], e.get("Favorite"), e.get("Tags"))  # type: ignore[union-attr]
-                for e in lineup if "Favorite" in e]  # type: ignore[union-attr, operator]
+        return [
+            (e["GuideNumber"], e.get("Favorite"), e.get("Tags"))  # type: ignore[union-attr]
+            for e in lineup
+            if "Favorite" in e
+        ]  # type: ignore[union-attr, operator]
 
     async def scenario() -> None:
         assert await favorites() == []
@@ -432,7 +463,8 @@ def raw_http(port: int, request: bytes, timeout: float = 10.0) -> tuple[str, dic
 def http10_get(port: int, path: str, method: str = "GET") -> tuple[dict[str, str], bytes]:
     """A Plex-style API call: HTTP/1.0, with a Host header as Plex's client sends one."""
     status, headers, body = raw_http(
-        port, f"{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        port, f"{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    )
     assert status.split()[1] == "200", (path, status)
     assert "transfer-encoding" not in headers, (path, headers)
     assert method == "HEAD" or int(headers["content-length"]) == len(body), (path, headers)
@@ -444,8 +476,7 @@ def http11_get(port: int, path: str, **headers: str) -> tuple[int, dict[str, str
     try:
         conn.request("GET", path, headers={k.replace("_", "-"): v for k, v in headers.items()})
         response = conn.getresponse()
-        return (response.status, {k.lower(): v for k, v in response.getheaders()},
-                response.read())
+        return (response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
     finally:
         conn.close()
 
@@ -456,8 +487,9 @@ def write_config(path: Path, media: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory,
-            clip_cache: Callable[[ClipSpec, str], Path]) -> Path:
+def library(
+    tmp_path_factory: pytest.TempPathFactory, clip_cache: Callable[[ClipSpec, str], Path]
+) -> Path:
     """Two shows and a movie, real clips (shared by this module's servers)."""
     root = tmp_path_factory.mktemp("library")
     files = {
@@ -477,15 +509,29 @@ def library(tmp_path_factory: pytest.TempPathFactory,
 def server(library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("server")
     config = write_config(root / "retrovue.toml", library)
-    with running_server("--config", config, data_dir=root / "data",
-                        command=("serve", "--tuners", "2", "--linger", "1")) as running:
+    with running_server(
+        "--config",
+        config,
+        data_dir=root / "data",
+        command=("serve", "--tuners", "2", "--linger", "1"),
+    ) as running:
         yield running
 
 
-@pytest.mark.parametrize("path", ["/discover.json", "/lineup.json", "/lineup_status.json",
-                                  "/status.json", "/device.xml", "/lineup.xml"])
-def test_http_1_0_documents_are_plain_with_a_content_length(server: RunningServer,
-                                                            path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/discover.json",
+        "/lineup.json",
+        "/lineup_status.json",
+        "/status.json",
+        "/device.xml",
+        "/lineup.xml",
+    ],
+)
+def test_http_1_0_documents_are_plain_with_a_content_length(
+    server: RunningServer, path: str
+) -> None:
     headers, _ = http10_get(server.port, path)  # checks Content-Length against the body
     head_headers, head_body = http10_get(server.port, path, method="HEAD")
     assert head_body == b""
@@ -500,8 +546,16 @@ def test_real_server_documents(server: RunningServer) -> None:
     _, body = http10_get(server.port, "/discover.json")
     discover = json.loads(body)
     assert {k: type(v) for k, v in discover.items()} == {
-        "FriendlyName": str, "ModelNumber": str, "FirmwareName": str, "FirmwareVersion": str,
-        "DeviceID": str, "DeviceAuth": str, "BaseURL": str, "LineupURL": str, "TunerCount": int}
+        "FriendlyName": str,
+        "ModelNumber": str,
+        "FirmwareName": str,
+        "FirmwareVersion": str,
+        "DeviceID": str,
+        "DeviceAuth": str,
+        "BaseURL": str,
+        "LineupURL": str,
+        "TunerCount": int,
+    }
     assert discover["BaseURL"] == server.base_url  # reached on 127.0.0.1: fine to say so
     assert discover["TunerCount"] == 2 and discover["FriendlyName"] == "Retrovue"
     assert re.fullmatch(r"[0-9A-F]{8}", discover["DeviceID"]) and len(discover["DeviceAuth"]) == 24
@@ -511,20 +565,26 @@ def test_real_server_documents(server: RunningServer) -> None:
     assert device.findtext("u:URLBase", namespaces=UPNP) == server.base_url
 
     assert json.loads(http10_get(server.port, "/status.json")[1]) == [
-        {"Resource": "tuner0"}, {"Resource": "tuner1"}]
+        {"Resource": "tuner0"},
+        {"Resource": "tuner1"},
+    ]
 
     lineup = json.loads(http10_get(server.port, "/lineup.json")[1])
     assert [e["GuideName"] for e in lineup] == ["Cheers", "Taxi", "Movies"]
     assert not any("HD" in e for e in lineup)  # 320x240 profile
-    assert_consistent(lineup, http11_get(server.port, "/xmltv.xml")[2],
-                      http11_get(server.port, "/iptv.m3u")[2].decode())
+    assert_consistent(
+        lineup,
+        http11_get(server.port, "/xmltv.xml")[2],
+        http11_get(server.port, "/iptv.m3u")[2].decode(),
+    )
 
     for host in ("a:1", "b:2"):
         _, _, body = http11_get(server.port, "/discover.json", Host=host)
         assert json.loads(body)["BaseURL"] == f"http://{host}"
         _, _, body = http11_get(server.port, "/lineup.json", Host=host)
         assert [e["URL"] for e in json.loads(body)] == [
-            f"http://{host}/auto/v{e['GuideNumber']}" for e in lineup]
+            f"http://{host}/auto/v{e['GuideNumber']}" for e in lineup
+        ]
         _, _, body = http11_get(server.port, "/lineup.m3u", Host=host)
         assert f'url-tvg="http://{host}/xmltv.xml"' in body.decode()
 
@@ -547,8 +607,10 @@ def test_plex_add_and_tune_flow(server: RunningServer, tmp_path: Path) -> None:
     discover = json.loads(http10_get(port, "/discover.json")[1])
     assert json.loads(http10_get(port, "/lineup_status.json")[1])["ScanInProgress"] == 0
     status, _, body = raw_http(
-        port, f"POST /lineup.post?scan=start&source=Cable HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n"
-              "Content-Length: 0\r\n\r\n".encode())
+        port,
+        f"POST /lineup.post?scan=start&source=Cable HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Length: 0\r\n\r\n".encode(),
+    )
     assert status.split()[1] == "200" and body == b""
     assert json.loads(http10_get(port, "/lineup_status.json")[1])["ScanInProgress"] == 1
     wait_until_idle(port, timeout=30)
@@ -559,7 +621,11 @@ def test_plex_add_and_tune_flow(server: RunningServer, tmp_path: Path) -> None:
     url = f"{first['URL']}?transcode=heavy"
     done = subprocess.run(
         [ffprobe, "-v", "error", "-show_streams", "-of", "json", f"{url}&duration=3"],
-        capture_output=True, text=True, timeout=60, check=False)
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     codecs = sorted(stream["codec_name"] for stream in json.loads(done.stdout)["streams"])
     assert codecs == ["aac", "h264"]
@@ -611,8 +677,9 @@ def wait_until_idle(port: int, timeout: float) -> list[dict[str, int]]:
     raise AssertionError(f"the scan did not finish in {timeout} s: {seen[-3:]}")
 
 
-def test_scan_start_rescans_the_library(tv_library: Path, tmp_path: Path,
-                                        clip_cache: Callable[[ClipSpec, str], Path]) -> None:
+def test_scan_start_rescans_the_library(
+    tv_library: Path, tmp_path: Path, clip_cache: Callable[[ClipSpec, str], Path]
+) -> None:
     config = write_config(tmp_path / "retrovue.toml", tv_library)
     with running_server("--config", config, data_dir=tmp_path / "data") as running:
         before = [e["GuideName"] for e in json.loads(http10_get(running.port, "/lineup.json")[1])]
@@ -628,13 +695,20 @@ def test_scan_start_rescans_the_library(tv_library: Path, tmp_path: Path,
         conn.close()
         seen = wait_until_idle(running.port, timeout=30)
         assert seen[0]["ScanInProgress"] == 1 and seen[0]["Found"] == len(before)
-        assert seen[-1] == {"ScanInProgress": 0, "ScanPossible": 1, "Source": "Cable",
-                            "SourceList": ["Cable"]}
+        assert seen[-1] == {
+            "ScanInProgress": 0,
+            "ScanPossible": 1,
+            "Source": "Cable",
+            "SourceList": ["Cable"],
+        }
 
         after = json.loads(http10_get(running.port, "/lineup.json")[1])
         assert "Wings" in [e["GuideName"] for e in after]
-        assert_consistent(after, http11_get(running.port, "/xmltv.xml")[2],
-                          http11_get(running.port, "/iptv.m3u")[2].decode())
+        assert_consistent(
+            after,
+            http11_get(running.port, "/xmltv.xml")[2],
+            http11_get(running.port, "/iptv.m3u")[2].decode(),
+        )
         assert "Traceback" not in running.log()
 
 
@@ -648,5 +722,8 @@ def test_favorites_survive_a_restart(guide: LiveSchedule, tmp_path: Path) -> Non
     again = LineupDocuments(lambda: guide.schedule, favorites_file=path)
     assert [c.guide_number for c in again.current().lineup if c.favorite] == ["10"]
     path.write_text("not json")
-    assert not [c for c in LineupDocuments(lambda: guide.schedule, favorites_file=path).current().lineup
-                if c.favorite]
+    assert not [
+        c
+        for c in LineupDocuments(lambda: guide.schedule, favorites_file=path).current().lineup
+        if c.favorite
+    ]

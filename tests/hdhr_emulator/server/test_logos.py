@@ -24,8 +24,9 @@ BIG_NUMBER = 1_234_567_890  # more digits than a channel number usually has; the
 
 def request(url: str, method: str = "GET") -> tuple[int, str | None, bytes]:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method=method),
-                                    timeout=15) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, method=method), timeout=15
+        ) as response:
             return response.status, response.headers["Content-Type"], response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers["Content-Type"], error.read()
@@ -39,14 +40,30 @@ def logo_files(tmp_path: Path, ffmpeg: FFmpeg) -> dict[int, bytes]:
     png = folder / "sitcoms.png"
     png.write_bytes(png_image(4, 3, (200, 30, 30)))
     jpg = folder / "taxi.jpg"
-    subprocess.run([ffmpeg.path, "-v", "error", "-f", "lavfi", "-i", "color=blue:s=16x16",
-                    "-frames:v", "1", "-y", str(jpg)], check=True, timeout=60)
+    subprocess.run(
+        [
+            ffmpeg.path,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=blue:s=16x16",
+            "-frames:v",
+            "1",
+            "-y",
+            str(jpg),
+        ],
+        check=True,
+        timeout=60,
+    )
     return {7: png.read_bytes(), BIG_NUMBER: jpg.read_bytes()}
 
 
 @pytest.fixture
-def server(tmp_path: Path, make_clip: ClipFactory, logo_files: dict[int, bytes]
-           ) -> Iterator[RunningServer]:
+def server(
+    tmp_path: Path, make_clip: ClipFactory, logo_files: dict[int, bytes]
+) -> Iterator[RunningServer]:
     media = tmp_path / "media"
     make_clip(media / "TV/Cheers/Season 01/Cheers - S01E01 - Pilot.mp4", 2.0)
     make_clip(media / "TV/Taxi/Season 1/Taxi 1x01 Like Father.mkv", 2.0)
@@ -72,16 +89,23 @@ def published_logos(server: RunningServer) -> tuple[dict[int, str], dict[int, st
         if (icon := channel.find("icon")) is not None
     }
     _, _, playlist = request(f"{server.base_url}/iptv.m3u")
-    in_playlist = {numbers[cid]: logo for cid, logo in re.findall(
-        r'#EXTINF:[^\n]*tvg-id="([^"]+)"[^\n]*tvg-logo="([^"]+)"', playlist.decode())}
+    in_playlist = {
+        numbers[cid]: logo
+        for cid, logo in re.findall(
+            r'#EXTINF:[^\n]*tvg-id="([^"]+)"[^\n]*tvg-logo="([^"]+)"', playlist.decode()
+        )
+    }
     return in_guide, in_playlist
 
 
-def test_every_published_logo_url_serves_the_file(server: RunningServer,
-                                                   logo_files: dict[int, bytes]) -> None:
+def test_every_published_logo_url_serves_the_file(
+    server: RunningServer, logo_files: dict[int, bytes]
+) -> None:
     in_guide, in_playlist = published_logos(server)
-    expected = {7: f"{server.base_url}/logos/7.png",
-                BIG_NUMBER: f"{server.base_url}/logos/{BIG_NUMBER}.jpg"}
+    expected = {
+        7: f"{server.base_url}/logos/7.png",
+        BIG_NUMBER: f"{server.base_url}/logos/{BIG_NUMBER}.jpg",
+    }
     assert in_guide == in_playlist == expected
     for number, content_type in ((7, "image/png"), (BIG_NUMBER, "image/jpeg")):
         status, served_type, body = request(expected[number])

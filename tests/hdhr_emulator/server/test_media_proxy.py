@@ -15,8 +15,15 @@ B = PlexSettings("http://b:32400", Secret("token-b"))
 
 
 def plex_item(server: str, file: str = "/data/x.mp4") -> MediaItem:
-    return MediaItem(1, f"plex://{server}/library/metadata/1", ItemKind.MOVIE, "X", INFO,
-                     source="plex", remote=Remote(server, "/library/parts/7/123/file.mp4", file))
+    return MediaItem(
+        1,
+        f"plex://{server}/library/metadata/1",
+        ItemKind.MOVIE,
+        "X",
+        INFO,
+        source="plex",
+        remote=Remote(server, "/library/parts/7/123/file.mp4", file),
+    )
 
 
 def test_items_resolve_by_server_identity_to_a_signed_proxy_url() -> None:

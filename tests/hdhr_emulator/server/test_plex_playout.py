@@ -42,8 +42,13 @@ CHEERS_TONES = {440: "S01E01", 494: "S01E02", 523: "S01E03", 587: "S02E01", 659:
 PROFILE = '[profile]\nresolution = "320x240"\nfps = 25\npreset = "ultrafast"\n'
 
 
-def plex_config(tmp_path: Path, standin: PlexStandin, path_map: Path | None = None,
-                token: str = STANDIN_TOKEN, extra: str = "") -> Path:
+def plex_config(
+    tmp_path: Path,
+    standin: PlexStandin,
+    path_map: Path | None = None,
+    token: str = STANDIN_TOKEN,
+    extra: str = "",
+) -> Path:
     token_file = tmp_path / "plex.token"
     token_file.write_text(token + "\n")
     os.chmod(token_file, 0o600)
@@ -54,14 +59,20 @@ def plex_config(tmp_path: Path, standin: PlexStandin, path_map: Path | None = No
         f'[[plex]]\nurl = "{standin.url}"\ntoken_file = "plex.token"\n{mapping}{extra}\n'
         '[[channel]]\nnumber = 1\nname = "Cheers"\nshows = ["Cheers"]\n'
         "filler = { items = 0 }\n\n"
-        '[[channel]]\nnumber = 2\nname = "Sitcoms"\ncollections = ["Sitcoms"]\n')
+        '[[channel]]\nnumber = 2\nname = "Sitcoms"\ncollections = ["Sitcoms"]\n'
+    )
     return config
 
 
 def retrovue(*args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}
-    return subprocess.run([sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir),
-                           *map(str, args)], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def get(server: RunningServer, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -106,17 +117,31 @@ def test_http_playback_through_the_proxy_never_shows_the_token(
         assert len([h for h in heard if h in CHEERS_TONES.values()]) >= 2, heard
         inputs = [argv[argv.index("-i") + 1] for argv in argvs if "-i" in argv]
         assert inputs and all("/internal/plex/0/library/parts/" in i for i in inputs), inputs
-        parts = [r for r in plex_standin.requests.snapshot() if r.path.startswith("/library/parts/")]
+        parts = [
+            r for r in plex_standin.requests.snapshot() if r.path.startswith("/library/parts/")
+        ]
         assert parts, "ffmpeg read the parts from Plex"
-        assert all(r.header("X-Plex-Token") == STANDIN_TOKEN and "X-Plex-Token" not in r.query
-                   for r in parts)
+        assert all(
+            r.header("X-Plex-Token") == STANDIN_TOKEN and "X-Plex-Token" not in r.query
+            for r in parts
+        )
 
-        documents = [get(server, path)[2] for path in
-                     ("/xmltv.xml", "/iptv.m3u", "/lineup.json", "/discover.json",
-                      "/lineup.xml", "/status.json")]
+        documents = [
+            get(server, path)[2]
+            for path in (
+                "/xmltv.xml",
+                "/iptv.m3u",
+                "/lineup.json",
+                "/discover.json",
+                "/lineup.xml",
+                "/status.json",
+            )
+        ]
         guide = documents[0].decode()
         assert f'<icon src="{server.base_url}/artwork/' in guide
-        status, headers, image = get(server, "/artwork/" + guide.split("/artwork/")[1].split('"')[0])
+        status, headers, image = get(
+            server, "/artwork/" + guide.split("/artwork/")[1].split('"')[0]
+        )
         assert status == 200 and headers["content-type"] == "image/png"
         assert image.startswith(b"\x89PNG")
         forged = fetch(server.port, "/internal/plex/0/library/parts/3001/1/file.mp4?sig=00")
@@ -158,7 +183,7 @@ def test_plex_down_mid_stream_slates_then_recovers(
         assert back, "playback from Plex resumed by itself"
         heard = tone_sequence(decoded_audio(capture.body), {**CHEERS_TONES, 1: "slate"})
         assert "silence" in heard, heard  # the slate is silent
-        after = heard[heard.index("silence"):]
+        after = heard[heard.index("silence") :]
         assert set(after) & set(CHEERS_TONES.values()), heard
     assert_no_token(server.log())
 
@@ -167,21 +192,24 @@ def test_bad_token_fails_scan_in_one_line_but_serve_keeps_the_catalog(
     plex_standin: PlexStandin, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    assert retrovue("--config", plex_config(tmp_path, plex_standin), "scan",
-                    data_dir=data).returncode == 0
+    assert (
+        retrovue("--config", plex_config(tmp_path, plex_standin), "scan", data_dir=data).returncode
+        == 0
+    )
     plex_standin.token = "revoked-and-replaced"
     scanned = retrovue("--config", plex_config(tmp_path, plex_standin), "scan", data_dir=data)
     assert scanned.returncode == 1
     assert scanned.stderr.strip().splitlines() == [
         f"retrovue: error: Plex at {plex_standin.url} refused the token (401 Unauthorized): "
-        "check token_env / token_file in the config"]
+        "check token_env / token_file in the config"
+    ]
     listed = retrovue("--config", plex_config(tmp_path, plex_standin), "channels", data_dir=data)
     assert listed.returncode == 0 and "Cheers" in listed.stdout
     assert listed.stderr.strip().splitlines() == [
         f"warning: Plex at {plex_standin.url} refused the token (401 Unauthorized): check "
-        "token_env / token_file in the config; using what was imported before"]
-    with running_server("--config", plex_config(tmp_path, plex_standin),
-                        data_dir=data) as server:
+        "token_env / token_file in the config; using what was imported before"
+    ]
+    with running_server("--config", plex_config(tmp_path, plex_standin), data_dir=data) as server:
         status, _, lineup = get(server, "/lineup.json")
         assert status == 200 and b'"GuideName":"Cheers"' in lineup.replace(b" ", b"")
     assert "refused the token" in server.log()
@@ -190,8 +218,12 @@ def test_bad_token_fails_scan_in_one_line_but_serve_keeps_the_catalog(
 
 def test_play_starts_the_chosen_plex_episode(plex_standin: PlexStandin, tmp_path: Path) -> None:
     config = plex_config(tmp_path, plex_standin)
-    with running_server("--config", config, data_dir=tmp_path / "data",
-                        command=("play", "Cheers", "--season", "1", "--episode", "2")) as server:
+    with running_server(
+        "--config",
+        config,
+        data_dir=tmp_path / "data",
+        command=("play", "Cheers", "--season", "1", "--episode", "2"),
+    ) as server:
         body, _ = watch(server, 4)
     heard = [h for h in tone_sequence(decoded_audio(body), CHEERS_TONES) if h != "silence"]
     # the chosen episode first, then the next one (a window across a seam can read as noise)
@@ -204,12 +236,15 @@ def test_channel_scan_reloads_the_guide_of_our_dvr_only(
     config = plex_config(tmp_path, plex_standin, extra="reload_guide = true\n")
     with running_server("--config", config, data_dir=tmp_path / "data") as server:
         device_id = json.loads(get(server, "/discover.json")[2])["DeviceID"]
-        plex_standin.add_dvr(StandinDvr(key=5, devices=[
-            StandinDevice(uri=server.base_url, device_id=device_id)]))
-        plex_standin.add_dvr(StandinDvr(key=6, devices=[
-            StandinDevice(uri="http://127.0.0.1:9", device_id="10ABCDE1")]))
-        request = urllib.request.Request(server.base_url + "/lineup.post?scan=start",
-                                         method="POST")
+        plex_standin.add_dvr(
+            StandinDvr(key=5, devices=[StandinDevice(uri=server.base_url, device_id=device_id)])
+        )
+        plex_standin.add_dvr(
+            StandinDvr(
+                key=6, devices=[StandinDevice(uri="http://127.0.0.1:9", device_id="10ABCDE1")]
+            )
+        )
+        request = urllib.request.Request(server.base_url + "/lineup.post?scan=start", method="POST")
         with urllib.request.urlopen(request, timeout=15) as response:
             assert response.status == 200
         assert wait_for(lambda: plex_standin.reloaded_dvrs, 30), server.log()
@@ -221,8 +256,10 @@ def test_ffmpeg_does_not_inherit_a_token_from_the_environment(
 ) -> None:
     monkeypatch.setenv("RETROVUE_TEST_PLEX_TOKEN", STANDIN_TOKEN)
     config = tmp_path / "retrovue.toml"
-    config.write_text(f'horizon_hours = 1\n{PROFILE}\n[[plex]]\nurl = "{plex_standin.url}"\n'
-                      'token_env = "RETROVUE_TEST_PLEX_TOKEN"\n')
+    config.write_text(
+        f'horizon_hours = 1\n{PROFILE}\n[[plex]]\nurl = "{plex_standin.url}"\n'
+        'token_env = "RETROVUE_TEST_PLEX_TOKEN"\n'
+    )
     environments: list[bytes] = []
     with running_server("--config", config, data_dir=tmp_path / "data") as server:
         with BackgroundViewer(server.port, "/auto/v1?duration=3") as viewer:
@@ -247,17 +284,20 @@ def test_files_upgraded_after_the_guide_was_published_still_play(
         library = plex_library.library
         for episode in library.show("Cheers").episodes():
             old = episode.part
-            library.update(episode, part=Part(id=old.id + 5000, file=old.file,
-                                              local_path=old.local_path, tone_hz=old.tone_hz))
-        request = urllib.request.Request(server.base_url + "/lineup.post?scan=start",
-                                         method="POST")
+            library.update(
+                episode,
+                part=Part(
+                    id=old.id + 5000, file=old.file, local_path=old.local_path, tone_hz=old.tone_hz
+                ),
+            )
+        request = urllib.request.Request(server.base_url + "/lineup.post?scan=start", method="POST")
         urllib.request.urlopen(request, timeout=15).close()
-        assert wait_for(lambda: "lineup scan: 0 added, 5 updated" in server.log(), 30), \
-            server.log()
+        assert wait_for(lambda: "lineup scan: 0 added, 5 updated" in server.log(), 30), server.log()
         plex_standin.requests.clear()
         body, _ = watch(server, 5)
-        parts = [r.path for r in plex_standin.requests.snapshot()
-                 if r.path.startswith("/library/parts/")]
+        parts = [
+            r.path for r in plex_standin.requests.snapshot() if r.path.startswith("/library/parts/")
+        ]
         assert parts and all(p.split("/")[3].startswith("80") for p in parts), parts
         assert "cannot be played" not in server.log()
         assert [h for h in tone_sequence(decoded_audio(body), CHEERS_TONES) if h != "silence"]
@@ -267,12 +307,21 @@ def test_new_plex_episodes_are_picked_up_while_serving(
     plex_standin: PlexStandin, plex_library: BuiltLibrary, tmp_path: Path
 ) -> None:
     config = plex_config(tmp_path, plex_standin)
-    with running_server("--config", config, data_dir=tmp_path / "data",
-                        command=("serve", "--rescan-hours", "0.001")) as server:
+    with running_server(
+        "--config", config, data_dir=tmp_path / "data", command=("serve", "--rescan-hours", "0.001")
+    ) as server:
         library = plex_library.library
         last = library.get(1005)
-        library.add_episode(102, Episode(rating_key=1006, index=3, title="New This Week",
-                                         part=Part(id=3006, file=last.part.file + ".new.mp4",
-                                                   local_path=last.part.local_path),
-                                         duration=last.duration))
+        library.add_episode(
+            102,
+            Episode(
+                rating_key=1006,
+                index=3,
+                title="New This Week",
+                part=Part(
+                    id=3006, file=last.part.file + ".new.mp4", local_path=last.part.local_path
+                ),
+                duration=last.duration,
+            ),
+        )
         assert wait_for(lambda: "periodic re-scan: 1 added" in server.log(), 30), server.log()

@@ -126,8 +126,17 @@ def test_advertisements_are_root_uuid_and_media_server() -> None:
         ("urn:plex-tv:device:Media:1", []),
         ("uuid:00000000-0000-0000-0000-000000000000", []),
     ],
-    ids=["all", "root", "uuid", "uuid-upper", "media-server", "renderer", "service", "plex",
-         "other-uuid"],
+    ids=[
+        "all",
+        "root",
+        "uuid",
+        "uuid-upper",
+        "media-server",
+        "renderer",
+        "service",
+        "plex",
+        "other-uuid",
+    ],
 )
 def test_match_search_target(st: str, expected: list[str]) -> None:
     assert [a.target for a in match_search_target(st, UDN)] == expected
@@ -306,8 +315,9 @@ async def receive(sock: socket.socket, window: float, udn: str) -> list[bytes]:
     return packets
 
 
-async def search(st: str, udn: str, *, mx: int | None = None, multicast: bool = False,
-                 window: float = 0.4) -> list[bytes]:
+async def search(
+    st: str, udn: str, *, mx: int | None = None, multicast: bool = False, window: float = 0.4
+) -> list[bytes]:
     """Search by unicast to 127.0.0.1:1900 or by multicast on lo; the answers for ``udn``."""
     loop = asyncio.get_running_loop()
     with client_socket(multicast) as sock:
@@ -386,8 +396,10 @@ def test_service_notifies_alive_periodically_and_byebye_at_stop(settings: Device
 
     early, first, again, bye = run(scenario)
     location = f"http://{LOOPBACK}:{settings.http_port}/device.xml"
-    alive = [build_alive(a, location=location, server=SERVER)
-             for a in advertisements(settings.identity.udn)]
+    alive = [
+        build_alive(a, location=location, server=SERVER)
+        for a in advertisements(settings.identity.udn)
+    ]
     assert early == []  # the HTTP server gets a moment to come up before LOCATION is announced
     assert first == alive
     assert again == alive
@@ -513,8 +525,12 @@ def test_shares_port_1900_with_other_ssdp_software(settings: DeviceSettings) -> 
 async def gssdp_discover(*args: str) -> str:
     tool = require_tool("gssdp-discover")
     process = await asyncio.create_subprocess_exec(
-        tool, "-i", "lo", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        tool,
+        "-i",
+        "lo",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         out, _ = await asyncio.wait_for(process.communicate(), 20)

@@ -91,7 +91,9 @@ TONES = {440: "Hz440", 660: "Hz660", 990: "Hz990"}
 
 
 @pytest.fixture(scope="module")
-def main_server(tmp_path_factory: pytest.TempPathFactory, clip_cache: ClipCache) -> Iterator[RunningServer]:
+def main_server(
+    tmp_path_factory: pytest.TempPathFactory, clip_cache: ClipCache
+) -> Iterator[RunningServer]:
     """1 Alpha: 3 s episodes, each followed by a 2 s commercial (slots of 5 s).
     2 Mixed: mkv/mpeg4 4:3 23.976 fps with AC-3, an mp4 without audio, mkv/mpeg2 16:9 29.97 fps
       with MP3 at 44.1 kHz. 3 Tones: three 3 s episodes, each its own pitch.
@@ -104,18 +106,42 @@ def main_server(tmp_path_factory: pytest.TempPathFactory, clip_cache: ClipCache)
     place(clip_cache, media / "Commercials/Cola.mp4", 2.0, tone_hz=880)
     place(clip_cache, media / "Commercials/Soap.mp4", 2.0, tone_hz=1100)
     mixed = media / "TV/Mixed/Season 01"
-    place(clip_cache, mixed / "Mixed - S01E01 - Square.mkv", 2.0, tone_hz=330, width=640,
-          height=480, fps=23.976, video_codec="mpeg4", audio_codec="ac3", audio_rate=44100)
+    place(
+        clip_cache,
+        mixed / "Mixed - S01E01 - Square.mkv",
+        2.0,
+        tone_hz=330,
+        width=640,
+        height=480,
+        fps=23.976,
+        video_codec="mpeg4",
+        audio_codec="ac3",
+        audio_rate=44100,
+    )
     place(clip_cache, mixed / "Mixed - S01E02 - Mute.mp4", 2.0, audio=False)
-    place(clip_cache, mixed / "Mixed - S01E03 - Wide.mkv", 2.0, tone_hz=660, width=640,
-          height=360, fps=29.97, video_codec="mpeg2video", audio_codec="libmp3lame",
-          audio_rate=44100)
+    place(
+        clip_cache,
+        mixed / "Mixed - S01E03 - Wide.mkv",
+        2.0,
+        tone_hz=660,
+        width=640,
+        height=360,
+        fps=29.97,
+        video_codec="mpeg2video",
+        audio_codec="libmp3lame",
+        audio_rate=44100,
+    )
     for n, hz in enumerate(TONES, start=1):
-        place(clip_cache, media / f"TV/Tones/Season 01/Tones - S01E0{n} - Hz{hz}.mp4", 3.0, tone_hz=hz)
+        place(
+            clip_cache, media / f"TV/Tones/Season 01/Tones - S01E0{n} - Hz{hz}.mp4", 3.0, tone_hz=hz
+        )
     same = media / "TV/Same/Season 01"
     for n in (1, 2):
         place(clip_cache, same / f"Same - S01E0{n} - Part {n}.mp4", 2.0, width=384, height=216)
-    config = write_config(root / "retrovue.toml", media, f"""
+    config = write_config(
+        root / "retrovue.toml",
+        media,
+        f"""
 [[channel]]
 number = 1
 name = "Alpha"
@@ -140,9 +166,11 @@ name = "Same"
 shows = ["Same"]
 mode = "copy"
 filler = {{ items = 0, folders = ["{same}"] }}
-""")
-    with running_server("--config", config, data_dir=root / "data",
-                        command=("serve", "--linger", "1")) as server:
+""",
+    )
+    with running_server(
+        "--config", config, data_dir=root / "data", command=("serve", "--linger", "1")
+    ) as server:
         yield server
 
 
@@ -159,7 +187,9 @@ def test_tune_in_plays_one_clean_stream_across_programmes_and_breaks(
     capture = fetch(main_server.port, "/auto/v1?duration=6&transcode=heavy")  # Plex's ?transcode=
 
     assert_stream_headers(capture)
-    assert 5.8 <= capture.elapsed <= 7.5, f"?duration=6 ended the body after {capture.elapsed:.1f} s"
+    assert 5.8 <= capture.elapsed <= 7.5, (
+        f"?duration=6 ended the body after {capture.elapsed:.1f} s"
+    )
     report = analyse(capture.body)
     assert_continuous(report)
     assert report.video is not None and report.video.duration >= 5.8  # at least real time
@@ -191,7 +221,9 @@ def test_every_stream_url_form_tunes_the_channel(
 def test_http_1_0_client_gets_a_plain_body_not_chunked(main_server: RunningServer) -> None:
     """Plex's tuner reads over HTTP/1.0, which has no chunked encoding: the body must be the
     TS itself, delimited by the server closing the connection."""
-    status, headers, body = raw_request(main_server.port, b"GET /auto/v1?duration=3 HTTP/1.0\r\n\r\n")
+    status, headers, body = raw_request(
+        main_server.port, b"GET /auto/v1?duration=3 HTTP/1.0\r\n\r\n"
+    )
 
     assert status.startswith("HTTP/1.") and status.split()[1] == "200", status
     assert "chunked" not in headers.get("transfer-encoding", ""), headers
@@ -267,7 +299,9 @@ def test_copy_mode_passes_identical_items_through(
     assert_stream_headers(capture)
     assert_continuous(analyse(capture.body))  # 0 CC errors, and seamless as transcoding
     assert shape(ffprobe_streams(ffprobe, capture.body, tmp_path / "copy.ts")) == [
-        ("video", "h264", 384, 216), ("audio", "aac", 48000, 2)]  # the source's size: no scaling
+        ("video", "h264", 384, 216),
+        ("audio", "aac", 48000, 2),
+    ]  # the source's size: no scaling
     video = decoded_video(capture.body)
     assert_decodes(capture.body, video, decoded_audio(capture.body))
     assert set(video.sizes) == {(384, 216)}
@@ -279,19 +313,41 @@ def test_copy_mode_on_a_channel_whose_items_differ_stops_serve_with_one_line(
 ) -> None:
     media = tmp_path / "media"
     place(clip_cache, media / "TV/Odd/Season 01/Odd - S01E01 - Small.mp4", 2.0)
-    place(clip_cache, media / "TV/Odd/Season 01/Odd - S01E02 - Wide.mp4", 2.0, width=384, height=216)
-    config = write_config(tmp_path / "retrovue.toml", media, """
+    place(
+        clip_cache, media / "TV/Odd/Season 01/Odd - S01E02 - Wide.mp4", 2.0, width=384, height=216
+    )
+    config = write_config(
+        tmp_path / "retrovue.toml",
+        media,
+        """
 [[channel]]
 number = 5
 name = "Odd Shapes"
 shows = ["Odd"]
 mode = "copy"
-""")
+""",
+    )
     env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}
     done = subprocess.run(
-        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(tmp_path / "data"), "--config",
-         str(config), "serve", "--host", "127.0.0.1", "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "hdhr_emulator",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--config",
+            str(config),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
     )
 
     assert done.returncode == 2, done
@@ -312,14 +368,19 @@ def test_a_slot_padded_by_under_half_a_second_of_slate_keeps_streaming(
     media = tmp_path / "media"
     for n, hz in ((1, 440), (2, 660)):
         place(clip_cache, media / f"TV/Odd/Season 01/Odd - S01E0{n} - Part.mp4", 2.6, tone_hz=hz)
-    config = write_config(tmp_path / "retrovue.toml", media, """
+    config = write_config(
+        tmp_path / "retrovue.toml",
+        media,
+        """
 [[channel]]
 number = 1
 name = "Odd"
 shows = ["Odd"]
-""")
-    with running_server("--config", config, data_dir=tmp_path / "data",
-                        command=("serve", "--linger", "1")) as server:
+""",
+    )
+    with running_server(
+        "--config", config, data_dir=tmp_path / "data", command=("serve", "--linger", "1")
+    ) as server:
         assert [e.stop - e.start for e in guide_entries(server.port, 1)[:2]] == [3.0, 3.0]
         with BackgroundViewer(server.port, "/auto/v1?duration=4", timeout=5) as viewer:
             time.sleep(2.5)  # past the first padding: the server must still answer
@@ -341,9 +402,16 @@ def test_busy_tuners_answer_like_an_hdhomerun(tmp_path: Path, clip_cache: ClipCa
     media = tmp_path / "media"
     for show, hz in (("One", 440), ("Two", 660)):
         for n in (1, 2):
-            place(clip_cache, media / f"TV/{show}/Season 01/{show} - S01E0{n} - Part.mp4", 3.0,
-                  tone_hz=hz)
-    config = write_config(tmp_path / "retrovue.toml", media, """
+            place(
+                clip_cache,
+                media / f"TV/{show}/Season 01/{show} - S01E0{n} - Part.mp4",
+                3.0,
+                tone_hz=hz,
+            )
+    config = write_config(
+        tmp_path / "retrovue.toml",
+        media,
+        """
 [[channel]]
 number = 1
 name = "One"
@@ -353,12 +421,21 @@ shows = ["One"]
 number = 2
 name = "Two"
 shows = ["Two"]
-""")
-    with running_server("--config", config, data_dir=tmp_path / "data",
-                        command=("serve", "--tuners", "1", "--linger", "1")) as server:
+""",
+    )
+    with running_server(
+        "--config",
+        config,
+        data_dir=tmp_path / "data",
+        command=("serve", "--tuners", "1", "--linger", "1"),
+    ) as server:
         port = server.port
         head = fetch(port, "/auto/v2", method="HEAD")  # asks, takes no tuner
-        assert (head.status, head.headers.get("content-type"), head.body) == (200, "video/mp2t", b"")
+        assert (head.status, head.headers.get("content-type"), head.body) == (
+            200,
+            "video/mp2t",
+            b"",
+        )
         unknown = fetch(port, "/auto/v99")
         assert (unknown.status, unknown.body) == (404, b"")
         assert unknown.headers.get("x-hdhomerun-error", "").startswith("801")
@@ -400,8 +477,9 @@ NOISE_MB_PER_SECOND = 2.5  # what the Noise channels' ffmpeg writes per second o
 
 
 @pytest.fixture(scope="module")
-def noisy_server(tmp_path_factory: pytest.TempPathFactory, clip_cache: ClipCache,
-                 noisy_clip: Path) -> Iterator[tuple[RunningServer, Path]]:
+def noisy_server(
+    tmp_path_factory: pytest.TempPathFactory, clip_cache: ClipCache, noisy_clip: Path
+) -> Iterator[tuple[RunningServer, Path]]:
     """1, 3, 4 Noise: one 10 s programme at 20 Mbit/s, so that its ffmpeg stays blocked on the
     pipe mid-item and 4 MB is under 2 s of stream (one channel per test: each needs a session
     of its own). 2 Gone: two 2 s episodes; a test deletes the second one after the scan."""
@@ -411,21 +489,30 @@ def noisy_server(tmp_path_factory: pytest.TempPathFactory, clip_cache: ClipCache
     (media / "TV/Noise/Season 01/Noise - S01E01 - Static.mp4").write_bytes(noisy_clip.read_bytes())
     place(clip_cache, media / "TV/Gone/Season 01/Gone - S01E01 - Here.mp4", 2.0, tone_hz=440)
     place(clip_cache, media / "TV/Gone/Season 01/Gone - S01E02 - Missing.mp4", 2.0, tone_hz=660)
-    noise = "\n".join(f"""
+    noise = "\n".join(
+        f"""
 [[channel]]
 number = {number}
 name = "Noise {number}"
 shows = ["Noise"]
 profile = {{ video_kbps = 20000 }}
-""" for number in (1, 3, 4))
-    config = write_config(root / "retrovue.toml", media, noise + """
+"""
+        for number in (1, 3, 4)
+    )
+    config = write_config(
+        root / "retrovue.toml",
+        media,
+        noise
+        + """
 [[channel]]
 number = 2
 name = "Gone"
 shows = ["Gone"]
-""")
-    with running_server("--config", config, data_dir=root / "data",
-                        command=("serve", "--linger", "1")) as server:
+""",
+    )
+    with running_server(
+        "--config", config, data_dir=root / "data", command=("serve", "--linger", "1")
+    ) as server:
         yield server, media
 
 
@@ -528,8 +615,10 @@ def test_ffmpeg_killed_as_it_starts_is_restarted_not_replaced_by_the_slate(
     assert capture.status == 200 and capture.elapsed >= 3.8
     assert_continuous(analyse(capture.body))
     slate = sum(near(c, SLATE_RGB) for c in decoded_video(capture.body).corners)
-    assert slate <= 25, (f"{slate / 25:.1f} s of slate instead of the programme "
-                         f"(ffmpeg {killed} killed at start)\n{server.log()}")
+    assert slate <= 25, (
+        f"{slate / 25:.1f} s of slate instead of the programme "
+        f"(ffmpeg {killed} killed at start)\n{server.log()}"
+    )
 
 
 # 8 --------------------------------------------------------------------------------------------
@@ -543,8 +632,9 @@ def test_stalled_viewer_is_dropped_without_slowing_the_other(
     with BackgroundViewer(server.port, "/auto/v4?duration=7") as normal:
         assert wait_for(lambda: normal.received() > 0, 10)
         with stalled_viewer(server.port, "/auto/v4") as stalled:
-            assert wait_for(lambda: server.log().count("dropped viewer") > dropped_before, 6), \
+            assert wait_for(lambda: server.log().count("dropped viewer") > dropped_before, 6), (
                 f"the stalled viewer was never dropped:\n{server.log()}"
+            )
             capture = normal.wait(15)
             _, closed = read_until_closed(stalled, 5)
             assert closed, "the dropped viewer's connection was left open"
@@ -572,18 +662,38 @@ def test_sessions_stop_their_ffmpegs_after_linger_and_on_sigterm(
     season = media / "TV/Noise/Season 01"
     season.mkdir(parents=True)
     for n in (1, 2):  # 2 s items: the burst runs through a seam, where the race was likeliest
-        subprocess.run([ffmpeg.path, "-v", "error", "-i", str(noisy_clip), "-t", "2", "-c", "copy",
-                        str(season / f"Noise - S01E0{n} - Static.mp4")], check=True, timeout=60)
-    config = write_config(tmp_path / "retrovue.toml", media, """
+        subprocess.run(
+            [
+                ffmpeg.path,
+                "-v",
+                "error",
+                "-i",
+                str(noisy_clip),
+                "-t",
+                "2",
+                "-c",
+                "copy",
+                str(season / f"Noise - S01E0{n} - Static.mp4"),
+            ],
+            check=True,
+            timeout=60,
+        )
+    config = write_config(
+        tmp_path / "retrovue.toml",
+        media,
+        """
 [[channel]]
 number = 1
 name = "Noise"
 shows = ["Noise"]
 profile = { video_kbps = 20000 }
-""")
-    with running_server("--config", config, data_dir=tmp_path / "data",
-                        command=("serve", "--linger", "0.1")) as server:
+""",
+    )
+    with running_server(
+        "--config", config, data_dir=tmp_path / "data", command=("serve", "--linger", "0.1")
+    ) as server:
         pid = server.process.pid
+
         def stopped_after(surf: int) -> bool:  # the session of every surf so far has stopped
             return server.log().count("channel 1: stopped") > surf
 
@@ -592,8 +702,9 @@ profile = { video_kbps = 20000 }
                 assert wait_for(lambda: viewer.received() > 0 and ffmpeg_children(pid), 10)
                 time.sleep(0.02 * surf)  # leave at a different point of the burst each time
             left = time.monotonic()
-            assert wait_for(partial(stopped_after, surf), 4), \
+            assert wait_for(partial(stopped_after, surf), 4), (
                 f"surf {surf}: the session outlived its last viewer\n{server.log()}"
+            )
             assert time.monotonic() - left >= 0.05, "stopped before --linger elapsed"
             # the session has stopped its ffmpegs before it says so: none may be left
             assert not ffmpeg_children(pid), f"{ffmpeg_children(pid)}\n{server.log()}"
@@ -617,15 +728,20 @@ def test_sigterm_with_a_viewer_ends_its_stream_and_exits_promptly(
     < 3.12.2 logs as a Traceback.)"""
     media = tmp_path / "media"
     place(clip_cache, media / "TV/One/Season 01/One - S01E01 - Part.mp4", 3.0)
-    config = write_config(tmp_path / "retrovue.toml", media, """
+    config = write_config(
+        tmp_path / "retrovue.toml",
+        media,
+        """
 [[channel]]
 number = 1
 name = "One"
 shows = ["One"]
-""")
+""",
+    )
     with (
-        running_server("--config", config, data_dir=tmp_path / "data",
-                       command=("serve", "--linger", "1")) as server,
+        running_server(
+            "--config", config, data_dir=tmp_path / "data", command=("serve", "--linger", "1")
+        ) as server,
         BackgroundViewer(server.port, "/auto/v1") as viewer,
     ):
         assert wait_for(lambda: viewer.received() > 0, 10)

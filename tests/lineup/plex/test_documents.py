@@ -48,8 +48,7 @@ MOVIES = fromstring("""<MediaContainer size="1">
 
 def test_episodes_inherit_from_their_show_and_keep_plex_locators() -> None:
     shows = {show.rating_key: show for show in documents.shows(SHOWS)}
-    parsed = list(documents.items(EPISODES, SERVER, "TV Shows", shows,
-                                  {"100": ("Sitcoms",)}))
+    parsed = list(documents.items(EPISODES, SERVER, "TV Shows", shows, {"100": ("Sitcoms",)}))
     assert len(parsed) == 2
     first, missing = parsed
     item = first.item
@@ -98,7 +97,9 @@ def test_paging_facts_and_sections() -> None:
     </MediaContainer>""")
     found = documents.sections(listing)
     assert [(s.key, s.title, s.type, s.locations) for s in found] == [
-        ("1", "Movies", "movie", ("/data/Movies",)), ("3", "TV Shows", "show", ())]
+        ("1", "Movies", "movie", ("/data/Movies",)),
+        ("3", "TV Shows", "show", ()),
+    ]
 
 
 def test_only_dvrs_using_this_device_are_reloaded() -> None:

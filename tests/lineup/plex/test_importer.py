@@ -33,7 +33,9 @@ def catalog(tmp_path: Path) -> Catalog:
         yield opened
 
 
-def settings_for(standin: PlexStandin, token: str = STANDIN_TOKEN, **kwargs: object) -> PlexSettings:
+def settings_for(
+    standin: PlexStandin, token: str = STANDIN_TOKEN, **kwargs: object
+) -> PlexSettings:
     return PlexSettings(standin.url, Secret(token), **kwargs)  # type: ignore[arg-type]
 
 
@@ -47,8 +49,14 @@ def test_import_brings_shows_episodes_and_movies_with_guide_metadata(
     items = catalog.items()
     episodes = [i for i in items if i.kind == ItemKind.EPISODE]
     assert [(i.show, i.season, i.episode) for i in episodes] == [
-        ("Cheers", 1, 1), ("Cheers", 1, 2), ("Cheers", 1, 3), ("Cheers", 2, 1), ("Cheers", 2, 2),
-        ("Taxi", 1, 1), ("Taxi", 1, 2)]
+        ("Cheers", 1, 1),
+        ("Cheers", 1, 2),
+        ("Cheers", 1, 3),
+        ("Cheers", 2, 1),
+        ("Cheers", 2, 2),
+        ("Taxi", 1, 1),
+        ("Taxi", 1, 2),
+    ]
     first = episodes[0]
     assert first.title == "Give Me a Ring Sometime"
     assert first.summary and first.aired and first.year == int(first.aired[:4])
@@ -66,8 +74,10 @@ def test_import_brings_shows_episodes_and_movies_with_guide_metadata(
     paths = [r.path for r in plex_standin.requests.snapshot()]
     assert len(paths) <= 12, paths  # /, /library, sections, 2 x (collections + members + list) ...
     assert not [p for p in paths if p.startswith("/library/metadata/")], "one request per item"
-    assert all(r.header("X-Plex-Token") == STANDIN_TOKEN and "X-Plex-Token" not in r.query
-               for r in plex_standin.requests.snapshot())
+    assert all(
+        r.header("X-Plex-Token") == STANDIN_TOKEN and "X-Plex-Token" not in r.query
+        for r in plex_standin.requests.snapshot()
+    )
 
 
 def test_rescan_rewrites_only_what_changed_and_keeps_row_ids(
@@ -93,14 +103,18 @@ def test_rescan_rewrites_only_what_changed_and_keeps_row_ids(
     assert len(items) == 8
 
 
-def test_paging_gets_everything_even_without_total_size(tmp_path: Path, catalog: Catalog,
-                                                       make_clip: object) -> None:
+def test_paging_gets_everything_even_without_total_size(
+    tmp_path: Path, catalog: Catalog, make_clip: object
+) -> None:
     clip = make_clip(tmp_path / "clip.mp4", 1.0)  # type: ignore[operator]
     library = build_big_library(clip, shows=3, episodes_per_show=900, movies=1500)
     with PlexStandin(library, omit_total_size=True, require_container_size=True) as standin:
         progress: list[tuple[int, int]] = []
-        summary = import_plex(settings_for(standin), catalog,
-                              on_progress=lambda done, total: progress.append((done, total)))
+        summary = import_plex(
+            settings_for(standin),
+            catalog,
+            on_progress=lambda done, total: progress.append((done, total)),
+        )
         assert summary.added == 3 * 900 + 1500
         assert progress[-1][0] == 4200
         assert summary.requests <= 15
@@ -115,8 +129,10 @@ def test_bad_token_fails_with_one_line_and_leaves_the_catalog(
     with pytest.raises(ScanError) as caught:
         import_plex(settings_for(plex_standin), catalog)
     message = str(caught.value)
-    assert message == (f"Plex at {plex_standin.url} refused the token (401 Unauthorized): "
-                       "check token_env / token_file in the config")
+    assert message == (
+        f"Plex at {plex_standin.url} refused the token (401 Unauthorized): "
+        "check token_env / token_file in the config"
+    )
     assert STANDIN_TOKEN not in message
     assert len(catalog.items()) == 9
 
@@ -125,8 +141,9 @@ def test_plex_down_fails_with_one_line(plex_standin: PlexStandin, catalog: Catal
     import_plex(settings_for(plex_standin), catalog)
     with plex_standin.down(), pytest.raises(ScanError) as caught:
         import_plex(settings_for(plex_standin, timeout=3), catalog)
-    assert str(caught.value) == (f"cannot reach Plex at {plex_standin.url} "
-                                 "(is it running, and is the url right?)")
+    assert str(caught.value) == (
+        f"cannot reach Plex at {plex_standin.url} (is it running, and is the url right?)"
+    )
     assert len(catalog.items()) == 9
     assert import_plex(settings_for(plex_standin), catalog).unchanged == 9  # back: recovered
 
@@ -137,17 +154,23 @@ def test_chosen_sections_only_and_unknown_section_named(
     summary = import_plex(settings_for(plex_standin, sections=("tv shows",)), catalog)
     assert summary.added == 7
     assert {i.kind for i in catalog.items()} == {ItemKind.EPISODE}
-    with pytest.raises(ScanError, match=r"no show or movie section called 'Music' "
-                                         r"\(sections: 'Movies', 'TV Shows'\)"):
+    with pytest.raises(
+        ScanError,
+        match=r"no show or movie section called 'Music' "
+        r"\(sections: 'Movies', 'TV Shows'\)",
+    ):
         import_plex(settings_for(plex_standin, sections=("Music",)), catalog)
 
 
-def test_collections_and_sections_make_channels(plex_standin: PlexStandin,
-                                                catalog: Catalog) -> None:
+def test_collections_and_sections_make_channels(
+    plex_standin: PlexStandin, catalog: Catalog
+) -> None:
     import_plex(settings_for(plex_standin), catalog)
-    specs = [ChannelSpec(number=1, name="Sitcoms", collections=("sitcoms",)),
-             ChannelSpec(number=2, name="Films", sections=("Movies",)),
-             ChannelSpec(number=3, name="Cheers", shows=("Cheers",))]
+    specs = [
+        ChannelSpec(number=1, name="Sitcoms", collections=("sitcoms",)),
+        ChannelSpec(number=2, name="Films", sections=("Movies",)),
+        ChannelSpec(number=3, name="Cheers", shows=("Cheers",)),
+    ]
     sitcoms, films, cheers = resolve_channels(specs, catalog.items())
     assert [i.show for i in sitcoms.programmes[:4]] == ["Cheers", "Taxi", "Cheers", "Taxi"]
     assert len(sitcoms.programmes) == 7
@@ -158,8 +181,12 @@ def test_collections_and_sections_make_channels(plex_standin: PlexStandin,
 def test_dvr_reload_asks_only_the_dvr_using_this_tuner(
     plex_library: BuiltLibrary, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ours = StandinDvr(key=7, devices=[StandinDevice(uri="http://127.0.0.1:5004", device_id="105A3C4F")])
-    theirs = StandinDvr(key=8, devices=[StandinDevice(uri="http://127.0.0.1:5005", device_id="1234ABCD")])
+    ours = StandinDvr(
+        key=7, devices=[StandinDevice(uri="http://127.0.0.1:5004", device_id="105A3C4F")]
+    )
+    theirs = StandinDvr(
+        key=8, devices=[StandinDevice(uri="http://127.0.0.1:5005", device_id="1234ABCD")]
+    )
     with PlexStandin(plex_library.library, dvrs=[ours, theirs]) as standin:
         assert DvrGuideReload(settings_for(standin), "105A3C4F")() == ["7"]
         assert standin.reloaded_dvrs == [7]
@@ -183,8 +210,10 @@ def test_a_new_url_for_the_same_server_keeps_every_item_and_id(
         summary = import_plex(settings_for(moved), catalog)
     assert (summary.added, summary.removed, summary.unchanged) == (0, 0, 9)
     assert {item.path: item.id for item in catalog.items()} == ids
-    assert catalog.server_ids() == {plex_standin.url: MACHINE_IDENTIFIER,
-                                    moved.url: MACHINE_IDENTIFIER}
+    assert catalog.server_ids() == {
+        plex_standin.url: MACHINE_IDENTIFIER,
+        moved.url: MACHINE_IDENTIFIER,
+    }
 
 
 def test_a_multi_episode_file_airs_once_as_a_range(
@@ -194,8 +223,12 @@ def test_a_multi_episode_file_airs_once_as_a_range(
     library = plex_library.library
     third = library.get(1003)
     part = Part(id=3009, file=third.part.file, local_path=third.part.local_path)
-    library.add_episode(101, Episode(rating_key=1009, index=4, title="Tortelli Part 2",
-                                     part=part, duration=third.duration))
+    library.add_episode(
+        101,
+        Episode(
+            rating_key=1009, index=4, title="Tortelli Part 2", part=part, duration=third.duration
+        ),
+    )
     summary = import_plex(settings_for(plex_standin), catalog)
     assert summary.added == 9
     (merged,) = [i for i in catalog.items() if i.show == "Cheers" and i.episode == 3]
