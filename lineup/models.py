@@ -20,7 +20,8 @@ class ItemKind(StrEnum):
 
 
 class OutputMode(StrEnum):
-    """How a channel's items become its stream: re-encoded, passed through, or chosen per channel."""
+    """How a channel's items become its stream: re-encoded, passed through, or chosen per
+    channel."""
 
     TRANSCODE = "transcode"
     COPY = "copy"
@@ -160,7 +161,8 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """One item airing inside a slot, from ``start`` for ``duration`` seconds, entering at ``seek``."""
+    """One item airing inside a slot, from ``start`` for ``duration`` seconds, entering at
+    ``seek``."""
 
     item: MediaItem
     start: float
@@ -189,7 +191,8 @@ class Airing:
 
 @dataclass(frozen=True, slots=True)
 class Tune:
-    """Where a channel is at an instant: the slot, the segment playing and the offset into its file."""
+    """Where a channel is at an instant: the slot, the segment playing and the offset into its
+    file."""
 
     airing: Airing
     segment: Segment

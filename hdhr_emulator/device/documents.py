@@ -1,4 +1,5 @@
-"""The HDHomeRun HTTP API documents, built without I/O: identity, channels and a base URL in, bytes out.
+"""The HDHomeRun HTTP API documents, built without I/O: identity, channels and a base URL in,
+bytes out.
 
 Each function here renders one document clients read (``discover.json``, ``lineup.json`` and
 ``.xml``, ``lineup_status.json``, ``status.json``, ``tuners.html``, ``device.xml``) or decides one
@@ -64,7 +65,8 @@ HTML_TYPE = "text/html; charset=utf-8"
 GZIP_TYPE = "application/gzip"
 
 MANUFACTURER = "Silicondust"  # Home Assistant matches real devices on it
-DEVICE_TYPE = "urn:schemas-upnp-org:device:MediaServer:1"  # never urn:plex-tv:* (docs/protocol/hdhomerun.md §3.9)
+# never urn:plex-tv:* (docs/protocol/hdhomerun.md §3.9)
+DEVICE_TYPE = "urn:schemas-upnp-org:device:MediaServer:1"
 UPNP_NAMESPACE = "urn:schemas-upnp-org:device-1-0"
 # Our channels are plain numbers ("7", not ATSC's "7.1"), which is what a cable lineup looks like;
 # Plex echoes this back as ``lineup.post?scan=start&source=Cable``.

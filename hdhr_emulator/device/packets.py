@@ -6,8 +6,8 @@ UDP discovery and TCP control share one frame (docs/protocol/hdhomerun.md §4.1)
 
 A TLV is a tag byte, a length of one byte (< 128) or two bytes (``L & 0x7F | 0x80`` then
 ``L >> 7``), and the value. Discovery strings carry no NUL; getset names and values do, and the
-length counts it (docs/protocol/hdhomerun.md §4.2, §5.1). Parsers skip unknown tags and raise :class:`PacketError` for
-anything malformed; the adapters drop such packets.
+length counts it (docs/protocol/hdhomerun.md §4.2, §5.1). Parsers skip unknown tags and raise
+:class:`PacketError` for anything malformed; the adapters drop such packets.
 """
 
 from __future__ import annotations

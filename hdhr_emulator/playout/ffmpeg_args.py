@@ -150,7 +150,8 @@ def copy_command(
     extra_input_args: tuple[str, ...] = (),
     source: str | None = None,
 ) -> list[str]:
-    """Pass the item's H.264/AAC through untouched; a join starts at the keyframe before ``seek``."""
+    """Pass the item's H.264/AAC through untouched; a join starts at the keyframe before
+    ``seek``."""
     argv = [ffmpeg, *_COMMON_INPUT_ARGS]
     if seek > 0:
         argv += ["-ss", _seconds(seek)]

@@ -22,7 +22,8 @@ CurrentItem = Callable[[MediaItem], MediaItem | None]
 
 
 MediaServerSource = Callable[[MediaItem], str]
-"""A media-server item → a mapped local path or our loopback proxy URL (the server's media proxy)."""
+"""A media-server item → a mapped local path or our loopback proxy URL (the server's media
+proxy)."""
 
 
 class SourceResolver:

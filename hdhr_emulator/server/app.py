@@ -39,8 +39,8 @@ def create_app(
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
-    ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it); ``media`` serves media-server parts to our ffmpeg and their
-    artwork to guide readers)."""
+    ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it);
+    ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 

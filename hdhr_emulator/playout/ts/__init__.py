@@ -7,7 +7,8 @@ bytes (docs/protocol/playout.md §8)::
                       whole packets   one timeline   real time   └▶ GopCache (joiners)
 
 Modules: :mod:`~hdhr_emulator.playout.ts.packets` (header, PES timestamp, PCR and PSI fields),
-:mod:`~hdhr_emulator.playout.ts.buffer`, :mod:`~hdhr_emulator.playout.ts.splicer`, :mod:`~hdhr_emulator.playout.ts.pacer`,
+:mod:`~hdhr_emulator.playout.ts.buffer`, :mod:`~hdhr_emulator.playout.ts.splicer`,
+:mod:`~hdhr_emulator.playout.ts.pacer`,
 :mod:`~hdhr_emulator.playout.ts.gop`; the checker tests use is :mod:`tests.support.ts_analysis`.
 """
 

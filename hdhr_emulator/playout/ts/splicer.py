@@ -490,7 +490,8 @@ class Splicer:
             keyframes.append(at)
 
     def _filter(self, data: bytes | bytearray | memoryview) -> bytes:
-        """Drop the PES that a seam trims (:attr:`_trim`) or a time limit cuts (:meth:`feed_until`)."""
+        """Drop the PES that a seam trims (:attr:`_trim`) or a time limit cuts
+        (:meth:`feed_until`)."""
         b = memoryview(data)
         closed, trim, psi, base = self._closed, self._trim, self._psi, self._base
         limit = None if self._limit is None else self._limit - self._origin  # item-relative

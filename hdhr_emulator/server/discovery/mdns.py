@@ -1,4 +1,5 @@
-"""mDNS / DNS-SD: publish the device's HTTP API as an ``_http._tcp`` service (docs/protocol/hdhomerun.md §6.2).
+"""mDNS / DNS-SD: publish the device's HTTP API as an ``_http._tcp`` service
+(docs/protocol/hdhomerun.md §6.2).
 
 Real firmware answers ``<DeviceID>.local``; no surveyed client needs mDNS, so this is a courtesy
 for browsers and tools ("Retrovue 1051234A" under ``_http._tcp``), and it is optional. No

@@ -1,4 +1,5 @@
-"""SSDP on UDP 1900: answer M-SEARCH and announce NOTIFY alive/byebye (docs/protocol/hdhomerun.md §6.1).
+"""SSDP on UDP 1900: answer M-SEARCH and announce NOTIFY alive/byebye
+(docs/protocol/hdhomerun.md §6.1).
 
 Plex reads SSDP presence as the tuner's heartbeat, and Home Assistant finds real HDHomeRuns this
 way, so the device advertises itself as a UPnP ``MediaServer:1`` whose description is served by the
@@ -53,7 +54,8 @@ from hdhr_emulator.util import WILDCARD_HOSTS
 log = logging.getLogger(__name__)
 traffic = logging.getLogger("hdhr_emulator.traffic.ssdp")  # raw packets, at DEBUG
 
-ANNOUNCE_INTERVAL = 300.0  # s; well under max-age/2 (docs/protocol/hdhomerun.md §6.1: 300–900 s), cheap (3 datagrams)
+# s; well under max-age/2 (docs/protocol/hdhomerun.md §6.1: 300–900 s), cheap (3 datagrams)
+ANNOUNCE_INTERVAL = 300.0
 FIRST_ANNOUNCE_DELAY = 1.0  # s; services start just before the HTTP server that serves LOCATION
 MAX_RESPONSE_DELAY = 1.0  # s; the cap on the random 0..MX wait before answering a multicast search
 MULTICAST_TTL = 2  # UDA 1.1 §1.1: SSDP TTL should default to 2

@@ -38,7 +38,8 @@ MAX_LIBHDHOMERUN_BASE_URL = (
 
 
 def is_discover_for(datagram: bytes, device_id: int) -> bool:
-    """Whether ``datagram`` is a well-formed discovery request that this tuner answers (docs/protocol/hdhomerun.md §4.4)."""
+    """Whether ``datagram`` is a well-formed discovery request that this tuner answers
+    (docs/protocol/hdhomerun.md §4.4)."""
     try:
         frame = decode_frame(datagram)
         if frame.type != PacketType.DISCOVER_REQ:

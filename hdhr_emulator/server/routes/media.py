@@ -1,7 +1,8 @@
 """HTTP routes for media-server items: the loopback part proxy (for our ffmpeg) and artwork.
 
-Both fetch from Plex with the token in a header (see :mod:`hdhr_emulator.server.media_proxy`) and pass
-on only what the client needs: status, type, length and range headers, never Plex's own headers.
+Both fetch from Plex with the token in a header (see :mod:`hdhr_emulator.server.media_proxy`)
+and pass on only what the client needs: status, type, length and range headers, never Plex's
+own headers.
 """
 
 from __future__ import annotations
