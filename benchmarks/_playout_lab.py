@@ -244,10 +244,10 @@ class Server:
         """Sessions of ``channel`` started and neither stopped nor given up on."""
         return self.started(channel) - self.stopped(channel) - self.lost.get(channel, 0)
 
-    async def wait_stopped(self, channel: int, timeout: float = 4.0) -> bool:
+    async def wait_stopped(self, channel: int, within: float = 4.0) -> bool:
         """After the last viewer left: wait for the session's stop; False (and counted as lost)
-        if it is not logged in ``timeout`` s (--linger is 0.5 s)."""
-        deadline = time.monotonic() + timeout
+        if it is not logged ``within`` s (--linger is 0.5 s)."""
+        deadline = time.monotonic() + within
         while self.live(channel) > 0:
             if time.monotonic() > deadline:
                 self.lost[channel] = self.lost.get(channel, 0) + self.live(channel)
@@ -350,7 +350,7 @@ def pct(values: Sequence[float], q: float) -> float:
 
 def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     """Least-squares (slope, intercept); NaN ys ignored."""
-    pairs = [(x, y) for x, y in zip(xs, ys) if not math.isnan(y)]
+    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if not math.isnan(y)]
     if len(pairs) < 2:
         return float("nan"), float("nan")
     mx = sum(x for x, _ in pairs) / len(pairs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,15 +130,15 @@ async def watch(
     until: Until,
     *,
     keep: bool = True,
-    timeout: float = 30.0,
+    within: float = 30.0,
     stop: asyncio.Event | None = None,
     method: str = "GET",
 ) -> Capture:
     """GET ``path`` from 127.0.0.1:``port`` and read until ``until(capture, now)`` is true,
-    ``stop`` is set, the server closes, or ``timeout`` s have passed (``method="HEAD"``: until
+    ``stop`` is set, the server closes, or ``within`` s have passed (``method="HEAD"``: until
     the headers)."""
     capture = Capture(path, time.perf_counter(), keep)
-    deadline = capture.started + timeout
+    deadline = capture.started + within
     writer = None
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -250,6 +251,6 @@ def video_pts_index(data: bytes | bytearray) -> PtsIndex:
         last_raw = p
         offsets.append(at)
         pts.append(unwrapped / PTS_HZ)
-    steps = sorted(b - a for a, b in zip(sorted(pts), sorted(pts)[1:]) if b > a)
+    steps = sorted(b - a for a, b in itertools.pairwise(sorted(pts)) if b > a)
     frame = steps[len(steps) // 2] if steps else 0.0
     return PtsIndex(offsets, pts, frame)

@@ -162,7 +162,7 @@ async def first_viewer_tunes(
             return now - c.started >= window + 0.05 and c.first_idr_at is not None
 
         wall = time.time()
-        capture = await watch(server.port, f"/auto/v{channel}", done, timeout=15)
+        capture = await watch(server.port, f"/auto/v{channel}", done, within=15)
         new_session = server.started(channel) >= before + 1
         stopped = await bench.settle(channel)
         if not stopped:  # a fresh server: warm it up again
@@ -248,12 +248,13 @@ async def phase_tunein(bench: Bench, n: int, gop: int) -> None:
         rows,
         [
             (
-                f"Each tune: GET /auto/v<ch> on a channel with no session, read until ≥ 1.05 s and the "
-                f"first keyframe, close, wait for the server to log the stop (--linger 0.5). Channels "
-                f"rotate over {len(T720)} per mode; one discarded warm-up tune first. 'new session': the "
-                "server logged a tuner start for the request. 'stop never logged': the session did not "
-                "stop within 4 s of the viewer leaving; the harness then restarts the server (and "
-                "warms it up) so that the leftover session does not skew the next tunes."
+                "Each tune: GET /auto/v<ch> on a channel with no session, read until ≥ 1.05 s and "
+                "the first keyframe, close, wait for the server to log the stop (--linger 0.5). "
+                f"Channels rotate over {len(T720)} per mode; one discarded warm-up tune first. "
+                "'new session': the server logged a tuner start for the request. "
+                "'stop never logged': the session did not stop within 4 s of the viewer leaving; "
+                "the harness then restarts the server (and warms it up) so that the leftover "
+                "session does not skew the next tunes."
             ),
             load_note(meter, bench),
         ]
@@ -273,7 +274,7 @@ async def phase_tunein(bench: Bench, n: int, gop: int) -> None:
                 fmt(max(preroll), 1),
                 fmt(intercept),
                 fmt(slope),
-                ", ".join(f"{p:.1f}→{i:.0f}" for p, i in zip(preroll, idr)),
+                ", ".join(f"{p:.1f}→{i:.0f}" for p, i in zip(preroll, idr, strict=True)),
             ]
         )
     table(
@@ -289,11 +290,11 @@ async def phase_tunein(bench: Bench, n: int, gop: int) -> None:
         rows,
         [
             (
-                "Pre-roll = the position in the item at the request − the source keyframe before it "
-                "(library keyframes fall every --source-gop frames from each file's start; the "
-                "position is read from the server's schedule). Transcode seeks frame-accurately, so "
-                "ffmpeg decodes and drops the pre-roll; copy starts at the keyframe before. The "
-                "intercept estimates a keyframe-snapped transcode join (§4.2)."
+                "Pre-roll = the position in the item at the request − the source keyframe before "
+                "it (library keyframes fall every --source-gop frames from each file's start; the "
+                "position is read from the server's schedule). Transcode seeks frame-accurately, "
+                "so ffmpeg decodes and drops the pre-roll; copy starts at the keyframe before. "
+                "The intercept estimates a keyframe-snapped transcode join (§4.2)."
             )
         ],
     )
@@ -329,8 +330,8 @@ async def phase_tunein(bench: Bench, n: int, gop: int) -> None:
         rows,
         [
             (
-                "Media = PTS span (+1 frame) of the video (audio) frames received within 1.000 s of "
-                "the request; the same tunes as table 1."
+                "Media = PTS span (+1 frame) of the video (audio) frames received within 1.000 s "
+                "of the request; the same tunes as table 1."
             )
         ],
     )
@@ -354,7 +355,7 @@ async def joins(server: Server, channel: int, k: int) -> list[Join]:
         return c.first_idr_at is not None and first is not None and now - first >= 0.1
 
     captures = await asyncio.gather(
-        *(watch(server.port, f"/auto/v{channel}", done, timeout=12) for _ in range(k))
+        *(watch(server.port, f"/auto/v{channel}", done, within=12) for _ in range(k))
     )
     return [
         Join(
@@ -377,7 +378,7 @@ async def phase_joins(bench: Bench) -> None:
         for _ in range(10 if k == 1 else 2):
             captures = await asyncio.gather(
                 *(
-                    watch(bench.server.port, f"/auto/v{T720[0]}", forever, timeout=5, method="HEAD")
+                    watch(bench.server.port, f"/auto/v{T720[0]}", forever, within=5, method="HEAD")
                     for _ in range(k)
                 )
             )
@@ -397,7 +398,7 @@ async def phase_joins(bench: Bench) -> None:
         server = bench.server
         stop = asyncio.Event()
         primary = asyncio.create_task(
-            watch(server.port, f"/auto/v{channel}", forever, keep=False, timeout=600, stop=stop)
+            watch(server.port, f"/auto/v{channel}", forever, keep=False, within=600, stop=stop)
         )
         await asyncio.sleep(5.0)  # past the burst: a steady running session
         for k, rounds in ((1, 10), (10, 5), (50, 4)):
@@ -456,11 +457,11 @@ async def phase_joins(bench: Bench) -> None:
         rows,
         [
             (
-                "One primary viewer keeps the session running; from 5 s on, K viewers connect at once "
-                "(K=1: 10 rounds, K=10: 5, K=50: 4) and read until their first keyframe and 100 ms. "
-                "The clients run in the benchmark process, on the same 2 vCPUs as the server. The "
-                "baseline rows time HEAD requests (headers p50, p95), which the server answers without "
-                "a tuner or a body: the HTTP stack and client cost alone."
+                "One primary viewer keeps the session running; from 5 s on, K viewers connect at "
+                "once (K=1: 10 rounds, K=10: 5, K=50: 4) and read until their first keyframe and "
+                "100 ms. The clients run in the benchmark process, on the same 2 vCPUs as the "
+                "server. The baseline rows time HEAD requests (headers p50, p95), which the "
+                "server answers without a tuner or a body: the HTTP stack and client cost alone."
             ),
             load_note(meter, bench),
         ],
@@ -473,7 +474,8 @@ def lead_series(capture: Capture) -> list[tuple[float, float]]:
     index = video_pts_index(capture.body)
     first = capture.first_byte_at or capture.started
     return [
-        (t - first, index.media_by(n) - (t - first)) for t, n in zip(capture.times, capture.totals)
+        (t - first, index.media_by(n) - (t - first))
+        for t, n in zip(capture.times, capture.totals, strict=True)
     ]
 
 
@@ -506,7 +508,7 @@ def seam_timing(
     if not heard_seams:
         return "ok (no seam)", [], float("nan"), note
     offset = heard_seams[0] - expected_seams[0]
-    errors = [(h - e) - offset for h, e in zip(heard_seams, expected_seams)]
+    errors = [(h - e) - offset for h, e in zip(heard_seams, expected_seams, strict=True)]
     return f"ok ({n} items)", errors, offset, note
 
 
@@ -519,15 +521,14 @@ async def phase_seams(bench: Bench, seconds: float, save: bool) -> None:
         return now - c.started >= seconds
 
     captures = await asyncio.gather(
-        *(
-            watch(server.port, f"/auto/v{ch}", until, timeout=seconds + 15)
-            for ch in (SEAM_T, SEAM_C)
-        )
+        *(watch(server.port, f"/auto/v{ch}", until, within=seconds + 15) for ch in (SEAM_T, SEAM_C))
     )
     load = load_note(meter, bench)
     await bench.settle(SEAM_T, SEAM_C)
     rows, timing_rows, details = [], [], []
-    for mode, channel, capture in zip(("transcode 1280x720", "copy"), (SEAM_T, SEAM_C), captures):
+    for mode, channel, capture in zip(
+        ("transcode 1280x720", "copy"), (SEAM_T, SEAM_C), captures, strict=True
+    ):
         if save:
             saved = setup.data_dir.parent / f"seams-ch{channel}.ts"
             saved.write_bytes(capture.body)
@@ -619,11 +620,11 @@ async def phase_seams(bench: Bench, seconds: float, save: bool) -> None:
         rows,
         [
             (
-                "Both channels streamed at once; item boundaries from the server's schedule (slate "
-                "padding counts as an item). Gaps are holes beyond one frame between consecutive "
-                "frames in presentation order. §9: 0 CC errors; PTS/DTS/PCR monotonic; video gap ≤ 1 "
-                "frame; audio gap ≤ 1 AAC frame (21 ms); PCR ≤ 40 ms (at least ≤ 100 ms); "
-                "PAT ≥ 10/s."
+                "Both channels streamed at once; item boundaries from the server's schedule "
+                "(slate padding counts as an item). Gaps are holes beyond one frame between "
+                "consecutive frames in presentation order. §9: 0 CC errors; PTS/DTS/PCR "
+                "monotonic; video gap ≤ 1 frame; audio gap ≤ 1 AAC frame (21 ms); PCR ≤ 40 ms (at "
+                "least ≤ 100 ms); PAT ≥ 10/s."
             ),
             load,
         ],
@@ -646,14 +647,15 @@ async def phase_seams(bench: Bench, seconds: float, save: bool) -> None:
         timing_rows,
         [
             (
-                "Every clip has its own tone: the audio is decoded (8 kHz, timestamp gaps filled) and "
-                "each 20 ms labelled with the loudest tone or silence (the slate). Seam error = (media "
-                "time of the seam − of the first seam) − (schedule time of the seam − of the first "
-                "seam): the stream's drift against the schedule, ±20 ms resolution. 'first seam vs "
-                "schedule' = media time of the first seam − (its schedule time − the wall time of the "
-                "request); for copy it includes the join at the keyframe before. lead = media s "
-                "received − wall s since the first byte (the pacer keeps 3.0 s); its change is media "
-                "time elapsed − wall time elapsed. §9: drift < 0.5 s after 24 h."
+                "Every clip has its own tone: the audio is decoded (8 kHz, timestamp gaps filled) "
+                "and each 20 ms labelled with the loudest tone or silence (the slate). Seam "
+                "error = (media time of the seam − of the first seam) − (schedule time of the "
+                "seam − of the first seam): the stream's drift against the schedule, ±20 ms "
+                "resolution. 'first seam vs schedule' = media time of the first seam − (its "
+                "schedule time − the wall time of the request); for copy it includes the join at "
+                "the keyframe before. lead = media s received − wall s since the first byte (the "
+                "pacer keeps 3.0 s); its change is media time elapsed − wall time elapsed. §9: "
+                "drift < 0.5 s after 24 h."
             ),
             *details,
         ],
@@ -677,7 +679,7 @@ async def channel_cpu(
     background = server.ffmpeg_children()
     stop = asyncio.Event()
     viewer = asyncio.create_task(
-        watch(server.port, f"/auto/v{channel}", forever, timeout=warm + window + 30, stop=stop)
+        watch(server.port, f"/auto/v{channel}", forever, within=warm + window + 30, stop=stop)
     )
     await asyncio.sleep(warm)
     a, ta = sample(server.pid), time.perf_counter()
@@ -746,13 +748,12 @@ async def phase_cpu(bench: Bench, warm: float, window: float) -> None:
         rows,
         [
             (
-                f"One viewer; the window starts {warm:g} s after tune-in (past the burst). ffmpeg CPU = "
-                "children reaped during the window (the server's cutime+cstime) + live children's "
-                "utime+stime at the end − at the start. Targets: copy ≤ 0.03 cores; transcode 720p "
-                "veryfast ≤ 0.85 (a 1080p source; ours is 720p, so expect less); ultrafast ≤ 0.4 "
-                "(720p "
-                "output; ours is 360p). 'already running' counts ffmpegs of other sessions (a leak "
-                "would inflate the ffmpeg column)."
+                f"One viewer; the window starts {warm:g} s after tune-in (past the burst). ffmpeg "
+                "CPU = children reaped during the window (the server's cutime+cstime) + live "
+                "children's utime+stime at the end − at the start. Targets: copy ≤ 0.03 cores; "
+                "transcode 720p veryfast ≤ 0.85 (a 1080p source; ours is 720p, so expect less); "
+                "ultrafast ≤ 0.4 (720p output; ours is 360p). 'already running' counts ffmpegs of "
+                "other sessions (a leak would inflate the ffmpeg column)."
             ),
             load_note(meter, bench),
         ],
@@ -778,7 +779,7 @@ async def phase_memory(bench: Bench, warm: float, window: float) -> None:
                         f"/auto/v{channel}",
                         forever,
                         keep=not tasks,
-                        timeout=600,
+                        within=600,
                         stop=stop,
                     )
                 )
@@ -839,9 +840,9 @@ async def phase_memory(bench: Bench, warm: float, window: float) -> None:
         rows,
         [
             (
-                f"Server process only (utime+stime and VmRSS of the Python process, not ffmpeg), "
-                f"{window:g}-s windows; viewers join the running session (1 → 10 → 20). Idle server "
-                f"before the first tune: RSS {idle.rss / 2**20:.1f} MiB. Client errors: "
+                "Server process only (utime+stime and VmRSS of the Python process, not ffmpeg), "
+                f"{window:g}-s windows; viewers join the running session (1 → 10 → 20). Idle "
+                f"server before the first tune: RSS {idle.rss / 2**20:.1f} MiB. Client errors: "
                 f"{len(errors)}{' (' + '; '.join(errors[:3]) + ')' if errors else ''}."
             ),
             load_note(meter, bench),
@@ -856,7 +857,7 @@ async def phase_slate(bench: Bench, seconds: float = 16.0) -> None:
     wall0 = time.time()
     stop = asyncio.Event()
     viewer = asyncio.create_task(
-        watch(server.port, f"/auto/v{SLIVER_CH}", forever, timeout=seconds, stop=stop)
+        watch(server.port, f"/auto/v{SLIVER_CH}", forever, within=seconds, stop=stop)
     )
     a = sample(server.pid)
     await asyncio.sleep(seconds)
@@ -898,8 +899,8 @@ async def phase_slate(bench: Bench, seconds: float = 16.0) -> None:
             ]
         ],
         [
-            "Slots are padded to whole seconds with the slate; this channel's slots are 4.6 s + 3 s "
-            "of items + 0.4 s of slate. Schedule (s from the request): "
+            "Slots are padded to whole seconds with the slate; this channel's slots are "
+            "4.6 s + 3 s of items + 0.4 s of slate. Schedule (s from the request): "
             + ", ".join(f"{x.label} {x.start - wall0:+.1f}" for x in aired)
         ],
     )

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._playout_lab import pct, render_command
@@ -86,14 +87,24 @@ def config(folder: Path, url: str, root: Path | None) -> Path:
     return path
 
 
+async def wait_until(predicate: Callable[[], object], within: float, every: float = 0.05) -> bool:
+    """Poll ``predicate`` every ``every`` s until it is true (True) or ``within`` s have passed
+    (False)."""
+    deadline = time.monotonic() + within
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(every)
+
+
 async def tunes(port: int, pid: int, count: int) -> list[Capture]:
     out = []
     for _ in range(count):
-        deadline = time.monotonic() + 10
-        while ffmpeg_children(pid) and time.monotonic() < deadline:  # the last session stopped
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: not ffmpeg_children(pid), within=10)  # the last session stopped
         capture = await watch(
-            port, "/auto/v1", lambda c, now: c.first_idr_at is not None, timeout=15
+            port, "/auto/v1", lambda c, now: c.first_idr_at is not None, within=15
         )
         if capture.first_idr_at is None:
             raise SystemExit(f"no keyframe: {capture.error}")

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg, find_ffmpeg
+from tests.support.plex_standin import (
+    STANDIN_TOKEN,
+    BuiltLibrary,
+    PlexStandin,
+    build_library,
+)
 
 ClipFactory = Callable[..., Path]
 
@@ -42,7 +48,8 @@ def clip_cache(
 
 @pytest.fixture
 def make_clip(clip_cache: Callable[[ClipSpec, str], Path]) -> ClipFactory:
-    """``make_clip(path, duration=2.0, audio=True, width=320, ...)`` puts a real clip at ``path``."""
+    """``make_clip(path, duration=2.0, audio=True, width=320, ...)`` puts a real clip at
+    ``path``."""
 
     def make(path: Path, duration: float = 2.0, **shape: object) -> Path:
         ext = path.suffix.lstrip(".") or "mp4"
@@ -86,16 +93,7 @@ def tv_library(tmp_path: Path, make_clip: ClipFactory) -> Path:
     return root
 
 
-# --- Plex stand-in (tests/plex_standin.py) ----------------------------------------------------
-
-from collections.abc import Iterator
-
-from tests.support.plex_standin import (
-    STANDIN_TOKEN,
-    BuiltLibrary,
-    PlexStandin,
-    build_library,
-)
+# --- Plex stand-in (tests/support/plex_standin.py) --------------------------------------------
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 Why a real HTTP server rather than ``requests_mock``: the code under test talks to Plex through
 plexapi *and* hands part URLs to ffmpeg, so the stand-in must speak HTTP on a socket, honour
-``Range`` and authenticate exactly as PMS does. The XML shapes follow ``docs/protocol/plex.md`` section 2
-(what PMS returns) and its 2.9 checklist; the request patterns follow section 1 (what plexapi
-sends).
+``Range`` and authenticate exactly as PMS does. The XML shapes follow ``docs/protocol/plex.md``
+section 2 (what PMS returns) and its 2.9 checklist; the request patterns follow section 1 (what
+plexapi sends).
 
 Overview
 --------

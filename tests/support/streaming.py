@@ -447,7 +447,7 @@ def longest_silence(audio: Audio, window: float = 0.05) -> float:
 
 
 def near(rgb: tuple[int, int, int], target: tuple[int, int, int], tolerance: int = 16) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(rgb, target))
+    return all(abs(a - b) <= tolerance for a, b in zip(rgb, target, strict=True))
 
 
 # -- the TS as a decoder sees it ---------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Helpers for the TS tests: render real per-item MPEG-TS with ffmpeg and read it back with ffprobe."""
+"""Helpers for the TS tests: render real per-item MPEG-TS with ffmpeg and read it back with
+ffprobe."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The writer's serialised programme bodies: exactly lxml's bytes, once per item, cheap for the GC."""
+"""The writer's serialised programme bodies: exactly lxml's bytes, once per item, cheap for the
+GC."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def test_format_rules_hold_for_the_sample_lineup() -> None:
     lines = playlist.rstrip("\n").split("\n")
     assert lines[0] == f'#EXTM3U url-tvg="{BASE}/xmltv.xml" x-tvg-url="{BASE}/xmltv.xml"'
     assert len(lines) == 1 + 2 * len(channels)
-    for extinf, url in zip(lines[1::2], lines[2::2]):
+    for extinf, url in zip(lines[1::2], lines[2::2], strict=True):
         head, name = extinf.rsplit(",", 1)
         assert head.startswith("#EXTINF:-1 ")
         attrs = head[len("#EXTINF:-1 ") :]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import logging
 import random
 import re
@@ -137,7 +138,7 @@ def test_programmes_are_contiguous_and_match_the_airings() -> None:
         assert spans == [(a.start, a.stop) for a in airings[ch.number]]
         for p in programmes:
             assert TIME.match(p.get("start")) and TIME.match(p.get("stop"))
-        for (start, stop), (next_start, _) in zip(spans, spans[1:]):
+        for (start, stop), (next_start, _) in itertools.pairwise(spans):
             assert start < stop == next_start
 
 
@@ -340,7 +341,7 @@ def random_item(rng: random.Random, n: int) -> MediaItem:
         "summary": maybe(rng.choice(["Plain.", "Two\nlines", " ", "A & B <c>", "x" * 300])),
         "genres": tuple(rng.sample(["Comedy", "Drama", "Kids", "News"], rng.randint(0, 3))),
         "icon": maybe(
-            rng.choice(["http://art.example/%d.jpg" % n, "/local/%d.jpg" % n, "/artwork/%d" % n])
+            rng.choice([f"http://art.example/{n}.jpg", f"/local/{n}.jpg", f"/artwork/{n}"])
         ),
         "content_rating": maybe(rng.choice(["TV-PG", "pg-13", "gb/15", " "])),
     }

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import logging
 import random
@@ -183,8 +184,7 @@ class SsdpService:
                     local_address=local,
                 )
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda r=receiver: r,
-                    sock=sock,  # type: ignore[misc]
+                    functools.partial(_same, receiver), sock=sock
                 )
                 self._transports.append(transport)
         except OSError as exc:
@@ -474,3 +474,8 @@ def ipv4_interface_addresses() -> tuple[str, ...]:
             if isinstance(ip.ip, str) and not ip.ip.startswith("127.") and ip.ip not in found:
                 found.append(ip.ip)
     return tuple(found)
+
+
+def _same(protocol: asyncio.DatagramProtocol) -> asyncio.DatagramProtocol:
+    """A protocol factory's body: the protocol already built for this socket."""
+    return protocol

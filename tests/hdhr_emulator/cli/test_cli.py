@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -83,7 +84,7 @@ def test_guide_file_is_valid_xmltv_and_matches_the_m3u(tv_library: Path, tmp_pat
     for cid in ids:
         programmes = tree.findall(f"programme[@channel='{cid}']")
         assert programmes, cid
-        for before, after in zip(programmes, programmes[1:]):
+        for before, after in itertools.pairwise(programmes):
             assert before.get("stop") == after.get("start")
     validator = require_tool("tv_validate_file")
     checked = subprocess.run(
@@ -175,7 +176,8 @@ def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
 def test_config_channels_are_used_instead_of_auto_lineup(tv_library: Path, tmp_path: Path) -> None:
     config = tmp_path / "retrovue.toml"
     config.write_text(
-        'media = ["media"]\n\n[[channel]]\nnumber = 42\nname = "Sitcoms"\nshows = ["Cheers", "Taxi"]\n'
+        'media = ["media"]\n\n'
+        '[[channel]]\nnumber = 42\nname = "Sitcoms"\nshows = ["Cheers", "Taxi"]\n'
         "[channel.filler]\nitems = 1\npad_minutes = 30\n"
     )
     done = retrovue("--config", config, "channels", data_dir=tmp_path / "data")

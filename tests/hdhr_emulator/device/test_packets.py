@@ -1,5 +1,5 @@
-"""The 65001 wire format as exact bytes: the hex vectors of docs/protocol/hdhomerun.md §4.3, §4.5, §5.1 (checked there
-against the Debian libhdhomerun on loopback)."""
+"""The 65001 wire format as exact bytes: the hex vectors of docs/protocol/hdhomerun.md §4.3,
+§4.5, §5.1 (checked there against the Debian libhdhomerun on loopback)."""
 
 from __future__ import annotations
 

@@ -45,10 +45,11 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
-async def until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    """Poll ``condition`` (the session runs in the same loop) until it holds."""
+async def until(condition: Callable[[], bool], what: str, within: float = 15.0) -> None:
+    """Poll ``condition`` (the session runs in the same loop) until it holds; fail if it does
+    not hold ``within`` s."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting until {what}")
@@ -258,7 +259,7 @@ def test_the_last_viewer_leaving_stops_the_session_after_the_linger() -> None:
         assert viewer.closed and session.viewer_count == 0
         await asyncio.sleep(0.15)
         assert not session.stopped  # still lingering
-        await until(lambda: session.stopped, "the linger ran out", timeout=1.0)
+        await until(lambda: session.stopped, "the linger ran out", within=1.0)
 
     run(main())
 
@@ -280,7 +281,7 @@ def test_a_viewer_joining_during_the_linger_keeps_the_session_and_rearms_the_tim
         session.detach(second)
         await asyncio.sleep(0.2)
         assert not session.stopped
-        await until(lambda: session.stopped, "the second linger ran out", timeout=1.0)
+        await until(lambda: session.stopped, "the second linger ran out", within=1.0)
 
     run(main())
 
@@ -298,9 +299,7 @@ def test_only_the_last_viewer_leaving_starts_the_linger() -> None:
         await asyncio.sleep(0.3)
         assert not session.stopped and session.viewers == [stays] and not stays.closed
         session.detach(stays)
-        await until(
-            lambda: session.stopped, "the linger after the last viewer ran out", timeout=1.0
-        )
+        await until(lambda: session.stopped, "the linger after the last viewer ran out", within=1.0)
 
     run(main())
 
@@ -358,8 +357,10 @@ def test_a_session_plays_from_the_schedule_position_and_primes_late_joiners(
     its start; viewers get one valid stream, and a viewer joining later gets PAT, PMT and a
     keyframe at once. Stopping the session stops every ffmpeg it started."""
 
+    slate = ts_clip.read_bytes()  # before the loop: no blocking file I/O inside it
+
     async def main() -> None:
-        slates = Slates(ts_clip.read_bytes())
+        slates = Slates(slate)
         session = playing_session(fake_ffmpeg, schedule, slates, clock=T0 + 0.5)
         first, late = Viewer("10.0.0.2"), Viewer("10.0.0.3")
         async with started(session):
@@ -397,9 +398,11 @@ def test_an_item_that_dies_is_restarted_once_where_it_was_then_slated(
     rest of the slot. It fails again: the slate fills the rest of the slot (no third try),
     then B plays on time. The viewer's stream stays one valid timeline throughout."""
 
+    slate = ts_clip.read_bytes()  # before the loop: no blocking file I/O inside it
+
     async def main() -> None:
         fake_ffmpeg.act({A: ["part", "fail", "ok"]})
-        slates = Slates(ts_clip.read_bytes())
+        slates = Slates(slate)
         session = playing_session(fake_ffmpeg, schedule, slates, clock=T0)
         viewer = Viewer("10.0.0.2")
         async with started(session):
@@ -437,9 +440,11 @@ def test_the_linger_running_out_stops_a_running_ffmpeg(
     """An ffmpeg that is still running (here: stalled mid-item) is terminated when the
     session's last viewer has been gone for the linger period."""
 
+    slate = ts_clip.read_bytes()  # before the loop: no blocking file I/O inside it
+
     async def main() -> None:
         fake_ffmpeg.act({A: ["hang"]})
-        slates = Slates(ts_clip.read_bytes())
+        slates = Slates(slate)
         session = playing_session(fake_ffmpeg, schedule, slates, clock=T0, linger=0.2)
         viewer = Viewer("10.0.0.2")
         async with started(session):
@@ -448,9 +453,9 @@ def test_the_linger_running_out_stops_a_running_ffmpeg(
             (call,) = fake_ffmpeg.calls()
             assert alive(call["pid"])
             session.detach(viewer)
-            await until(lambda: session.stopped, "the linger ran out", timeout=5.0)
+            await until(lambda: session.stopped, "the linger ran out", within=5.0)
             # ``stopped`` is set as the stop begins; ffmpeg gets SIGTERM, then SIGKILL after 2 s
-            await until(lambda: not alive(call["pid"]), "the stalled ffmpeg is gone", timeout=5.0)
+            await until(lambda: not alive(call["pid"]), "the stalled ffmpeg is gone", within=5.0)
         assert slates.requests == []
 
     run(main())

@@ -80,8 +80,8 @@ def test_ffmpeg_decodes_a_join_from_its_first_frame(
     path.write_bytes(snapshot + rest)
     assert remux_warnings(ffmpeg.path, path, decode=True) == ""
     frames = subprocess.run(
-        [ffprobe, "-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame,pict_type",
-         "-of", "csv=p=0", str(path)],
+        [ffprobe, "-v", "error", "-select_streams", "v",
+         "-show_entries", "frame=key_frame,pict_type", "-of", "csv=p=0", str(path)],
         capture_output=True, text=True, timeout=60, check=True,
     ).stdout.split()  # fmt: skip
     assert frames[0].startswith("1,I")

@@ -70,7 +70,8 @@ def server(
     config = tmp_path / "config" / "retrovue.toml"
     config.write_text(
         f'media = ["{media}"]\n\n'
-        '[[channel]]\nnumber = 7\nname = "Sitcoms"\nshows = ["Cheers"]\nlogo = "logos/sitcoms.png"\n'
+        '[[channel]]\nnumber = 7\nname = "Sitcoms"\nshows = ["Cheers"]\n'
+        'logo = "logos/sitcoms.png"\n'
         f'\n[[channel]]\nnumber = {BIG_NUMBER}\nname = "Taxi"\nshows = ["Taxi"]\n'
         'logo = "logos/taxi.jpg"\n'
         '\n[[channel]]\nnumber = 8\nname = "Plain"\nshows = ["Cheers"]\n'

@@ -216,7 +216,8 @@ def port_1900() -> Iterator[None]:
 
 @pytest.fixture
 def description_port(identity: DeviceIdentity) -> Iterator[int]:
-    """A stand-in for the HTTP API: serves a minimal device.xml (docs/protocol/hdhomerun.md §3.9) on 127.0.0.1."""
+    """A stand-in for the HTTP API: serves a minimal device.xml (docs/protocol/hdhomerun.md §3.9)
+    on 127.0.0.1."""
     body: bytes = b""
 
     class Handler(BaseHTTPRequestHandler):
