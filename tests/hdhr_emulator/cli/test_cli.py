@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from tests.conftest import require_tool
-
-
-def retrovue(
-    *args: str | Path, data_dir: Path, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("RETROVUE_DATA_DIR", "RETROVUE_DEBUG")}
-    return subprocess.run(
-        [sys.executable, "-m", "hdhr_emulator", "--data-dir", str(data_dir), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+from tests.support.cli_run import retrovue
 
 
 def test_scan_reports_added_and_skipped_files(tv_library: Path, tmp_path: Path) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.support.cli_run import retrovue
 from tests.support.server_process import free_port, running_server
 
 
@@ -75,21 +74,13 @@ def test_play_starts_the_chosen_episode_now(tv_library: Path, tmp_path: Path) ->
 def test_play_bad_choice_is_exit_2(
     tv_library: Path, tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hdhr_emulator",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--media",
-            str(tv_library),
-            *args,
-            "--port",
-            str(free_port()),
-        ],
-        capture_output=True,
-        text=True,
+    done = retrovue(
+        "--media",
+        str(tv_library),
+        *args,
+        "--port",
+        str(free_port()),
+        data_dir=tmp_path / "data",
         timeout=60,
     )
     assert done.returncode == 2
@@ -98,45 +89,23 @@ def test_play_bad_choice_is_exit_2(
 
 def test_play_of_an_episode_the_scan_skipped_says_why(tv_library: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    scan = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hdhr_emulator",
-            "--data-dir",
-            str(data),
-            "--media",
-            str(tv_library),
-            "scan",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    scan = retrovue("--media", str(tv_library), "scan", data_dir=data, timeout=60)
     broken = tv_library / "TV/Cheers/Season 01/Cheers - S01E03 - Broken.mp4"
     reason = re.search(rf"skipped {re.escape(str(broken))}: (.+)", scan.stdout)
     assert reason is not None, scan.stdout
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hdhr_emulator",
-            "--data-dir",
-            str(data),
-            "--media",
-            str(tv_library),
-            "play",
-            "cheers",
-            "--season",
-            "1",
-            "--episode",
-            "3",
-            "--port",
-            str(free_port()),
-        ],
-        capture_output=True,
-        text=True,
+    done = retrovue(
+        "--media",
+        str(tv_library),
+        "play",
+        "cheers",
+        "--season",
+        "1",
+        "--episode",
+        "3",
+        "--port",
+        str(free_port()),
+        data_dir=data,
         timeout=60,
     )
     assert done.returncode == 2
@@ -162,27 +131,19 @@ def test_play_channel_serves_one_channel_and_replaces_a_running_instance(
             time.sleep(0.05)
         assert pid_path.read_text().strip() == str(first.process.pid)
 
-        refused = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hdhr_emulator",
-                "--data-dir",
-                str(data),
-                "--media",
-                str(tv_library),
-                "play-channel",
-                "2",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-hdhr-discovery",
-                "--no-ssdp",
-                "--no-zeroconf",
-            ],
-            capture_output=True,
-            text=True,
+        refused = retrovue(
+            "--media",
+            str(tv_library),
+            "play-channel",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-hdhr-discovery",
+            "--no-ssdp",
+            "--no-zeroconf",
+            data_dir=data,
             timeout=60,
         )
         assert refused.returncode == 1

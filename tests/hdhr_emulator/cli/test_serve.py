@@ -6,8 +6,6 @@ import json
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from email.message import Message
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.support.cli_run import retrovue
 from tests.support.server_process import free_port, running_server
 
 
@@ -85,23 +84,15 @@ def test_serve_refuses_a_busy_port_with_one_line(tv_library: Path, tmp_path: Pat
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hdhr_emulator",
-                "--data-dir",
-                str(tmp_path / "d"),
-                "--media",
-                str(tv_library),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            capture_output=True,
-            text=True,
+        done = retrovue(
+            "--media",
+            str(tv_library),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            data_dir=tmp_path / "d",
             timeout=60,
         )
     assert done.returncode == 1
@@ -151,21 +142,13 @@ def test_a_bad_server_table_stops_serve_with_file_and_line(
 ) -> None:
     config = tmp_path / "retrovue.toml"
     config.write_text(f'media = ["{tv_library}"]\n\n[server]\n{line}\n')
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hdhr_emulator",
-            "--data-dir",
-            str(tmp_path / "d"),
-            "--config",
-            str(config),
-            "serve",
-            "--port",
-            str(free_port()),
-        ],
-        capture_output=True,
-        text=True,
+    done = retrovue(
+        "--config",
+        str(config),
+        "serve",
+        "--port",
+        str(free_port()),
+        data_dir=tmp_path / "d",
         timeout=60,
     )
     assert done.returncode == 2
