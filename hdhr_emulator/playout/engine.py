@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
@@ -35,7 +36,7 @@ class PlayoutEngine:
         self,
         settings: EngineSettings,
         schedule: Callable[[], Schedule],
-        source_for: Callable[[MediaItem], str] | None = None,
+        source_for: Callable[[MediaItem], str] = attrgetter("path"),
     ):
         """``schedule()`` is the live schedule (replaced on every refresh): what is on;
         ``source_for(item)`` what ffmpeg opens for an item (blocking; run in a thread)."""
@@ -48,9 +49,8 @@ class PlayoutEngine:
             slate=self.slates.get,
             linger=settings.linger,
             mode_override=settings.mode,
+            source_for=source_for,
         )
-        if source_for is not None:
-            self.context = replace(self.context, source_for=source_for)
         self.pool = TunerPool(settings.tuners, self._start_session)
 
     def check_channels(self) -> None:
