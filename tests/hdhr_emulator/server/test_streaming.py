@@ -752,6 +752,9 @@ shows = ["One"]
         capture = viewer.wait(10)
 
     log = server.log()
+    # the defect this guards against is hypercorn waiting out its graceful_timeout and then
+    # cutting the body: `cut` says that whatever the machine's load; the bound only catches a
+    # hang (a loaded 2-core CI machine has taken 2.1 s for a clean exit)
     assert not capture.cut, f"the stream was cut off mid-body after {took:.1f} s"
-    assert took < 1.5, f"exit took {took:.1f} s with one viewer"
+    assert took < 5.0, f"exit took {took:.1f} s with one viewer"
     assert "Traceback" not in log, log
