@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from quart import Quart
 
 from hdhr_emulator.server.media_proxy import (
     MIN_SIGNATURE_SECONDS,
     SIGNATURE_MARGIN_SECONDS,
+    ArtworkCache,
     MediaProxy,
 )
-from hdhr_emulator.server.routes.media import is_loopback
+from hdhr_emulator.server.routes.media import is_loopback, register_media_routes
 from lineup.models import ItemKind, MediaInfo, MediaItem
 from lineup.models import MediaServerRef as Remote
 from lineup.plex import PathMap, PlexSettings, Secret
@@ -108,3 +111,31 @@ def test_mapped_readable_file_is_played_directly(tmp_path: Path) -> None:
     media = MediaProxy([mapped], "http://h:1", lambda: {A.url: "id-a"})
     assert media.source_for(plex_item("id-a")) == str(local)
     assert "/internal/plex/" in media.source_for(plex_item("id-a", "/data/missing.mp4"))
+
+
+def test_the_part_route_refuses_expired_and_remote_requests(tmp_path: Path) -> None:
+    """The route itself, driven through ASGI with a chosen peer address (no network): 403 for
+    an expired signature from loopback and for a fresh one from another address. (A fresh one
+    from loopback reaches Plex: tests/hdhr_emulator/server/test_plex_playout.py.)"""
+    now = [1_000_000.0]
+    closed = PlexSettings("http://127.0.0.1:9", Secret("t"))  # were it asked: loopback, refused
+    media = MediaProxy([closed], "http://h:1", lambda: {closed.url: "id-a"}, clock=lambda: now[0])
+    app = Quart(__name__)
+    register_media_routes(app, media, ArtworkCache(tmp_path), lambda _: None)
+    expired = media.source_for(plex_item("id-a")).removeprefix("http://h:1")
+    now[0] += MIN_SIGNATURE_SECONDS + 1
+    fresh = media.source_for(plex_item("id-a")).removeprefix("http://h:1")
+
+    async def status(path: str, peer: str) -> int:
+        client = app.test_client()
+        response = await client.get(path, scope_base={"client": (peer, 40000)})
+        return response.status_code
+
+    async def main() -> list[int]:
+        return [
+            await status(expired, "127.0.0.1"),
+            await status(fresh, "10.231.0.2"),
+            await status(fresh, "192.168.1.20"),
+        ]
+
+    assert asyncio.run(main()) == [403, 403, 403]
