@@ -53,7 +53,7 @@ class PlayoutEngine:
             mode_override=settings.mode,
             source_for=source_for,
         )
-        self.headroom = HeadroomMonitor() if settings.admit_by_headroom else None
+        self.headroom = HeadroomMonitor(leads=self._leads) if settings.admit_by_headroom else None
         self.pool = TunerPool(
             settings.tuners,
             self._start_session,
@@ -68,6 +68,15 @@ class PlayoutEngine:
 
     def has_channel(self, number: int) -> bool:
         return any(c.number == number for c in self.schedule().channels)
+
+    def _leads(self) -> list[float]:
+        """How far each running session is ahead of real time (those with media out)."""
+        leads = (
+            session.lead_seconds()
+            for session in self.pool.sessions().values()
+            if isinstance(session, ChannelSession)
+        )
+        return [lead for lead in leads if lead is not None]
 
     def _start_session(self, channel_number: int, tuner: int) -> ChannelSession:
         session = ChannelSession(channel_number, tuner, self.context)

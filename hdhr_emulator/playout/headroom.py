@@ -12,6 +12,11 @@ per second of wall time *is* its cost per second of media: our children's CPU ra
 the running sessions is what the next channel will cost. Both rates are smoothed over a few
 seconds, and each admission reserves its estimate until the measurement has caught up with it,
 so two tunes in the same second cannot both take the last free core.
+
+The CPU figures can be wrong where it matters most (a container's CPU quota is not in
+``/proc/stat``), so the sessions' own view is checked as well: a session whose pacer lead has
+shrunk below :data:`MIN_LEAD_SECONDS` is already slower than real time, and no new channel is
+admitted until it has caught up.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ SMOOTHING = 0.4  # weight of the newest sample: about three seconds of memory
 MARGIN = 1.25  # a new channel needs this many times its estimated cost in idle CPU ...
 RESERVE_CPUS = 0.15  # ... plus this much for the server itself and its viewers
 RESERVATION_SECONDS = 6.0  # an admitted channel's cost counts until the measurement shows it
+MIN_LEAD_SECONDS = 1.0  # a running channel this close to real time (of its 3 s) is falling behind
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _PROC = Path("/proc")
 
@@ -125,8 +131,11 @@ class HeadroomMonitor:
         self,
         read: Callable[[], CpuCounters] = read_counters,
         clock: Callable[[], float] = time.monotonic,
+        leads: Callable[[], list[float]] = list,
     ):
+        """``leads()``: how far each running session is ahead of real time, in seconds."""
         self._read = read
+        self._leads = leads
         self._clock = clock
         self._last: CpuCounters | None = None
         self.headroom: Headroom | None = None
@@ -159,7 +168,16 @@ class HeadroomMonitor:
         now = self._clock()
         self._reserved = [(until, cpus) for until, cpus in self._reserved if until > now]
         headroom = self.headroom
-        if running == 0 or headroom is None:
+        if running == 0:
+            return
+        lagging = min(self._leads(), default=MIN_LEAD_SECONDS)
+        if lagging < MIN_LEAD_SECONDS:
+            log.warning(
+                "refusing a new channel: a running channel is only %.2f s ahead of real time",
+                lagging,
+            )
+            raise TunerBusyError(805, "All Tuners In Use")
+        if headroom is None:
             return
         # sessions admitted moments ago are not in the measurement yet (their reservation is)
         cost = headroom.encoder_cpus / max(1, running - len(self._reserved))

@@ -109,3 +109,17 @@ def test_the_real_counters_parse_and_auto_is_capped() -> None:
     assert 0 <= first.machine_idle <= second.machine_idle
     assert 0 <= first.children_busy
     assert auto_tuner_count(2) == 8 and auto_tuner_count(64) == 64
+
+
+def test_no_channel_is_admitted_while_a_running_one_is_behind_real_time() -> None:
+    """Whatever the CPU counters say (a container's quota is not in them): a session whose
+    lead has shrunk is already starving its viewers."""
+    machine = Machine(16, 0.5)
+    leads = [3.0, 0.4]
+    monitor = HeadroomMonitor(machine.counters, clock=lambda: machine.now, leads=lambda: leads)
+    machine.channels = 2
+    machine.run(monitor, 5)
+    with pytest.raises(TunerBusyError):
+        monitor.admit(2)
+    leads[1] = 2.9  # caught up
+    monitor.admit(2)
