@@ -38,5 +38,5 @@ def test_a_tune_the_cpu_cannot_encode_is_refused_and_running_channels_keep_real_
     assert "refusing a new channel" in log
     running = tunes[:-1]
     assert running, "the first channel is always admitted"
-    # real time, with room for this machine's other tenants: starving channels measure ~0.8
-    assert all(t.speed >= 0.95 for t in running), tunes
+    # real time, with room for this machine's other tenants (starving ones measure 0.3-0.8)
+    assert all(t.speed >= 0.9 for t in running), tunes
