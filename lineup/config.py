@@ -35,7 +35,7 @@ surfacing hours later as an empty channel. Example::
     [server]                      # defaults for serve, play and play-channel;
     port = 8000                   # the command line overrides each of them
     host = "0.0.0.0"
-    tuners = 4
+    tuners = 4                    # or "auto": as many as the CPU encodes in real time
     linger = 30
     mode = "auto"                 # every channel's output mode, as --mode
     advertise_url = "http://192.168.1.50:8000"
@@ -55,7 +55,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from lineup.errors import ConfigError
@@ -97,6 +97,11 @@ _RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _CONTENT_KEYS = ("shows", "movies", "folders", "collections", "sections")
 _FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
 MAX_LINGER_SECONDS = 86400.0
+MAX_TUNERS = 64  # more sessions than any home CPU encodes; HDHomeRun clients list each tuner
+TUNERS_AUTO: Final = (
+    "auto"  # tuner count from measured CPU headroom (hdhr_emulator.playout.headroom)
+)
+Tuners = int | Literal["auto"]
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -132,7 +137,7 @@ class ServerSettings:
 
     host: str | None = None
     port: int | None = None
-    tuners: int | None = None
+    tuners: Tuners | None = None
     linger: float | None = None
     mode: OutputMode | None = None
     advertise_url: str | None = None
@@ -283,6 +288,14 @@ class _Loader:
             raise self.error(f"'{where[-1]}' must be {bounds}, not {number}", *where)
         return number
 
+    def tuners(self, value: object, *where: PathPart) -> Tuners:
+        """1 to :data:`MAX_TUNERS`, or ``"auto"`` (as ``--tuners``)."""
+        if value == TUNERS_AUTO:
+            return TUNERS_AUTO
+        if isinstance(value, str):
+            raise self.error(f"'{where[-1]}' must be an integer or \"auto\", not {value!r}", *where)
+        return self.integer(value, 1, MAX_TUNERS, *where)
+
     def number(self, value: object, low: float, high: float, *where: PathPart) -> float:
         number = float(self.typed(value, (int, float), "a number", *where))
         if not low <= number <= high:
@@ -351,7 +364,7 @@ class _Loader:
         parse: dict[str, Callable[[object], Any]] = {
             "host": lambda v: self.string(v, "server", "host").strip(),
             "port": lambda v: self.integer(v, 1, 65535, "server", "port"),
-            "tuners": lambda v: self.integer(v, 1, None, "server", "tuners"),
+            "tuners": lambda v: self.tuners(v, "server", "tuners"),
             "linger": lambda v: self.number(v, 0, MAX_LINGER_SECONDS, "server", "linger"),
             "mode": lambda v: self.choice(v, OutputMode, "server", "mode"),
             "advertise_url": lambda v: self.web_url(v, "server", "advertise_url"),

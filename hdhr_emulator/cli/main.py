@@ -124,7 +124,12 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     leaves out, then the built-in defaults do (``settings.apply_server_defaults``)."""
     parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, help="HTTP port (default 8000)")
-    parser.add_argument("--tuners", type=int, help="simultaneous channels (default 4)")
+    parser.add_argument(
+        "--tuners",
+        metavar="N|auto",
+        help="simultaneous channels, 1-64 (default 4); auto: as many as the CPU encodes in "
+        "real time (a tune that would slow the running channels is refused as busy)",
+    )
     parser.add_argument(
         "--mode",
         choices=["transcode", "copy", "auto"],

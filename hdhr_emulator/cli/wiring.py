@@ -14,6 +14,7 @@ from hdhr_emulator.cli.pidfile import PidFile
 from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.playout.headroom import auto_tuner_count
 from hdhr_emulator.playout.sources import CurrentItem, SourceResolver
 from hdhr_emulator.server.app import create_app
 from hdhr_emulator.server.discovery.control_tcp import ControlServer, TunerState
@@ -26,6 +27,7 @@ from hdhr_emulator.server.media_proxy import MediaProxy
 from hdhr_emulator.server.rescan import ProgressCallback, RescanService
 from hdhr_emulator.server.runner import Service, serve_app
 from hdhr_emulator.util import WILDCARD_HOSTS, bracket_host
+from lineup.config import MAX_TUNERS, TUNERS_AUTO, Tuners
 from lineup.errors import ConfigError
 from lineup.models import OutputMode
 from lineup.plex.dvr import DvrGuideReload
@@ -81,6 +83,18 @@ def _discovery_services(
     return services
 
 
+def tuner_setting(value: object) -> Tuners:
+    """``--tuners`` (text) or ``[server] tuners`` (already checked): 1-64 or ``auto``."""
+    if isinstance(value, int):
+        return value
+    if value == TUNERS_AUTO:
+        return TUNERS_AUTO
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_TUNERS:
+        return int(text)
+    raise ConfigError(f"--tuners must be between 1 and {MAX_TUNERS} or auto, not {text!r}")
+
+
 def run_server(
     args: argparse.Namespace,
     data_dir: Path,
@@ -97,8 +111,9 @@ def run_server(
     ``scan_library`` (re-read the media folders) is what ``lineup.post?scan=start`` and the
     periodic re-scan run, followed by a guide refresh.
     """
-    if args.tuners < 1:
-        raise ConfigError("--tuners must be at least 1")
+    tuners = tuner_setting(args.tuners)
+    auto = tuners == TUNERS_AUTO
+    tuner_count = tuners if isinstance(tuners, int) else auto_tuner_count()
     rescan_hours = getattr(args, "rescan_hours", 0.0)
     if rescan_hours < 0:
         raise ConfigError("--rescan-hours must be 0 (off) or positive")
@@ -116,16 +131,17 @@ def run_server(
         EngineSettings(
             ffmpeg=ffmpeg.path,
             data_dir=data_dir,
-            tuners=args.tuners,
+            tuners=tuner_count,
             linger=args.linger,
             mode=OutputMode(args.mode) if args.mode else None,
+            admit_by_headroom=auto,
         ),
         lambda: live.schedule,
         source_for=SourceResolver(current, media.source_for if media else None).source_for,
     )
     engine.check_channels()
     device = DeviceSettings(
-        load_identity(data_dir, args.tuners, args.friendly_name),
+        load_identity(data_dir, tuner_count, args.friendly_name),
         args.port,
         advertise_url=advertise_url,
         bind_host=args.discovery_address,
@@ -144,7 +160,8 @@ def run_server(
         first = watch if watch is not None else (lineup[0].number if lineup else 1)
         print(
             f"Retrovue is serving {len(lineup)} channel{'s' if len(lineup) != 1 else ''} "
-            f"on {base}/ ({args.tuners} tuners, ffmpeg {ffmpeg.version})\n"
+            f"on {base}/ ({tuner_count}{' auto' if auto else ''} tuners, "
+            f"ffmpeg {ffmpeg.version})\n"
             f"  watch in VLC: {base}/iptv/channel/{first}.ts  (also {base}/auto/v{first})\n"
             f"  playlist:     {base}/iptv.m3u\n"
             f"  guide:        {base}/xmltv.xml\n"

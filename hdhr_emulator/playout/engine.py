@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
+from hdhr_emulator.playout.headroom import HeadroomMonitor
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.slate import SlateCache
 from hdhr_emulator.playout.stream_plan import plan_stream
@@ -27,6 +28,7 @@ class EngineSettings:
     tuners: int = 4
     linger: float = 30.0
     mode: OutputMode | None = None  # overrides every channel's mode (``--mode``)
+    admit_by_headroom: bool = False  # ``--tuners auto``: refuse a tune the CPU cannot encode
 
 
 class PlayoutEngine:
@@ -51,7 +53,12 @@ class PlayoutEngine:
             mode_override=settings.mode,
             source_for=source_for,
         )
-        self.pool = TunerPool(settings.tuners, self._start_session)
+        self.headroom = HeadroomMonitor(leads=self._leads) if settings.admit_by_headroom else None
+        self.pool = TunerPool(
+            settings.tuners,
+            self._start_session,
+            admit=self.headroom.admit if self.headroom is not None else None,
+        )
 
     def check_channels(self) -> None:
         """Fail at start-up (not at tune-in) when a channel's mode cannot work, e.g. copy on
@@ -61,6 +68,15 @@ class PlayoutEngine:
 
     def has_channel(self, number: int) -> bool:
         return any(c.number == number for c in self.schedule().channels)
+
+    def _leads(self) -> list[float]:
+        """How far each running session is ahead of real time (those with media out)."""
+        leads = (
+            session.lead_seconds()
+            for session in self.pool.sessions().values()
+            if isinstance(session, ChannelSession)
+        )
+        return [lead for lead in leads if lead is not None]
 
     def _start_session(self, channel_number: int, tuner: int) -> ChannelSession:
         session = ChannelSession(channel_number, tuner, self.context)
@@ -98,6 +114,10 @@ class PlayoutEngine:
 
     async def async_start(self) -> None:
         self.check_channels()
+        if self.headroom is not None:
+            await self.headroom.async_start()
 
     async def async_stop(self) -> None:
+        if self.headroom is not None:
+            await self.headroom.async_stop()
         await self.pool.async_stop()

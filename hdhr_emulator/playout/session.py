@@ -78,6 +78,7 @@ class ChannelSession:
         self._stopped = False
         self._plan: StreamPlan | None = None
         self._upcoming: tuple[_Planned, ItemFeed] | None = None  # next segment, pre-started
+        self.pacer: Pacer | None = None  # read by admission control (playout/headroom.py)
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -87,6 +88,11 @@ class ChannelSession:
     @property
     def stopped(self) -> bool:
         return self._stopped
+
+    def lead_seconds(self) -> float | None:
+        """How far the stream is ahead of real time (about ``BURST_SECONDS`` while ffmpeg keeps
+        up); None until the first media is out."""
+        return self.pacer.ahead(time.monotonic()) if self.pacer is not None else None
 
     def start(self) -> None:
         schedule = self.context.schedule()
@@ -180,7 +186,7 @@ class ChannelSession:
     async def _produce(self) -> None:
         """Play segment after segment for as long as the session lives."""
         assert self._plan is not None
-        pacer = Pacer(lead=BURST_SECONDS)
+        pacer = self.pacer = Pacer(lead=BURST_SECONDS)
         origin = self.context.clock()  # schedule time of the stream's first frame
         planned = self._plan_at(origin)
         feed = await self._feed_for(planned)

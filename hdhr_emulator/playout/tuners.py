@@ -4,6 +4,8 @@ A request for a channel that already has a session joins it. A new channel takes
 free tuner; when every tuner is busy, a session that is only lingering (no viewers, kept warm for
 channel surfing) is stopped to make room, and only if none is lingering does the request fail
 with HDHomeRun's 805 "All Tuners In Use" (804 "Tuner In Use" for a specific ``/tunerN``).
+A new session on a free tuner is first offered to ``admit`` (``--tuners auto``: the CPU headroom
+check of :mod:`hdhr_emulator.playout.headroom`), which may refuse it with 805 as well.
 """
 
 from __future__ import annotations
@@ -34,9 +36,15 @@ class TunerSession(Protocol):
 class TunerPool:
     """Maps tuner indexes to running channel sessions."""
 
-    def __init__(self, count: int, start_session: Callable[[int, int], TunerSession]):
+    def __init__(
+        self,
+        count: int,
+        start_session: Callable[[int, int], TunerSession],
+        admit: Callable[[int], None] | None = None,
+    ):
         self.count = count
         self._start_session = start_session  # (channel number, tuner index) -> session
+        self._admit = admit  # (sessions running) -> None, or raises TunerBusyError
         self._tuners: dict[int, TunerSession] = {}
         self._lock = asyncio.Lock()
 
@@ -64,6 +72,8 @@ class TunerPool:
                     if current.viewer_count > 0:
                         raise TunerBusyError(804, "Tuner In Use")
                     await current.async_stop()
+                else:
+                    self._check_admission()
                 index = tuner
             else:
                 index = await self._free_index()
@@ -75,6 +85,7 @@ class TunerPool:
     async def _free_index(self) -> int:
         free = [i for i in range(self.count) if i not in self._tuners]
         if free:
+            self._check_admission()
             return free[0]
         lingering = [i for i, s in sorted(self._tuners.items()) if s.viewer_count == 0]
         if not lingering:
@@ -87,6 +98,11 @@ class TunerPool:
         )
         await self._tuners.pop(index).async_stop()
         return index
+
+    def _check_admission(self) -> None:
+        """A session that takes a free tuner adds load (one replacing a lingering one does not)."""
+        if self._admit is not None:
+            self._admit(len(self._tuners))
 
     def _forget_stopped(self) -> None:
         for index in [i for i, s in self._tuners.items() if s.stopped]:

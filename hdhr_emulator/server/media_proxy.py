@@ -7,6 +7,13 @@ header. So the token is in no ffmpeg argument (``ps`` shows those to every user)
 line and no response; the signature (HMAC with a key made at start-up) stops the proxy from being
 used to fetch anything but the parts of catalogued items.
 
+The signed URL is still visible to every local user in ffmpeg's argv, so it is worth little:
+the route answers loopback clients only (403 otherwise), and each URL expires. Every item start
+signs a fresh URL valid for the item's duration plus :data:`SIGNATURE_MARGIN_SECONDS` (at least
+:data:`MIN_SIGNATURE_SECONDS`), which covers whatever is left of the segment, so ffmpeg's
+reconnects (new Range requests) late in a long item still work. Validity is checked when a
+request starts; a response already streaming is never cut.
+
 Artwork: the guide points at ``/artwork/<item id>``; the image is fetched from Plex the same way
 and cached on disk, keyed by Plex's artwork path (which changes when the artwork does).
 """
@@ -17,6 +24,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +43,8 @@ PROXY_PREFIX = "/internal/plex"
 _PART_PREFIX = "/library/parts/"
 _CONNECT_TIMEOUT = 10.0
 _READ_TIMEOUT = 30.0
+SIGNATURE_MARGIN_SECONDS = 300.0  # beyond the item's duration: a late start, a slow reconnect
+MIN_SIGNATURE_SECONDS = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,7 @@ class MediaProxy:
         proxy_base: str,
         server_ids: Callable[[], Mapping[str, str]] = dict,
         key: bytes | None = None,
+        clock: Callable[[], float] = time.time,
     ):
         """``server_ids()`` maps configured URLs to the identities the catalog's items carry
         (Plex's machineIdentifier, learnt at import); it is re-read when an item names an
@@ -65,6 +76,7 @@ class MediaProxy:
         self.proxy_base = proxy_base.rstrip("/")
         self.server_ids = server_ids
         self._key = key or secrets.token_bytes(32)
+        self._clock = clock
         self._by_id: dict[str, int] = {}
         self._clients: dict[bool, httpx.AsyncClient] = {}  # by verify_tls
 
@@ -95,23 +107,30 @@ class MediaProxy:
         local = self.servers[index].path_map.readable(remote.file)
         if local is not None:
             return local
-        return self.proxy_url(index, remote.part_key)
+        valid = max(MIN_SIGNATURE_SECONDS, item.duration + SIGNATURE_MARGIN_SECONDS)
+        return self.proxy_url(index, remote.part_key, valid)
 
-    def proxy_url(self, index: int, part_key: str) -> str:
+    def proxy_url(self, index: int, part_key: str, valid: float = MIN_SIGNATURE_SECONDS) -> str:
+        """A URL for the part, signed for ``valid`` seconds from now."""
         path = part_key.lstrip("/")
+        expires = int(self._clock() + valid)
+        signature = self._sign(index, path, expires)
         return (
-            f"{self.proxy_base}{PROXY_PREFIX}/{index}/{quote(path)}?sig={self._sign(index, path)}"
+            f"{self.proxy_base}{PROXY_PREFIX}/{index}/{quote(path)}?exp={expires}&sig={signature}"
         )
 
-    def _sign(self, index: int, path: str) -> str:
-        message = f"{index}\n{path}".encode()
+    def _sign(self, index: int, path: str, expires: int) -> str:
+        message = f"{index}\n{path}\n{expires}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
 
-    def verify_part(self, index: int, path: str, signature: str) -> Upstream | None:
-        """The upstream for a proxy request, or None unless it is one we signed."""
+    def verify_part(self, index: int, path: str, expires: str, signature: str) -> Upstream | None:
+        """The upstream for a proxy request, or None unless it is one we signed that has not
+        expired."""
         if not 0 <= index < len(self.servers) or not ("/" + path).startswith(_PART_PREFIX):
             return None
-        if not hmac.compare_digest(self._sign(index, path), signature or ""):
+        if not (expires.isascii() and expires.isdigit()) or int(expires) < self._clock():
+            return None
+        if not hmac.compare_digest(self._sign(index, path, int(expires)), signature or ""):
             return None
         server = self.servers[index]
         return Upstream(server, f"{server.url}/{quote(path)}")

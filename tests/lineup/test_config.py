@@ -286,6 +286,7 @@ def test_server_table(site: Path) -> None:
         friendly_name="Den TV",
     )
     assert load_config(write(site, "")).server == ServerSettings()
+    assert load_config(write(site, '[server]\ntuners = "auto"')).server.tuners == "auto"
 
 
 @pytest.mark.parametrize(
@@ -293,7 +294,9 @@ def test_server_table(site: Path) -> None:
     [
         ('port = "x"', "'port' must be an integer, not a string"),
         ("port = 65536", "'port' must be between 1 and 65535, not 65536"),
-        ("tuners = 0", "'tuners' must be at least 1, not 0"),
+        ("tuners = 0", "'tuners' must be between 1 and 64, not 0"),
+        ("tuners = 99999999999", "'tuners' must be between 1 and 64, not 99999999999"),
+        ('tuners = "many"', "'tuners' must be an integer or \"auto\", not 'many'"),
         ("linger = -1", "'linger' must be between 0 and 86400, not -1"),
         ('mode = "cpy"', "unknown mode 'cpy' (did you mean 'copy'?)"),
         ('host = ""', "'host' must not be empty"),

@@ -58,6 +58,7 @@ def running_server(
     port: int | None = None,
     discovery: bool = False,
     port_option: bool = True,
+    host: str = "127.0.0.1",
 ) -> Iterator[RunningServer]:
     """Start ``retrovue <global_args> serve --host 127.0.0.1 --port <free>`` and yield it.
 
@@ -66,7 +67,8 @@ def running_server(
 
     Stops the process it started (SIGTERM to its pid, then SIGKILL) and checks it exited.
     Discovery (UDP/TCP 65001, SSDP, zeroconf) is off unless ``discovery``; tests that turn it on
-    pin it to 127.0.0.1 themselves (network rule: loopback only).
+    pin it to 127.0.0.1 themselves (network rule: loopback only). Another ``host`` only inside a
+    private network namespace (:mod:`tests.support.netns`).
     """
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
@@ -80,7 +82,7 @@ def running_server(
         *map(str, global_args),
         *command,
         "--host",
-        "127.0.0.1",
+        host,
         *(("--port", str(port)) if port_option else ()),
     ]
     if not discovery:

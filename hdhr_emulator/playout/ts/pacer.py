@@ -58,6 +58,14 @@ class Pacer:
         due = self._t0 + (self._last - self._ts0) / PTS_HZ - self.lead
         return max(0.0, due - now)
 
+    def ahead(self, now: float) -> float | None:
+        """How far the newest media asked about is ahead of real time at ``now`` (None before
+        the anchor): about ``lead`` while production keeps up, falling below it (and under 0)
+        while production is slower than real time. Arithmetic only: cheap to ask any time."""
+        if self._t0 is None:
+            return None
+        return (self._last - self._ts0) / PTS_HZ - (now - self._t0)
+
     def delay(self, seconds: float, now: float) -> float:
         """:meth:`delay_until_release` for a media position in seconds."""
         return self.delay_until_release(round(seconds * PTS_HZ), now)

@@ -7,6 +7,7 @@ own headers.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -34,6 +35,17 @@ def _empty(status: int) -> Response:
     return Response(b"", status=status, headers={"Content-Length": "0"})
 
 
+def is_loopback(address: str | None) -> bool:
+    """Whether a peer address is this machine's loopback (IPv4, IPv6 or IPv4-mapped IPv6)."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
 def register_media_routes(
     app: Quart, media: MediaProxy, artwork: ArtworkCache, lookup: ItemLookup
 ) -> None:
@@ -41,8 +53,14 @@ def register_media_routes(
 
     @app.route("/internal/plex/<int:index>/<path:part>", methods=["GET", "HEAD"])
     async def plex_part(index: int, part: str) -> Response:
-        """A part of a catalogued item, for our own ffmpeg; Range requests pass through."""
-        upstream = media.verify_part(index, part, request.args.get("sig", ""))
+        """A part of a catalogued item, for our own ffmpeg only (loopback clients with an
+        unexpired signature); Range requests pass through."""
+        if not is_loopback(request.remote_addr):
+            log.warning("refused a media proxy request from %s", request.remote_addr)
+            return _empty(403)
+        upstream = media.verify_part(
+            index, part, request.args.get("exp", ""), request.args.get("sig", "")
+        )
         if upstream is None:
             return _empty(403)
         return await _proxy_part(media, upstream)

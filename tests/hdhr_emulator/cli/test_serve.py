@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from hdhr_emulator.playout.headroom import auto_tuner_count
 from tests.support.cli_run import retrovue
 from tests.support.server_process import free_port, running_server
 
@@ -132,10 +133,11 @@ def test_server_table_sets_defaults_that_the_command_line_overrides(
     ("line", "message"),
     [
         ('port = "x"', "'port' must be an integer, not a string"),
-        ("tuners = 0", "'tuners' must be at least 1, not 0"),
+        ("tuners = 0", "'tuners' must be between 1 and 64, not 0"),
+        ("tuners = 99999999999", "'tuners' must be between 1 and 64, not 99999999999"),
         ("prot = 8000", "unknown key 'prot' in [server] (did you mean 'port'?)"),
     ],
-    ids=["port-type", "tuners-zero", "unknown-key"],
+    ids=["port-type", "tuners-zero", "tuners-huge", "unknown-key"],
 )
 def test_a_bad_server_table_stops_serve_with_file_and_line(
     tv_library: Path, tmp_path: Path, line: str, message: str
@@ -153,3 +155,32 @@ def test_a_bad_server_table_stops_serve_with_file_and_line(
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"retrovue: error: {config}:4: {message}"
+
+
+@pytest.mark.parametrize("tuners", ["0", "65", "99999999999", "-1", "many", "\uff11", "+2"])
+def test_tuners_out_of_bounds_is_one_line_and_exit_2(
+    tv_library: Path, tmp_path: Path, tuners: str
+) -> None:
+    done = retrovue(
+        "--media",
+        str(tv_library),
+        "serve",
+        "--port",
+        str(free_port()),
+        "--tuners",
+        tuners,
+        data_dir=tmp_path / "d",
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"retrovue: error: --tuners must be between 1 and 64 or auto, not {tuners!r}"
+    )
+
+
+def test_tuners_auto_advertises_a_cap_from_the_cpu_count(tv_library: Path, tmp_path: Path) -> None:
+    with running_server(
+        "--media", tv_library, data_dir=tmp_path / "data", command=("serve", "--tuners", "auto")
+    ) as server:
+        device = json.loads(fetch(f"{server.base_url}/discover.json")[2])
+        assert device["TunerCount"] == auto_tuner_count()

@@ -68,3 +68,15 @@ def test_seconds_reset_and_errors() -> None:
         Pacer().release_limit(0.0)
     with pytest.raises(ValueError):
         Pacer(lead=-1)
+
+
+def test_ahead_is_the_lead_while_production_keeps_up_and_shrinks_when_it_does_not() -> None:
+    clock, pacer = FakeClock(), Pacer(lead=3.0)
+    assert pacer.ahead(clock.now) is None
+    for frame in range(100):  # 4 s of 40 ms frames, released as soon as allowed
+        clock.advance(pacer.delay_until_release(frame * 3600, clock.now))
+    assert pacer.ahead(clock.now) == pytest.approx(3.0, abs=0.05)
+    for frame in range(100, 150):  # then each 40 ms frame takes 60 ms to make: 0.67x
+        clock.advance(0.06)
+        clock.advance(pacer.delay_until_release(frame * 3600, clock.now))
+    assert pacer.ahead(clock.now) == pytest.approx(3.0 - 50 * 0.02, abs=0.05)

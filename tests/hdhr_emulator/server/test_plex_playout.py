@@ -7,6 +7,7 @@ ffmpeg's argv) is checked for the token, and the stand-in's request log shows ho
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.netns import PEER_ADDRESS, SERVER_ADDRESS, in_private_network
 from tests.support.plex_standin import (
     STANDIN_TOKEN,
     BuiltLibrary,
@@ -325,3 +327,43 @@ def test_new_plex_episodes_are_picked_up_while_serving(
             ),
         )
         assert wait_for(lambda: "periodic re-scan: 1 added" in server.log(), 30), server.log()
+
+
+def test_the_proxy_answers_loopback_only(plex_library: BuiltLibrary, tmp_path: Path) -> None:
+    """A signed URL read from ffmpeg's argv (as any local user can) is refused to a client on
+    another address, here the peer end of a veth pair in a private network namespace, and
+    still served to our own ffmpeg on loopback."""
+
+    def scenario() -> dict[str, int]:
+        with PlexStandin(plex_library.library, token=STANDIN_TOKEN) as standin:
+            config, data = plex_config(tmp_path, standin), tmp_path / "data"
+            scanned = retrovue("--config", config, "scan", data_dir=data)
+            assert scanned.returncode == 0, scanned.stderr
+            with running_server("--config", config, data_dir=data, host="0.0.0.0") as server:
+                _, argvs = watch(server, 3)
+                url = next(argv[argv.index("-i") + 1] for argv in argvs if "-i" in argv)
+                path = url.split(f"127.0.0.1:{server.port}", 1)[1]
+                statuses = {
+                    source: proxy_status(source, server.port, path)
+                    for source in ("127.0.0.1", PEER_ADDRESS)
+                }
+                forged = path.replace("sig=", "sig=0")
+                statuses["forged"] = proxy_status("127.0.0.1", server.port, forged)
+                assert "refused a media proxy request from 10.231.0.2" in server.log()
+                return statuses
+
+    statuses = in_private_network(scenario)
+    assert statuses == {"127.0.0.1": 206, PEER_ADDRESS: 403, "forged": 403}
+
+
+def proxy_status(source: str, port: int, path: str) -> int:
+    """The status of a ranged GET of ``path`` from ``source`` to the server's address for it."""
+    target = "127.0.0.1" if source == "127.0.0.1" else SERVER_ADDRESS
+    conn = http.client.HTTPConnection(target, port, timeout=15, source_address=(source, 0))
+    try:
+        conn.request("GET", path, headers={"Range": "bytes=0-187"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
