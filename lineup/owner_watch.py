@@ -32,9 +32,7 @@ def exit_with_owner(owner_pid: int) -> None:
     except OSError as exc:  # pragma: no cover - kernels before 5.3 have no pidfd
         log.debug("cannot watch the pool owner %d: %s", owner_pid, exc)
         return
-    threading.Thread(
-        target=_wait_then_exit, args=(pidfd,), name="owner-watch", daemon=True
-    ).start()
+    threading.Thread(target=_wait_then_exit, args=(pidfd,), name="owner-watch", daemon=True).start()
 
 
 def _wait_then_exit(pidfd: int) -> None:
