@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -112,6 +113,7 @@ def guide(args: argparse.Namespace) -> int:
             _write_atomically(
                 Path(args.output),
                 lambda out: write_xmltv(out, schedule.channels, airings_for, base_url=base_url),
+                args,
             )
             print(
                 f"Wrote {args.output}: {len(schedule.channels)} channels, {args.hours:g} h",
@@ -119,7 +121,7 @@ def guide(args: argparse.Namespace) -> int:
             )
         if args.m3u:
             text = render_m3u(schedule.channels, base_url=base_url)
-            _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")))
+            _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")), args)
             print(f"Wrote {args.m3u}", file=sys.stderr)
     if args.base_url is None and (args.output != "-" or args.m3u):
         print(
@@ -130,10 +132,15 @@ def guide(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_atomically(path: Path, write: Callable[..., object]) -> None:
-    """Write to a temporary sibling and rename, so readers never see a half-written file."""
+def _write_atomically(path: Path, write: Callable[..., object], args: argparse.Namespace) -> None:
+    """Write to a temporary sibling and rename, so readers never see a half-written file.
+
+    The file is the user's, not the data dir's: its mode follows their umask (the process runs
+    with an owner-only one), so a web server can still read a guide written for it.
+    """
     try:
         atomic_write(path, write)
+        os.chmod(path, 0o666 & ~getattr(args, "user_umask", 0o022))
     except OSError as exc:
         raise RetrovueError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

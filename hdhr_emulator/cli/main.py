@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from hdhr_emulator.cli.data_dir import private_umask
 from lineup.errors import ConfigError, RetrovueError
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hdhr_emulator.cli import commands  # deferred: keeps --help fast
 
     handler: Callable[[argparse.Namespace], int] = getattr(commands, args.command.replace("-", "_"))
+    args.user_umask = private_umask()  # the data dir's files are owner-only from the start
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -201,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        os.umask(args.user_umask)
 
 
 __all__ = ["main", "build_parser", "ConfigError"]
