@@ -28,6 +28,7 @@ from hdhr_emulator.util import atomic_write
 from lineup.channels import marathon_channel
 from lineup.errors import ConfigError, RetrovueError
 from lineup.models import Airing, Channel, OutputMode
+from lineup.rebuild import RebuildReport
 from lineup.scanner import ScanSummary
 from lineup.schedule import Schedule, ScheduleStore
 from lineup.station import Station
@@ -40,11 +41,31 @@ DEFAULT_BASE_URL = "http://localhost:8000"  # guide --base-url: right only on th
 
 
 def scan(args: argparse.Namespace) -> int:
-    with open_station(args) as station:
+    with open_station(args, rebuild=args.rebuild) as station:
+        if station.rebuilt is not None:
+            print(describe_rebuild(station.rebuilt), file=sys.stderr)
         started = time.perf_counter()
         summary = scan_with_progress(station)
         print_summary(summary, time.perf_counter() - started)
     return 0
+
+
+def describe_rebuild(report: RebuildReport) -> str:
+    """What ``scan --rebuild`` did, for the user: where the old file is, what was kept."""
+    if report.moved_to is None:
+        return "No database to move aside: building a new one."
+    rows = dict(report.rows)
+    lines = [
+        f"Moved the old database to {report.moved_to} (delete it once all is well).",
+        f"Kept {rows.get('channel_numbers', 0)} channel number(s) and the published guide of "
+        f"{report.channels_kept + report.channels_cut} channel(s)"
+        + (f" ({report.channels_cut} up to a damaged part)" if report.channels_cut else "")
+        + (f"; {report.channels_reset} channel(s) start afresh" if report.channels_reset else "")
+        + ".",
+    ]
+    if report.unreadable:
+        lines.append(f"Could not read all of: {', '.join(report.unreadable)}.")
+    return "\n".join(lines)
 
 
 def channels(args: argparse.Namespace) -> int:

@@ -96,7 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _server_options(play_channel)
 
-    command("scan", "scan the media folders and Plex servers into the catalog")
+    scan = command("scan", "scan the media folders and Plex servers into the catalog")
+    scan.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="move the database aside (e.g. when it is damaged) and build a new one, keeping "
+        "the published schedule and channel numbers as far as they can be read",
+    )
 
     channels = command("channels", "list the channel lineup and what is on now")
     channels.add_argument("--no-scan", action="store_true", help="use the catalog as it is")

@@ -62,7 +62,7 @@ def apply_server_defaults(args: argparse.Namespace, config: RetrovueConfig | Non
             )
 
 
-def open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
+def open_station(args: argparse.Namespace, *, demo: bool = False, rebuild: bool = False) -> Station:
     settings = settings_from_args(args)
     try:
         secure_data_dir(settings.data_dir)  # before the demo or the catalog write into it
@@ -75,7 +75,7 @@ def open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
         if not demo:
             raise ConfigError("no media: pass --media DIR (repeatable) or --config FILE")
         settings = with_demo_library(args, settings)
-    return Station.open(settings)
+    return Station.open(settings, rebuild=rebuild)
 
 
 def forget_token_variables(settings: StationSettings) -> None:
