@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 PRIVATE_UMASK = 0o077
 # Retrovue's entries in the data dir, by name or name prefix: the database files (with their
 # -wal/-shm and the damaged copies ``scan --rebuild`` moves aside), the device's files, and the
-# folders of rendered media.
+# folders of rendered media. Spelled out rather than imported from the modules that write them
+# (server.identity_file, server.lineup_documents, ...): the CLI imports this module at start and
+# those pull in the whole HTTP stack.
 _OWN_PREFIXES = ("retrovue.db", "play.db")
 _OWN_NAMES = frozenset({"device.json", "favorites.json", "demo", "slates", "artwork"})
 

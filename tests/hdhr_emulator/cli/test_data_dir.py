@@ -77,3 +77,14 @@ def test_files_written_for_the_user_keep_their_umask(tv_library: Path, tmp_path:
     assert stat.S_IMODE((tmp_path / "guide.xml").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "guide.m3u").stat().st_mode) == 0o644
     assert open_to_others(tmp_path / "data") == []
+
+
+def test_the_names_kept_private_are_those_the_server_writes() -> None:
+    """data_dir spells the names out (importing their modules would slow every command)."""
+    from hdhr_emulator.cli import data_dir
+    from hdhr_emulator.server.identity_file import DEVICE_FILE
+    from hdhr_emulator.server.lineup_documents import FAVORITES_FILE
+    from lineup.station import DB_NAME
+
+    assert {DEVICE_FILE, FAVORITES_FILE} <= data_dir._OWN_NAMES
+    assert DB_NAME.startswith(data_dir._OWN_PREFIXES)
