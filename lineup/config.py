@@ -59,7 +59,15 @@ from typing import Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from lineup.errors import ConfigError
-from lineup.models import ChannelProfile, FillerPolicy, Order, OutputMode, Preset
+from lineup.models import (
+    MAX_CHANNEL_NUMBER,
+    MIN_CHANNEL_NUMBER,
+    ChannelProfile,
+    FillerPolicy,
+    Order,
+    OutputMode,
+    Preset,
+)
 from lineup.plex.settings import PlexSettings, parse_plex
 from lineup.toml_lines import PathPart, TomlLines
 
@@ -281,6 +289,16 @@ class _Loader:
             out.append(entry)
         return tuple(out)
 
+    def selection(self, value: object, *where: PathPart) -> tuple[str, ...]:
+        """A list that picks content (shows, titles, folders...): an empty one would pick
+        nothing and leave the channel silently off the air, so it is an error at its line."""
+        names = self.strings(value, *where)
+        if not names:
+            raise self.error(
+                f"'{where[-1]}' is empty: name at least one, or remove the key", *where
+            )
+        return names
+
     def integer(self, value: object, low: int, high: int | None, *where: PathPart) -> int:
         number = int(self.typed(value, int, "an integer", *where))
         if number < low or (high is not None and number > high):
@@ -318,9 +336,14 @@ class _Loader:
         raw = Path(self.string(value, *where)).expanduser()
         return (raw if raw.is_absolute() else self.base / raw).resolve()
 
-    def folders(self, value: object, what: str, *where: PathPart) -> tuple[Path, ...]:
+    def folders(
+        self, value: object, what: str, *where: PathPart, may_be_empty: bool = False
+    ) -> tuple[Path, ...]:
+        """Folders that must exist; a channel's or filler's list picks content, so it must not
+        be empty (``media = []`` may: a Plex-only set-up has no folders)."""
         out = []
-        for text in self.strings(value, *where):
+        texts = self.strings(value, *where) if may_be_empty else self.selection(value, *where)
+        for text in texts:
             folder = self.path(text, *where)
             if not folder.is_dir():
                 problem = "is not a folder" if folder.exists() else "not found"
@@ -332,7 +355,7 @@ class _Loader:
 
     def load(self, data: Mapping[str, Any]) -> RetrovueConfig:
         self.check_keys(data, _TOP_KEYS, "the top level")
-        media = self.folders(data.get("media", []), "media folder", "media")
+        media = self.folders(data.get("media", []), "media folder", "media", may_be_empty=True)
         data_dir = self.path(data["data_dir"], "data_dir") if "data_dir" in data else None
         horizon = DEFAULT_HORIZON_HOURS
         if "horizon_hours" in data:
@@ -414,7 +437,9 @@ class _Loader:
         for required in ("number", "name"):
             if required not in table:
                 raise self.error(f"[[channel]] is missing required key '{required}'", *at)
-        number = self.integer(table["number"], 1, None, *at, "number")
+        number = self.integer(
+            table["number"], MIN_CHANNEL_NUMBER, MAX_CHANNEL_NUMBER, *at, "number"
+        )
         name = self.string(table["name"], *at, "name").strip()
         if not any(key in table for key in _CONTENT_KEYS):
             raise self.error(
@@ -434,17 +459,17 @@ class _Loader:
     ) -> ChannelSpec:
         """What a ``[[channel]]`` airs: shows, movies, folders, collections, sections."""
         if "shows" in table:
-            spec = replace(spec, shows=self.strings(table["shows"], *at, "shows"))
+            spec = replace(spec, shows=self.selection(table["shows"], *at, "shows"))
         if "movies" in table:
             movies = table["movies"]
             if not isinstance(movies, bool):
-                movies = self.strings(movies, *at, "movies")
+                movies = self.selection(movies, *at, "movies")
             spec = replace(spec, movies=movies)
         if "folders" in table:
             spec = replace(spec, folders=self.folders(table["folders"], "folder", *at, "folders"))
         for key in ("collections", "sections"):
             if key in table:
-                names = tuple(name.strip() for name in self.strings(table[key], *at, key))
+                names = tuple(name.strip() for name in self.selection(table[key], *at, key))
                 change: dict[str, Any] = {key: names}
                 spec = replace(spec, **change)
         return spec

@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Channel numbers are whole numbers 1-9999, what HDHomeRun clients (Plex, Jellyfin, Channels)
+# map and show: no ".N" subchannels, and nothing SQLite's 64-bit INTEGER cannot hold.
+MIN_CHANNEL_NUMBER = 1
+MAX_CHANNEL_NUMBER = 9999
+
 
 class ItemKind(StrEnum):
     """What an item is for: a programme (episode, movie), a break item (filler) or the slate."""

@@ -4,7 +4,8 @@ Plex and other DVR clients cache guide data and channel mappings per channel num
 must keep meaning the same channel forever: once ``show:cheers`` is channel 4 it stays 4 across
 restarts, re-scans and library edits, even after other shows disappear. New channels get the
 next number never handed out before (max + 1, starting at 1), so a number is never reused for
-different content either — a show that leaves and comes back gets its old number back.
+different content either — a show that leaves and comes back gets its old number back. Numbers
+stop at 9999 (:data:`lineup.models.MAX_CHANNEL_NUMBER`); past it a new channel is an error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from lineup.errors import CatalogError
+from lineup.models import MAX_CHANNEL_NUMBER
 from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,12 @@ class ChannelNumbers(Closing):
                 if key in known:
                     continue
                 highest += 1
+                if highest > MAX_CHANNEL_NUMBER:  # the transaction rolls back: nothing assigned
+                    raise CatalogError(
+                        f"no channel number left for {key}: automatic numbers go up to "
+                        f"{MAX_CHANNEL_NUMBER} and are never reused; number the channels "
+                        "yourself with [[channel]] tables in the config"
+                    )
                 known[key] = highest
                 tx.execute(
                     "INSERT INTO channel_numbers (key, number, assigned) VALUES (?, ?, ?)",

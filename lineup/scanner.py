@@ -38,6 +38,7 @@ from lineup.catalog import Catalog, FileRecord, SkippedFile
 from lineup.errors import ScanError
 from lineup.models import MediaInfo
 from lineup.naming import ParsedName, is_hidden, is_video_file, parse_media_path
+from lineup.owner_watch import exit_with_owner
 from lineup.probe import ProbeError, probe
 
 if TYPE_CHECKING:
@@ -293,7 +294,13 @@ def _probe_all(
         chunk = max(1, min(32, len(todo) // (size * 8)))
         methods = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in methods else "spawn"
-        pool: Executor = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(method))
+        # Each worker exits with this process, even after a kill -9 (see lineup.owner_watch).
+        pool: Executor = ProcessPoolExecutor(
+            size,
+            mp_context=multiprocessing.get_context(method),
+            initializer=exit_with_owner,
+            initargs=(os.getpid(),),
+        )
     else:
         chunk = 1
         pool = ThreadPoolExecutor(size, thread_name_prefix="probe")

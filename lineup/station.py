@@ -15,10 +15,12 @@ from pathlib import Path
 from lineup.catalog import Catalog
 from lineup.channels import auto_lineup, resolve_channels
 from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig
+from lineup.db_check import check_database
 from lineup.errors import ConfigError, ScanError
 from lineup.models import Channel
 from lineup.numbering import ChannelNumbers
 from lineup.plex.importer import import_plex
+from lineup.rebuild import RebuildReport, rebuild_database
 from lineup.scanner import ScanSummary, scan
 from lineup.schedule import Schedule, ScheduleStore
 from lineup.sqlite_file import Closing
@@ -56,17 +58,29 @@ class Station(Closing):
         self.catalog = catalog
         self.numbers = numbers
         self.store = store
+        self.rebuilt: RebuildReport | None = None  # set by open(rebuild=True)
 
     @classmethod
-    def open(cls, settings: StationSettings) -> Station:
+    def open(cls, settings: StationSettings, *, rebuild: bool = False) -> Station:
+        """Open the station's database, checked first (a damaged one raises CatalogError saying
+        how to recover); with ``rebuild`` it is first moved aside and a fresh one keeps what can be
+        read of the published schedule and channel numbers (``rebuilt`` says what happened).
+        """
         for folder in settings.media:
             if not folder.is_dir():
                 where = settings.config.path if settings.config else None
                 raise ConfigError(f"media folder not found: {folder}", where)
+        report = None
+        if rebuild:
+            report = rebuild_database(settings.db_path)
+        else:
+            check_database(settings.db_path)
         catalog = Catalog.open(settings.db_path)
         numbers = ChannelNumbers.open(settings.db_path)
         store = ScheduleStore.open(settings.db_path)
-        return cls(settings, catalog, numbers, store)
+        station = cls(settings, catalog, numbers, store)
+        station.rebuilt = report
+        return station
 
     def close(self) -> None:
         self.store.close()

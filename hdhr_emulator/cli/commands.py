@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from hdhr_emulator.util import atomic_write
 from lineup.channels import marathon_channel
 from lineup.errors import ConfigError, RetrovueError
 from lineup.models import Airing, Channel, OutputMode
+from lineup.rebuild import RebuildReport
 from lineup.scanner import ScanSummary
 from lineup.schedule import Schedule, ScheduleStore
 from lineup.station import Station
@@ -39,11 +41,31 @@ DEFAULT_BASE_URL = "http://localhost:8000"  # guide --base-url: right only on th
 
 
 def scan(args: argparse.Namespace) -> int:
-    with open_station(args) as station:
+    with open_station(args, rebuild=args.rebuild) as station:
+        if station.rebuilt is not None:
+            print(describe_rebuild(station.rebuilt), file=sys.stderr)
         started = time.perf_counter()
         summary = scan_with_progress(station)
         print_summary(summary, time.perf_counter() - started)
     return 0
+
+
+def describe_rebuild(report: RebuildReport) -> str:
+    """What ``scan --rebuild`` did, for the user: where the old file is, what was kept."""
+    if report.moved_to is None:
+        return "No database to move aside: building a new one."
+    rows = dict(report.rows)
+    lines = [
+        f"Moved the old database to {report.moved_to} (delete it once all is well).",
+        f"Kept {rows.get('channel_numbers', 0)} channel number(s) and the published guide of "
+        f"{report.channels_kept + report.channels_cut} channel(s)"
+        + (f" ({report.channels_cut} up to a damaged part)" if report.channels_cut else "")
+        + (f"; {report.channels_reset} channel(s) start afresh" if report.channels_reset else "")
+        + ".",
+    ]
+    if report.unreadable:
+        lines.append(f"Could not read all of: {', '.join(report.unreadable)}.")
+    return "\n".join(lines)
 
 
 def channels(args: argparse.Namespace) -> int:
@@ -112,6 +134,7 @@ def guide(args: argparse.Namespace) -> int:
             _write_atomically(
                 Path(args.output),
                 lambda out: write_xmltv(out, schedule.channels, airings_for, base_url=base_url),
+                args,
             )
             print(
                 f"Wrote {args.output}: {len(schedule.channels)} channels, {args.hours:g} h",
@@ -119,7 +142,7 @@ def guide(args: argparse.Namespace) -> int:
             )
         if args.m3u:
             text = render_m3u(schedule.channels, base_url=base_url)
-            _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")))
+            _write_atomically(args.m3u, lambda out: out.write(text.encode("utf-8")), args)
             print(f"Wrote {args.m3u}", file=sys.stderr)
     if args.base_url is None and (args.output != "-" or args.m3u):
         print(
@@ -130,10 +153,15 @@ def guide(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_atomically(path: Path, write: Callable[..., object]) -> None:
-    """Write to a temporary sibling and rename, so readers never see a half-written file."""
+def _write_atomically(path: Path, write: Callable[..., object], args: argparse.Namespace) -> None:
+    """Write to a temporary sibling and rename, so readers never see a half-written file.
+
+    The file is the user's, not the data dir's: its mode follows their umask (the process runs
+    with an owner-only one), so a web server can still read a guide written for it.
+    """
     try:
         atomic_write(path, write)
+        os.chmod(path, 0o666 & ~getattr(args, "user_umask", 0o022))
     except OSError as exc:
         raise RetrovueError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

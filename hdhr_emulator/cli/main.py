@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from hdhr_emulator.cli.data_dir import private_umask
 from lineup.errors import ConfigError, RetrovueError
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _server_options(play_channel)
 
-    command("scan", "scan the media folders and Plex servers into the catalog")
+    scan = command("scan", "scan the media folders and Plex servers into the catalog")
+    scan.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="move the database aside (e.g. when it is damaged) and build a new one, keeping "
+        "the published schedule and channel numbers as far as they can be read",
+    )
 
     channels = command("channels", "list the channel lineup and what is on now")
     channels.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
@@ -189,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hdhr_emulator.cli import commands  # deferred: keeps --help fast
 
     handler: Callable[[argparse.Namespace], int] = getattr(commands, args.command.replace("-", "_"))
+    args.user_umask = private_umask()  # the data dir's files are owner-only from the start
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -206,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        os.umask(args.user_umask)
 
 
 __all__ = ["main", "build_parser", "ConfigError"]

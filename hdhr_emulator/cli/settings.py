@@ -11,11 +11,12 @@ from pathlib import Path
 
 import platformdirs
 
+from hdhr_emulator.cli.data_dir import secure_data_dir
 from hdhr_emulator.cli.demo import ensure_demo_library
 from hdhr_emulator.cli.progress import progress_bar
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig, ServerSettings, load_config
-from lineup.errors import ConfigError
+from lineup.errors import ConfigError, RetrovueError
 from lineup.station import Station, StationSettings
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,20 @@ def apply_server_defaults(args: argparse.Namespace, config: RetrovueConfig | Non
             )
 
 
-def open_station(args: argparse.Namespace, *, demo: bool = False) -> Station:
+def open_station(args: argparse.Namespace, *, demo: bool = False, rebuild: bool = False) -> Station:
     settings = settings_from_args(args)
+    try:
+        secure_data_dir(settings.data_dir)  # before the demo or the catalog write into it
+    except OSError as exc:
+        raise RetrovueError(
+            f"cannot use the data dir {settings.data_dir}: {exc.strerror or exc}"
+        ) from exc
     forget_token_variables(settings)
     if not settings.media and settings.config is None:
         if not demo:
             raise ConfigError("no media: pass --media DIR (repeatable) or --config FILE")
         settings = with_demo_library(args, settings)
-    return Station.open(settings)
+    return Station.open(settings, rebuild=rebuild)
 
 
 def forget_token_variables(settings: StationSettings) -> None:

@@ -203,7 +203,7 @@ def test_unknown_keys(site: Path, text: str, line: int, message: str) -> None:
     [
         pytest.param(['number = "3"'], 2, "'number' must be an integer, not a string", id="number"),
         pytest.param(["number = true"], 2, "'number' must be an integer, not a boolean", id="bool"),
-        pytest.param(["number = 0"], 2, "'number' must be at least 1, not 0", id="zero"),
+        pytest.param(["number = 0"], 2, "'number' must be between 1 and 9999, not 0", id="zero"),
         pytest.param(["name = 5"], 3, "'name' must be a string, not an integer", id="name"),
         pytest.param(['name = "  "'], 3, "'name' must not be empty", id="blank-name"),
         pytest.param(
@@ -564,3 +564,56 @@ def test_bad_profile_points_at_its_line(site: Path, line: str, message: str) -> 
     )
     assert error_of(path).startswith(f"{path}:6: ")
     assert message in error_of(path)
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        pytest.param(
+            "99999999999999999999",
+            "'number' must be between 1 and 9999, not 99999999999999999999",
+            id="beyond-sqlite",
+        ),
+        pytest.param(
+            "9223372036854775807",
+            "'number' must be between 1 and 9999, not 9223372036854775807",
+            id="int64-max",
+        ),
+        pytest.param("10000", "'number' must be between 1 and 9999, not 10000", id="10000"),
+    ],
+)
+def test_channel_numbers_are_what_hdhomerun_clients_accept(
+    site: Path, number: str, message: str
+) -> None:
+    """Issue 10, defect 6: huge numbers ended in OverflowError (no file:line) or were accepted."""
+    path = write(site, f'[[channel]]\nnumber = {number}\nname = "A"\nshows = ["Cheers"]\n')
+    assert error_of(path) == f"{path}:2: {message}"
+
+
+def test_channel_number_9999_is_accepted(site: Path) -> None:
+    path = write(site, '[[channel]]\nnumber = 9999\nname = "A"\nshows = ["Cheers"]\n')
+    assert load_config(path).channels[0].number == 9999
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        pytest.param("shows = []", "shows", id="shows"),
+        pytest.param("movies = []", "movies", id="movies"),
+        pytest.param("folders = []", "folders", id="folders"),
+        pytest.param("collections = []", "collections", id="collections"),
+        pytest.param("sections = []", "sections", id="sections"),
+    ],
+)
+def test_empty_selections_are_load_errors(site: Path, line: str, key: str) -> None:
+    """Issue 10, defect 6: ``shows = []`` silently made an "off air" channel."""
+    path = write(site, f'[[channel]]\nnumber = 1\nname = "A"\n{line}\n')
+    assert error_of(path) == (f"{path}:4: '{key}' is empty: name at least one, or remove the key")
+
+
+def test_empty_filler_folders_are_a_load_error(site: Path) -> None:
+    path = write(
+        site,
+        '[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\n[channel.filler]\nfolders = []\n',
+    )
+    assert error_of(path) == (f"{path}:6: 'folders' is empty: name at least one, or remove the key")

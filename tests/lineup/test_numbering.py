@@ -47,3 +47,14 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     db.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(CatalogError, match=r"channel numbers in .*retrovue\.db"):
         ChannelNumbers.open(db)
+
+
+def test_automatic_numbers_stop_at_9999(tmp_path: Path) -> None:
+    """Issue 10, defect 6: no automatic number beyond what HDHomeRun clients accept."""
+    with ChannelNumbers.open(tmp_path / "retrovue.db") as numbers:
+        numbers.assign([f"show:{n}" for n in range(9998)])
+        assert numbers.assign(["show:last"]) == {"show:last": 9999}
+        with pytest.raises(CatalogError, match="9999") as caught:
+            numbers.assign(["show:one-too-many"])
+        assert "[[channel]]" in str(caught.value)
+        assert numbers.assign(["show:last"]) == {"show:last": 9999}  # the failed one left no trace
