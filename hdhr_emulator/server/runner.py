@@ -1,18 +1,31 @@
-"""Run the app under hypercorn until SIGINT/SIGTERM, starting and stopping services around it."""
+"""Run the app under hypercorn until SIGINT/SIGTERM, starting and stopping services around it.
+
+Before listening, the soft descriptor limit is raised and split (:mod:`.descriptors`); the
+listening sockets are made here, not by hypercorn, so that every connection is counted
+(:mod:`.connection_gate`), and the loop's exception handler logs running out of descriptors once
+a minute with a count instead of a traceback per accept attempt.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import errno
 import logging
+import resource
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hypercorn.asyncio import serve as hypercorn_serve
-from hypercorn.config import Config
+from hypercorn.config import Config, Sockets
 from quart import Quart
 
+from hdhr_emulator.server.connection_gate import ConnectionGate, counting_listener, gate_app
+from hdhr_emulator.server.descriptors import ConnectionBudget, raise_descriptor_limit
+from hdhr_emulator.server.hypercorn_eof import close_connections_on_client_eof
+from hdhr_emulator.server.log_limiter import OncePerPeriod
 from hdhr_emulator.util import bracket_host, is_ipv6
 from lineup.errors import RetrovueError
 
@@ -28,14 +41,56 @@ class Service:
     stop: Callable[[], Awaitable[None]]
 
 
-def hypercorn_config(host: str, port: int) -> Config:
-    config = Config()
+# An idle keep-alive connection holds a descriptor: clients reconnect cheaply, so a few seconds.
+KEEP_ALIVE_SECONDS = 5.0
+_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+
+
+class _ListeningConfig(Config):
+    """Hypercorn's config, serving the listening sockets made by the runner."""
+
+    def __init__(self, listeners: Sequence[socket.socket]):
+        super().__init__()
+        self._listeners = list(listeners)
+
+    def create_sockets(self) -> Sockets:
+        return Sockets(secure_sockets=[], insecure_sockets=self._listeners, quic_sockets=[])
+
+
+def hypercorn_config(host: str, port: int, listeners: Sequence[socket.socket] = ()) -> Config:
+    config = _ListeningConfig(listeners)
     config.bind = [f"{bracket_host(host)}:{port}"]
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 2.0
-    config.keep_alive_timeout = 30.0
+    config.keep_alive_timeout = KEEP_ALIVE_SECONDS
     return config
+
+
+def connection_budget() -> ConnectionBudget:
+    """Raise the soft descriptor limit and share it out (an unlimited one counts as 2**20)."""
+    limit = raise_descriptor_limit()
+    usable = limit.soft if limit.soft != resource.RLIM_INFINITY else 1 << 20
+    budget = ConnectionBudget.for_limit(usable)
+    log.info(
+        "connections: served up to %d, answered 503 up to %d", budget.soft_cap, budget.hard_cap
+    )
+    return budget
+
+
+def install_resource_error_handler(loop: asyncio.AbstractEventLoop, limiter: OncePerPeriod) -> None:
+    """Log the loop's out-of-descriptor errors (asyncio's ``socket.accept() out of system
+    resource``, retried every second) once per period with a count; others as asyncio would."""
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, OSError) and exc.errno in _RESOURCE_ERRNOS:
+            message = context.get("message", "")
+            limiter.event(f"{message}:{exc.errno}", f"{message}: {exc.strerror}")
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
 
 
 async def serve_app(
@@ -55,6 +110,11 @@ async def serve_app(
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             pass
     _check_port_free(host, port)
+    close_connections_on_client_eof()
+    limiter = OncePerPeriod(log)
+    install_resource_error_handler(loop, limiter)
+    gate = ConnectionGate(connection_budget(), limiter)
+    listeners = [counting_listener(host, port, gate, Config.backlog)]
     started: list[Service] = []
 
     async def shutdown() -> None:
@@ -68,7 +128,12 @@ async def serve_app(
             await service.start()
             started.append(service)
         server = asyncio.create_task(
-            hypercorn_serve(app, hypercorn_config(host, port), shutdown_trigger=shutdown)
+            hypercorn_serve(
+                gate_app(app, gate),  # type: ignore[arg-type]
+                hypercorn_config(host, port, listeners),
+                shutdown_trigger=shutdown,
+                mode="asgi",
+            )
         )
         await asyncio.sleep(0.05)
         if server.done():
@@ -78,6 +143,10 @@ async def serve_app(
         await server
     finally:
         await _stop_all(started)
+        for listener in listeners:
+            listener.close()
+        limiter.flush()
+        loop.set_exception_handler(None)
 
 
 async def _stop_all(started: list[Service]) -> None:
@@ -92,8 +161,6 @@ async def _stop_all(started: list[Service]) -> None:
 
 def _check_port_free(host: str, port: int) -> None:
     """Fail with one clear line before hypercorn would log a traceback for a busy port."""
-    import socket
-
     family = socket.AF_INET6 if is_ipv6(host) else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
