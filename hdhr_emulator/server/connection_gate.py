@@ -16,20 +16,14 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from hdhr_emulator.server.asgi import AsgiApp, Receive, Scope, Send, send_empty
 from hdhr_emulator.server.descriptors import ConnectionBudget
 from hdhr_emulator.server.log_limiter import OncePerPeriod
 from hdhr_emulator.util import is_ipv6
 
 log = logging.getLogger(__name__)
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # (client host, client port, local port): unique among open connections to our listeners
 ConnectionKey = tuple[str, int, int]
@@ -133,19 +127,12 @@ def gate_app(app: AsgiApp, gate: ConnectionGate) -> AsgiApp:
     async def gated(scope: Scope, receive: Receive, send: Send) -> None:
         client, server = scope.get("client"), scope.get("server")
         if scope["type"] == "http" and client and server and gate.take_busy(_key(client, server)):
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 503,
-                    "headers": [
-                        (b"content-length", b"0"),
-                        (b"connection", b"close"),
-                        (b"retry-after", b"1"),
-                        (b"x-retrovue-error", BUSY_REASON.encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": b""})
+            headers = [
+                (b"connection", b"close"),
+                (b"retry-after", b"1"),
+                (b"x-retrovue-error", BUSY_REASON.encode()),
+            ]
+            await send_empty(send, 503, headers)
             return
         await app(scope, receive, send)
 

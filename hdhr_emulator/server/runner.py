@@ -16,14 +16,16 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config, Sockets
 from quart import Quart
 
+from hdhr_emulator.server.asgi import AsgiApp
 from hdhr_emulator.server.connection_gate import ConnectionGate, counting_listener, gate_app
 from hdhr_emulator.server.descriptors import ConnectionBudget, raise_descriptor_limit
+from hdhr_emulator.server.document_port import serve_documents_on
 from hdhr_emulator.server.hypercorn_eof import close_connections_on_client_eof
 from hdhr_emulator.server.log_limiter import OncePerPeriod
 from hdhr_emulator.util import bracket_host, is_ipv6
@@ -100,8 +102,12 @@ async def serve_app(
     services: Sequence[Service] = (),
     ready: Callable[[], None] | None = None,
     stop: asyncio.Event | None = None,
+    document_port: int = 0,
 ) -> None:
-    """Serve until ``stop`` is set (or a SIGINT/SIGTERM arrives); services stop in reverse."""
+    """Serve until ``stop`` is set (or a SIGINT/SIGTERM arrives); services stop in reverse.
+
+    With ``document_port``, the device documents are served on that port too (see
+    :mod:`.document_port`); a port that cannot be bound is one warning, and the server runs on."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -115,6 +121,11 @@ async def serve_app(
     install_resource_error_handler(loop, limiter)
     gate = ConnectionGate(connection_budget(), limiter)
     listeners = [counting_listener(host, port, gate, Config.backlog)]
+    served = cast(AsgiApp, app)
+    documents = _document_listener(host, document_port, port, gate)
+    if documents is not None:
+        listeners.append(documents)
+        served = serve_documents_on(served, document_port, port)
     started: list[Service] = []
 
     async def shutdown() -> None:
@@ -129,7 +140,7 @@ async def serve_app(
             started.append(service)
         server = asyncio.create_task(
             hypercorn_serve(
-                gate_app(app, gate),  # type: ignore[arg-type]
+                gate_app(served, gate),  # type: ignore[arg-type]
                 hypercorn_config(host, port, listeners),
                 shutdown_trigger=shutdown,
                 mode="asgi",
@@ -147,6 +158,41 @@ async def serve_app(
             listener.close()
         limiter.flush()
         loop.set_exception_handler(None)
+
+
+def _document_listener(
+    host: str, document_port: int, main_port: int, gate: ConnectionGate
+) -> socket.socket | None:
+    """The listener for the device documents' second port, or None (off, the main port, or not
+    bindable: then one warning saying how to allow it)."""
+    if not document_port or document_port == main_port:
+        return None
+    try:
+        listener = counting_listener(host, document_port, gate, Config.backlog)
+    except OSError as exc:
+        log.warning("%s", describe_document_port_error(exc, host, document_port, main_port))
+        return None
+    log.info("device documents also on port %d (for Jellyfin's auto-detection)", document_port)
+    return listener
+
+
+def describe_document_port_error(exc: OSError, host: str, port: int, main_port: int) -> str:
+    """One line: why the documents are not on ``port``, and what to do about it."""
+    where = f"{bracket_host(host)}:{port}"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        why = (
+            f"permission denied to listen on {where}; allow it with `sudo setcap "
+            "cap_net_bind_service=+ep <the python binary running retrovue>` or "
+            "AmbientCapabilities=CAP_NET_BIND_SERVICE in its systemd unit"
+        )
+    elif exc.errno == errno.EADDRINUSE:
+        why = f"port {port} is already in use on {host} (a web server?)"
+    else:
+        why = f"cannot listen on {where}: {exc.strerror or exc}"
+    return (
+        f"Jellyfin auto-detection is off: {why}. Add the tuner by hand at "
+        f"http://<this machine>:{main_port}, or pass --discovery-http-port 0 to silence this"
+    )
 
 
 async def _stop_all(started: list[Service]) -> None:

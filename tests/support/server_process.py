@@ -95,6 +95,8 @@ def running_server(
     ]
     if not discovery:
         argv += ["--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"]
+    else:  # port 80 is shared by every test run on this machine: only in a namespace
+        argv += ["--discovery-http-port", "0"]
     env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
