@@ -32,8 +32,10 @@ class OncePerPeriod:
         logger: logging.Logger,
         period: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        level: int = logging.WARNING,
     ):
         self._log = logger
+        self._level = level
         self._period = period
         self._clock = clock
         self._windows: dict[str, _Window] = {}
@@ -48,9 +50,9 @@ class OncePerPeriod:
             earlier = window.suppressed if window is not None else 0
             self._windows[key] = _Window(now)
             if earlier:
-                self._log.warning("%s (%d more times before this)", message, earlier)
+                self._log.log(self._level, "%s (%d more times before this)", message, earlier)
             else:
-                self._log.warning("%s", message)
+                self._log.log(self._level, "%s", message)
             return
         window.suppressed += 1
         if not window.flush_scheduled:
@@ -73,7 +75,8 @@ class OncePerPeriod:
         window = self._windows.get(key)
         if window is None or not window.suppressed:
             return
-        self._log.warning(
+        self._log.log(
+            self._level,
             "%s (%d times in the last %.0f s)",
             self._messages[key],
             window.suppressed,

@@ -16,6 +16,7 @@ from quart import Quart, Response, request
 
 from hdhr_emulator.errors import TunerBusyError
 from hdhr_emulator.playout.engine import PlayoutEngine
+from hdhr_emulator.server.log_limiter import OncePerPeriod
 from hdhr_emulator.server.routes.stream_request import (
     UNKNOWN_CHANNEL,
     Rejection,
@@ -37,10 +38,12 @@ def hdhr_error(status: int, code: int, reason: str) -> Response:
     )
 
 
-def refusal(rejection: Rejection) -> Response:
+def refusal(rejection: Rejection, refusals: OncePerPeriod) -> Response:
     """A refused stream URL: its status, an empty body (see :func:`hdhr_error`) and the reason
     in ``X-HDHomeRun-Error`` when an HDHomeRun code fits, else in ``X-Retrovue-Error``."""
-    log.info("%s %s refused: %s", request.method, request.path, rejection.reason)
+    refusals.event(
+        f"{rejection.status}", f"{request.method} {request.path[:80]} refused: {rejection.reason}"
+    )
     headers = {"Content-Length": "0", "X-Retrovue-Error": rejection.reason}
     if rejection.hdhomerun_error is not None:
         headers = {"Content-Length": "0", "X-HDHomeRun-Error": rejection.hdhomerun_error}
@@ -48,6 +51,9 @@ def refusal(rejection: Rejection) -> Response:
 
 
 def register_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
+    # a client (or a scan of the LAN) repeating a bad URL is one line a minute, not one a request
+    refusals = OncePerPeriod(log, level=logging.INFO)
+
     @app.route("/auto/v<number>", methods=["GET", "HEAD"])
     @app.route("/tuner<tuner>/v<number>", methods=["GET", "HEAD"])
     @app.route("/iptv/channel/<number>.ts", methods=["GET", "HEAD"])
@@ -59,9 +65,10 @@ def register_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
             number, tuner, request.args.get("duration"), engine.pool.count
         )
         if isinstance(parsed, Rejection):
-            return refusal(parsed)
+            return refusal(parsed, refusals)
         if not engine.has_channel(parsed.channel):
-            return refusal(Rejection(404, UNKNOWN_CHANNEL, f"no channel {parsed.channel}"))
+            unknown = Rejection(404, UNKNOWN_CHANNEL, f"no channel {parsed.channel}")
+            return refusal(unknown, refusals)
         if request.method == "HEAD":  # answer without taking a tuner
             return Response(b"", status=200, headers=stream_headers())
         try:

@@ -251,3 +251,19 @@ def test_running_out_of_descriptors_is_logged_once_a_minute_with_a_count(
     assert "out of system resource: Too many open files" in lines[0]
     assert "999 more times" in lines[1]
     assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_count_is_logged_when_the_period_ends_without_another_event(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    limiter = OncePerPeriod(logging.getLogger("test.limits"), period=0.05)
+
+    async def main() -> None:
+        for _ in range(5):
+            limiter.event("accept", "out of descriptors")
+        await asyncio.sleep(0.5)
+
+    with caplog.at_level(logging.WARNING, logger="test.limits"):
+        asyncio.run(main())
+    lines = [r.getMessage() for r in caplog.records if r.name == "test.limits"]
+    assert lines == ["out of descriptors", "out of descriptors (4 times in the last 0 s)"]

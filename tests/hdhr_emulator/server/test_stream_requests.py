@@ -9,6 +9,7 @@ refused, or is a HEAD (checked exactly like a GET, and it takes no tuner), so no
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,3 +108,13 @@ def test_the_parser_keeps_what_it_accepts() -> None:
     assert parse_stream_request("0007", None, None, 2) == StreamRequest(7, None, None)
     rejected = parse_stream_request("1", None, "x" * 5000, 2)
     assert isinstance(rejected, Rejection) and len(rejected.reason) < 100
+
+
+def test_refusals_are_logged_with_the_reason_once_a_minute(
+    client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="hdhr_emulator.server.routes.streams"):
+        for _ in range(20):
+            request(client, "/auto/v1?duration=nan", "GET")
+    lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert lines == ["GET /auto/v1 refused: duration 'nan' is not a positive number of seconds"]
