@@ -174,6 +174,15 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not answer HDHomeRun UDP discovery / TCP control on port 65001",
     )
+    device.add_argument(
+        "--discovery-http-port",
+        type=int,
+        default=80,  # document_port.DEFAULT_DOCUMENT_PORT; this module imports no server code
+        metavar="PORT",
+        help="also serve the device documents (discover.json, lineup.json, device.xml) on "
+        "this port, where Jellyfin's auto-detection fetches them (default 80, which needs "
+        "root or CAP_NET_BIND_SERVICE; 0 = off; off with --no-hdhr-discovery)",
+    )
     device.add_argument("--no-ssdp", action="store_true", help="do not answer or send SSDP")
     device.add_argument("--no-zeroconf", action="store_true", help="do not advertise over mDNS")
 

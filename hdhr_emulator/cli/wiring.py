@@ -119,6 +119,13 @@ def run_server(
         raise ConfigError("--rescan-hours must be 0 (off) or positive")
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port must be between 1 and 65535, not {args.port}")
+    document_port = getattr(args, "discovery_http_port", 0)
+    if not 0 <= document_port < 65536:
+        raise ConfigError(
+            f"--discovery-http-port must be between 0 (off) and 65535, not {document_port}"
+        )
+    if args.no_hdhr_discovery:  # only a client that found us by UDP looks there
+        document_port = 0
     try:
         advertise_url = normalise_base_url(args.advertise_url) if args.advertise_url else None
     except ValueError as exc:
@@ -177,7 +184,9 @@ def run_server(
         *_discovery_services(args, device, engine, live),
     ]
     try:
-        asyncio.run(serve_app(app, args.host, args.port, services, ready))
+        asyncio.run(
+            serve_app(app, args.host, args.port, services, ready, document_port=document_port)
+        )
     finally:
         pid_file.release()
     return 0

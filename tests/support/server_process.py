@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,13 @@ def _wait_ready(server: RunningServer, timeout: float) -> None:
     raise AssertionError(f"server not ready after {timeout} s:\n{server.log()}")
 
 
+def _limit_descriptors(count: int) -> Callable[[], None]:
+    def limit() -> None:  # runs in the child between fork and exec
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+
+    return limit
+
+
 @contextlib.contextmanager
 def running_server(
     *global_args: str | Path,
@@ -59,6 +67,7 @@ def running_server(
     discovery: bool = False,
     port_option: bool = True,
     host: str = "127.0.0.1",
+    nofile: int | None = None,
 ) -> Iterator[RunningServer]:
     """Start ``retrovue <global_args> serve --host 127.0.0.1 --port <free>`` and yield it.
 
@@ -68,7 +77,8 @@ def running_server(
     Stops the process it started (SIGTERM to its pid, then SIGKILL) and checks it exited.
     Discovery (UDP/TCP 65001, SSDP, zeroconf) is off unless ``discovery``; tests that turn it on
     pin it to 127.0.0.1 themselves (network rule: loopback only). Another ``host`` only inside a
-    private network namespace (:mod:`tests.support.netns`).
+    private network namespace (:mod:`tests.support.netns`). ``nofile`` sets the server's
+    RLIMIT_NOFILE (soft and hard), as ``ulimit -n`` would.
     """
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
@@ -87,9 +97,17 @@ def running_server(
     ]
     if not discovery:
         argv += ["--no-hdhr-discovery", "--no-ssdp", "--no-zeroconf"]
+    else:  # port 80 is shared by every test run on this machine: only in a namespace
+        argv += ["--discovery-http-port", "0"]
     env = {k: v for k, v in os.environ.items() if k != "RETROVUE_DATA_DIR"}
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=None if nofile is None else _limit_descriptors(nofile),
+        )
     server = RunningServer(process, port, log_path)
     try:
         _wait_ready(server, ready_timeout)

@@ -2,18 +2,28 @@
 
 A tune attaches a viewer to the channel's session in the playout engine and copies its bytes to
 the socket until the client leaves (or ``?duration=`` runs out). Failures are HDHomeRun-style:
-the status, ``X-HDHomeRun-Error`` and an empty body.
+the status, ``X-HDHomeRun-Error`` and an empty body; a refusal no HDHomeRun code describes (a bad
+``duration``, an unknown tuner) says why in ``X-Retrovue-Error`` instead, still with no body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 from quart import Quart, Response, request
 
 from hdhr_emulator.errors import TunerBusyError
 from hdhr_emulator.playout.engine import PlayoutEngine
+from hdhr_emulator.server.log_limiter import OncePerPeriod
+from hdhr_emulator.server.routes.stream_request import (
+    UNKNOWN_CHANNEL,
+    Rejection,
+    parse_stream_request,
+)
+
+log = logging.getLogger(__name__)
 
 
 def stream_headers() -> dict[str, str]:
@@ -28,34 +38,46 @@ def hdhr_error(status: int, code: int, reason: str) -> Response:
     )
 
 
-def _parse_duration(value: str | None) -> float | None:
-    try:
-        seconds = float(value) if value else None
-    except ValueError:
-        return None
-    return seconds if seconds and seconds > 0 else None
+def refusal(rejection: Rejection, refusals: OncePerPeriod) -> Response:
+    """A refused stream URL: its status, an empty body (see :func:`hdhr_error`) and the reason
+    in ``X-HDHomeRun-Error`` when an HDHomeRun code fits, else in ``X-Retrovue-Error``."""
+    refusals.event(
+        f"{rejection.status}", f"{request.method} {request.path[:80]} refused: {rejection.reason}"
+    )
+    headers = {"Content-Length": "0", "X-Retrovue-Error": rejection.reason}
+    if rejection.hdhomerun_error is not None:
+        headers = {"Content-Length": "0", "X-HDHomeRun-Error": rejection.hdhomerun_error}
+    return Response(b"", status=rejection.status, headers=headers)
 
 
 def register_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
+    # a client (or a scan of the LAN) repeating a bad URL is one line a minute, not one a request
+    refusals = OncePerPeriod(log, level=logging.INFO)
+
     @app.route("/auto/v<number>", methods=["GET", "HEAD"])
-    @app.route("/tuner<int:tuner>/v<number>", methods=["GET", "HEAD"])
+    @app.route("/tuner<tuner>/v<number>", methods=["GET", "HEAD"])
     @app.route("/iptv/channel/<number>.ts", methods=["GET", "HEAD"])
-    async def stream(number: str, tuner: int | None = None) -> Response:
+    async def stream(number: str, tuner: str | None = None) -> Response:
         """Tune a channel. Unknown query parameters (Plex's ``?transcode=``) are ignored;
-        ``?duration=<s>`` ends the response after that many seconds."""
-        try:
-            channel = int(number)
-        except ValueError:
-            return hdhr_error(404, 801, "Unknown Channel")
-        if not engine.has_channel(channel):
-            return hdhr_error(404, 801, "Unknown Channel")
+        ``?duration=<s>`` ends the response after that many seconds. HEAD is checked like GET
+        but takes no tuner."""
+        parsed = parse_stream_request(
+            number, tuner, request.args.get("duration"), engine.pool.count
+        )
+        if isinstance(parsed, Rejection):
+            return refusal(parsed, refusals)
+        if not engine.has_channel(parsed.channel):
+            unknown = Rejection(404, UNKNOWN_CHANNEL, f"no channel {parsed.channel}")
+            return refusal(unknown, refusals)
         if request.method == "HEAD":  # answer without taking a tuner
             return Response(b"", status=200, headers=stream_headers())
         try:
-            session, viewer = await engine.tune(channel, request.remote_addr or "", tuner)
+            session, viewer = await engine.tune(
+                parsed.channel, request.remote_addr or "", parsed.tuner
+            )
         except TunerBusyError as busy:
             return hdhr_error(503, busy.code, busy.reason)
-        duration = _parse_duration(request.args.get("duration"))
+        duration = parsed.duration
 
         async def body() -> AsyncIterator[bytes]:
             loop = asyncio.get_running_loop()
