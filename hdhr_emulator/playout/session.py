@@ -162,7 +162,12 @@ class ChannelSession:
         source = await asyncio.to_thread(self.context.source_for, item)
         if self._plan.copy:
             argv = copy_command(
-                self.context.ffmpeg, item, planned.seek, planned.duration, source=source
+                self.context.ffmpeg,
+                item,
+                self._plan.profile,
+                planned.seek,
+                planned.duration,
+                source=source,
             )
         else:
             argv = transcode_command(

@@ -1,0 +1,100 @@
+"""Issue 10, defects 5 and 10, end to end: a real server plays files whose audio and video end
+apart, in transcode and copy mode, and a viewer's recording must have both streams in every
+second (no hole longer than a frame) and decoding timestamps that lead the clock (PCR), as
+players such as VLC expect ("dts … later than pcr" otherwise).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
+from tests.support.server_process import RunningServer, running_server
+from tests.support.streaming import assert_continuous, fetch, write_config
+from tests.support.ts_analysis import analyse, decode_leads
+
+pytestmark = pytest.mark.slow
+
+MIN_LEAD = 0.015  # seconds every PES arrives before its decoding time (-muxdelay 0.04)
+
+
+def uneven_clip(ffmpeg: str, out: Path, video: float, audio: float, tone_hz: int) -> Path:
+    """An H.264/AAC mp4 whose video lasts ``video`` s and whose audio lasts ``audio`` s."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={video}",
+            "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:sample_rate=48000:duration={audio}",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-ac", "2", str(out),
+        ],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def uneven_server(
+    tmp_path_factory: pytest.TempPathFactory, ffmpeg: FFmpeg
+) -> Iterator[RunningServer]:
+    """1 Uneven (transcode): audio 3 s shorter than the video, then the reverse.
+    2 Quiet (copy): two episodes whose audio ends 3 s before their video."""
+    root = tmp_path_factory.mktemp("uneven")
+    media = root / "media"
+    uneven = media / "TV/Uneven/Season 01"
+    uneven_clip(ffmpeg.path, uneven / "Uneven - S01E01 - Short Audio.mp4", 5.0, 2.0, 440)
+    uneven_clip(ffmpeg.path, uneven / "Uneven - S01E02 - Short Video.mp4", 2.0, 5.0, 660)
+    quiet = media / "TV/Quiet/Season 01"
+    uneven_clip(ffmpeg.path, quiet / "Quiet - S01E01 - One.mp4", 5.0, 2.0, 550)
+    uneven_clip(ffmpeg.path, quiet / "Quiet - S01E02 - Two.mp4", 5.0, 2.0, 880)
+    config = write_config(
+        root / "retrovue.toml",
+        media,
+        """
+[[channel]]
+number = 1
+name = "Uneven"
+shows = ["Uneven"]
+filler = { items = 0 }
+
+[[channel]]
+number = 2
+name = "Quiet"
+shows = ["Quiet"]
+mode = "copy"
+filler = { items = 0 }
+""",
+    )
+    with running_server(
+        "--config", config, data_dir=root / "data", command=("serve", "--linger", "1")
+    ) as server:
+        yield server
+
+
+@pytest.mark.parametrize("channel", [1, 2], ids=["transcode", "copy"])
+def test_streams_that_end_apart_are_padded_so_every_second_has_audio_and_video(
+    uneven_server: RunningServer, channel: int
+) -> None:
+    capture = fetch(uneven_server.port, f"/auto/v{channel}?duration=11")  # two 5 s slots or more
+
+    report = analyse(capture.body)
+    assert report.video is not None and report.video.duration >= 10.0, report.video
+    # no hole longer than a frame in either stream: the 3 s of missing audio (or video) of
+    # each file is filled with silence (or the last picture)
+    assert_continuous(report)
+
+
+@pytest.mark.parametrize("channel", [1, 2], ids=["transcode", "copy"])
+def test_every_frame_arrives_ahead_of_the_clock(uneven_server: RunningServer, channel: int) -> None:
+    capture = fetch(uneven_server.port, f"/auto/v{channel}?duration=6")
+
+    leads = decode_leads(capture.body)
+    assert leads, "no PES after a PCR"
+    assert leads[0].lead >= MIN_LEAD, leads[:5]  # the start: what VLC warns about
+    late = [lead for lead in leads if lead.lead < MIN_LEAD]
+    assert not late, f"{len(late)} of {len(leads)} PES arrive late, e.g. {late[:3]}"
