@@ -35,6 +35,10 @@ TS_OUTPUT_ARGS = (
     "-pes_payload_size",
     "0",  # one AAC frame per PES, so a seam can trim audio frame by frame (not 5 at a time)
 )
+# 90 kHz ticks the slate's DTS lies before its PTS: one, so that every video PES carries a DTS
+# field for the splicer to set (ffmpeg writes none when DTS = PTS) while the muxer still
+# interleaves the slate as if it had no decode delay
+SLATE_DECODE_DELAY = 1
 _END_TOLERANCE = 0.01  # seconds: a slot ending this close to the file's end is not shortened
 _COMMON_INPUT_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
 _NTSC_RATES = {
@@ -275,6 +279,10 @@ def slate_command(
         "-vf",
         "format=yuv420p",
         *encode_args(profile),
+        # a DTS field in every video PES: the splicer sets the slate's decode delay to the
+        # channel's own, whatever B-frames its files have
+        "-bsf:v",
+        f"setts=dts=DTS-{SLATE_DECODE_DELAY}",
         *TS_OUTPUT_ARGS,
         output,
     ]

@@ -23,6 +23,7 @@ from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
 from hdhr_emulator.playout.ts import GopCache, Pacer, Splicer
+from hdhr_emulator.playout.ts.packets import PTS_HZ
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.util import cancel_and_wait
 from lineup.models import ChannelProfile, ItemKind, MediaItem, OutputMode, Segment
@@ -35,6 +36,7 @@ LATE_SECONDS = 4.0  # an item with no output for this long is replaced by the sl
 MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
 SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
 RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
+USUAL_REORDER_FRAMES = 2  # how far ahead files with B-frames decode (x264's default pyramid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,9 @@ class ChannelSession:
         schedule = self.context.schedule()
         channel = schedule.channel(self.channel_number)
         self._plan = plan_stream(channel, self.context.mode_override)
+        if self._plan.copy:  # a slate at tune-in decodes as far ahead as the files usually do
+            frame = PTS_HZ / (self._plan.profile.fps or 25.0)
+            self.splicer.first_decode_delay = round(USUAL_REORDER_FRAMES * frame)
         self._producer = asyncio.create_task(self._produce(), name=f"channel {self.channel_number}")
 
     async def async_stop(self) -> None:
@@ -325,7 +330,7 @@ class ChannelSession:
         clip = await self.context.slate(channel.name, self._plan.profile)
         remaining = seconds
         while remaining > 0.02:
-            await self._release(self.splicer.start_item(), pacer)
+            await self._release(self.splicer.start_item(retimable=True), pacer)
             await self._release(self.splicer.feed_until(clip, remaining), pacer)
             await self._release(self.splicer.flush(), pacer)
             played = self.splicer.item_seconds

@@ -439,6 +439,8 @@ def test_slate_without_a_font_is_a_plain_colour_with_silence() -> None:
         "-vf",
         "format=yuv420p",
         *ENCODE_720P_STEREO,
+        "-bsf:v",
+        "setts=dts=DTS-1",  # a DTS field in every PES: the splicer sets the decode delay
         *TS_LAYOUT,
         "/data/slate.ts",
     ]
@@ -478,6 +480,8 @@ def test_slate_with_a_font_draws_the_escaped_title_and_the_message() -> None:
         "-vf",
         "format=yuv420p",
         *ENCODE_PAL_MONO,
+        "-bsf:v",
+        "setts=dts=DTS-1",
         *TS_LAYOUT,
         "/data/s.ts",
     ]
