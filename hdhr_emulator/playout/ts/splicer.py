@@ -17,7 +17,10 @@ splicer rewrites each item's packets so that the channel has one timeline:
   ended (AAC priming and seek rounding usually put audio a frame or two ahead of the video) is
   dropped, whole PES by whole PES, so audio continues without overlap and with a hole of less
   than one audio frame. A hole remains only where an item's own streams start apart: audio
-  that starts 0.4 s after its video leaves 0.4 s of silence.
+  that starts 0.4 s after its video leaves 0.4 s of silence. Where an item's audio ran on
+  more than ``AUDIO_OVERRUN_TICKS`` past its video (a copied file whose video ends first; a
+  transcoded one is padded to equal length), the next item starts after that audio instead
+  of losing as much of its own: the picture holds on the last frame meanwhile.
 * **Decode delay.** A video stream with B-frames is decoded ahead of its presentation: its
   keyframes carry DTS = PTS − a delay (two frames for typical x264). An item without B-frames
   (PTS = DTS) after such an item would need its DTS to step back, and one with B-frames after
@@ -65,6 +68,7 @@ DEFAULT_START = PTS_HZ  # first item's first PTS: 1 s leaves room for DTS and PC
 HOLD_BYTES = 1 << 20  # longest prefix of an item held while looking for all its streams
 HOLD_TICKS = PTS_HZ  # ... or this much media, whichever comes first
 MAX_FRAME_TICKS = PTS_HZ // 2  # a DTS step longer than this is a gap, not a frame duration
+AUDIO_OVERRUN_TICKS = PTS_HZ // 10  # audio running longer than its video by more is kept whole
 DEFAULT_FRAME_TICKS = {"video": 3600, "audio": 1920, "other": 0}  # until a step is observed
 
 _NO_PES_HEADER = frozenset({0xBC, 0xBE, 0xBF, 0xF0, 0xF1, 0xF2, 0xF8, 0xFF})
@@ -374,6 +378,7 @@ class Splicer:
             ends = [self._streams[pid] for pid in anchors]
             known = [s.max_pts + s.duration for s in ends if s.max_pts is not None]
             origin = (max(known) if known else self._end) - wrap_delta(anchor_base, base)
+            origin += self._audio_overrun(anchors, max(known, default=None))
             for pid in anchors:
                 stream, (pts, dts) = self._streams[pid], media[pid]
                 first = _shifted_dts(pts, dts, shift) if dts is not None else pts
@@ -398,6 +403,23 @@ class Splicer:
             self._offset,
             origin - self._end,
         )
+
+    def _audio_overrun(self, anchors: list[int], video_end: int | None) -> int:
+        """How far the previous item's audio ran on past its video's end, if that is more than
+        ``AUDIO_OVERRUN_TICKS`` (a copied file whose video ends first): the next item starts
+        after that audio rather than cutting into its own, and the picture holds meanwhile."""
+        if video_end is None:
+            return 0
+        audio_ends = [
+            stream.max_pts + stream.duration
+            for pid, stream in self._streams.items()
+            if pid not in anchors and stream.kind == "audio" and stream.max_pts is not None
+        ]
+        overrun = max(audio_ends, default=video_end) - video_end
+        if overrun <= AUDIO_OVERRUN_TICKS:
+            return 0
+        log.debug("item %d: the audio before it ran %d ticks past the video", self.items, overrun)
+        return overrun
 
     def _choose_decode_shift(
         self, video: dict[int, tuple[int | None, int | None]], started: bool

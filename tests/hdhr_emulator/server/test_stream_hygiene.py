@@ -17,12 +17,20 @@ import pytest
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from tests.conftest import require_tool
 from tests.support.server_process import RunningServer, running_server
-from tests.support.streaming import assert_continuous, fetch, write_config
+from tests.support.streaming import (
+    assert_continuous,
+    decoded_audio,
+    fetch,
+    frequency,
+    nearest_tone,
+    write_config,
+)
 from tests.support.ts_analysis import analyse, decode_leads
 from tests.support.ts_clips import AAC_FRAME, FRAME, probe_packets
 
 pytestmark = pytest.mark.slow
 
+ECHO_TONES = {440: "E01", 660: "E02"}
 MIN_LEAD = 0.015  # seconds every PES arrives before its decoding time (-muxdelay 0.04)
 
 
@@ -57,7 +65,8 @@ def uneven_server(
     """1 Uneven (transcode): audio 3 s shorter than the video, then the reverse.
     2 Quiet (copy): two episodes whose audio ends 3 s before their video.
     3 Gone (copy) and 4 Lost (transcode): two episodes with B-frames, the second one deleted
-    once the server runs, so the channel changes over to the slate and back every 4 s."""
+    once the server runs, so the channel changes over to the slate and back every 4 s.
+    5 Echo (copy): two episodes whose video ends 3 s before their audio."""
     root = tmp_path_factory.mktemp("uneven")
     media = root / "media"
     uneven = media / "TV/Uneven/Season 01"
@@ -75,6 +84,9 @@ def uneven_server(
                 ffmpeg.path, folder / f"{show} - S01E02 - Away.mp4", 2.0, 2.0, 990, "veryfast"
             )
         )
+    echo = media / "TV/Echo/Season 01"
+    for n, hz in enumerate(ECHO_TONES, start=1):
+        uneven_clip(ffmpeg.path, echo / f"Echo - S01E0{n} - Tone {hz}.mp4", 2.0, 5.0, hz)
     config = write_config(
         root / "retrovue.toml",
         media,
@@ -104,6 +116,13 @@ number = 4
 name = "Lost"
 shows = ["Lost"]
 mode = "transcode"
+filler = { items = 0 }
+
+[[channel]]
+number = 5
+name = "Echo"
+shows = ["Echo"]
+mode = "copy"
 filler = { items = 0 }
 """,
     )
@@ -161,3 +180,25 @@ def test_the_changeover_to_the_slate_and_back_keeps_every_step_one_frame(
     assert_continuous(report)
     assert report.video is not None and report.video.duration >= 8.0
     assert min(lead.lead for lead in decode_leads(capture.body)) >= MIN_LEAD
+
+
+def test_copy_plays_all_the_audio_of_a_file_whose_video_ends_first(
+    uneven_server: RunningServer,
+) -> None:
+    """Copy mode cannot make pictures: the picture holds while the audio plays on, and the
+    next episode starts after it instead of losing its first 3 s of sound to the overlap."""
+    capture = fetch(uneven_server.port, "/auto/v5?duration=14")
+
+    audio = decoded_audio(capture.body)
+    window = 0.1
+    labels = [
+        nearest_tone(frequency(audio, at * window, window), ECHO_TONES)
+        for at in range(int(audio.seconds / window))
+    ]
+    runs = [(label, len(list(group)) * window) for label, group in itertools.groupby(labels)]
+    heard = [seconds for label, seconds in runs if label in ECHO_TONES.values()]
+    whole = heard[1:-1]  # the first and the last are cut by the tune-in and by ?duration
+    assert whole, runs
+    assert min(whole) >= 4.7, f"episodes heard (label, s): {runs}"
+    report = analyse(capture.body)
+    assert report.audio is not None and report.audio.max_gap <= AAC_FRAME / 90_000 + 0.005
