@@ -200,13 +200,16 @@ class ChannelSession:
             while True:
                 limit = None if first and self._plan.copy else planned.duration
                 played, upcoming = await self._play(planned, feed, pacer, limit)
-                feed = None
+                # until it airs, the next feed is the finally's to stop: a session stopped
+                # while the slate covers a short item must not leave its ffmpeg running
+                self._upcoming, feed = upcoming, None
                 if first and self._plan.copy:
                     # a copy join starts at the keyframe before the join point: keep that lag
                     # for the session rather than cutting it from the next programme
                     origin -= max(0.0, played - planned.duration)
                 first = False
                 await self._cover_shortfall(planned, played, retried, pacer)
+                self._upcoming = None
                 now = origin + self.splicer.timeline_seconds
                 if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
                     planned, feed = upcoming
