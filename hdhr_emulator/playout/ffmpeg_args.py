@@ -39,6 +39,9 @@ TS_OUTPUT_ARGS = (
 # field for the splicer to set (ffmpeg writes none when DTS = PTS) while the muxer still
 # interleaves the slate as if it had no decode delay
 SLATE_DECODE_DELAY = 1
+# a copy seek shorter than this starts at 0: the file's first GOP is longer, so the copied
+# video starts at 0 either way, and the audio then starts with it instead of a few frames later
+COPY_SNAP_SECONDS = 0.5
 _END_TOLERANCE = 0.01  # seconds: a slot ending this close to the file's end is not shortened
 _COMMON_INPUT_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
 _NTSC_RATES = {
@@ -189,8 +192,14 @@ def copy_command(
     audio cannot be padded: a file whose audio ends before its video would leave the channel
     silent with no audio packets at all. A join (``seek`` > 0) starts the copied video at the
     keyframe before ``seek`` but the decoded audio at ``seek`` itself, so its first moments
-    (up to one GOP of the file) have no sound (docs/protocol/playout.md §3.2).
+    (up to one GOP of the file) have no sound (docs/protocol/playout.md §3.2); a seek under
+    ``COPY_SNAP_SECONDS`` (a seam a few frames late) starts both at the file's start instead.
     """
+    seconds = item_seconds(item, seek, duration)
+    if seek < COPY_SNAP_SECONDS:
+        # the copied video starts at the keyframe before ``seek``: the file's first one, at 0;
+        # starting there gives the same pictures, and the audio from 0 as well
+        seek, seconds = 0.0, seek + seconds
     argv = [ffmpeg, *_COMMON_INPUT_ARGS]
     if seek > 0:
         argv += ["-ss", _seconds(seek)]
@@ -198,7 +207,7 @@ def copy_command(
         *extra_input_args,
         *_input(item, source),
         "-t",
-        _seconds(item_seconds(item, seek, duration)),
+        _seconds(seconds),
         "-map",
         "0:v:0",
         "-map",

@@ -378,6 +378,15 @@ def test_copy_from_the_start_passes_the_streams_through() -> None:
     ]
 
 
+def test_copy_a_few_frames_in_starts_both_streams_at_the_start() -> None:
+    """A seam a frame late asks for -ss 0.037: the copied video would start at the file's
+    first keyframe (0) anyway, but the decoded audio at 0.037, a 37 ms hole at the seam. So
+    both start at 0 and -t covers the same end."""
+    argv = copy_command(FF, item(), ChannelProfile(), seek=0.037, duration=1.963)
+    assert "-ss" not in argv
+    assert argv[argv.index("-t") + 1] == "2.000"
+
+
 def test_copy_mid_item_from_https_with_extra_input_args() -> None:
     """The seek, the extra options and the reconnect options all apply to the one input."""
     url = "https://plex.example:32400/library/parts/3001/file.mkv"
