@@ -94,9 +94,11 @@ class ChannelSession:
         schedule = self.context.schedule()
         channel = schedule.channel(self.channel_number)
         self._plan = plan_stream(channel, self.context.mode_override)
-        if self._plan.copy:  # a slate at tune-in decodes as far ahead as the files usually do
-            frame = PTS_HZ / (self._plan.profile.fps or 25.0)
-            self.splicer.first_decode_delay = round(USUAL_REORDER_FRAMES * frame)
+        # a slate at tune-in decodes as far ahead as the items will: files with B-frames
+        # usually two frames (copy), x264 zerolatency not at all (transcode)
+        frame = PTS_HZ / (self._plan.profile.fps or 25.0)
+        reorder = USUAL_REORDER_FRAMES if self._plan.copy else 0
+        self.splicer.first_decode_delay = round(reorder * frame)
         self._producer = asyncio.create_task(self._produce(), name=f"channel {self.channel_number}")
 
     async def async_stop(self) -> None:
