@@ -26,12 +26,23 @@ TS_OUTPUT_ARGS = (
     "-pcr_period",
     "30",  # 40 yields a PCR every 2nd frame at 30 fps (66.7 ms); 30 → 33 ms
     "-muxdelay",
-    "0",
+    "0.04",  # DTS leads PCR by 40 ms (0: players warn "dts later than pcr"); the muxer
+    # packs audio frames within half of it into one PES: 20 ms keeps one AAC frame per PES
     "-muxpreload",
     "0",
     "-max_interleave_delta",
     "0",
+    "-pes_payload_size",
+    "0",  # one AAC frame per PES, so a seam can trim audio frame by frame (not 5 at a time)
 )
+# 90 kHz ticks the slate's DTS lies before its PTS: one, so that every video PES carries a DTS
+# field for the splicer to set (ffmpeg writes none when DTS = PTS) while the muxer still
+# interleaves the slate as if it had no decode delay
+SLATE_DECODE_DELAY = 1
+# a copy seek shorter than this starts at 0: the file's first GOP is longer, so the copied
+# video starts at 0 either way, and the audio then starts with it instead of a few frames later
+COPY_SNAP_SECONDS = 0.5
+_END_TOLERANCE = 0.01  # seconds: a slot ending this close to the file's end is not shortened
 _COMMON_INPUT_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
 _NTSC_RATES = {
     29.97: Fraction(30000, 1001),
@@ -54,19 +65,47 @@ def _seconds(value: float) -> str:
 
 
 def video_filter(profile: ChannelProfile) -> str:
-    """Fit inside the frame keeping aspect (letterbox/pillarbox), square pixels, fixed rate."""
+    """Fit inside the frame keeping aspect (letterbox/pillarbox), square pixels, fixed rate;
+    the last picture is held without end (``-t`` ends the item) for a file whose audio outlasts
+    its video."""
     w, h = profile.width, profile.height
     rate = fps_fraction(profile.fps)
     return (
         f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
         f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,"
-        f"fps={rate.numerator}/{rate.denominator},format=yuv420p"
+        f"fps={rate.numerator}/{rate.denominator},format=yuv420p,"
+        "tpad=stop_mode=clone:stop=-1"  # hold the last frame if the audio runs longer
     )
 
 
-def audio_filter(profile: ChannelProfile) -> str:
+def audio_filter(profile: ChannelProfile, *, first_pts: bool = True) -> str:
+    """48 kHz in the profile's layout, padded with silence without end (``apad``): audio that
+    ends before the video (or starts after it, with ``first_pts``) never leaves the channel
+    without audio; ``-t`` ends the item (docs/protocol/playout.md §3.2)."""
     layout = "stereo" if profile.audio_channels == 2 else "mono"
-    return f"aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts={layout}"
+    start = ":first_pts=0" if first_pts else ""
+    return f"aresample=48000:async=1{start},aformat=sample_fmts=fltp:channel_layouts={layout},apad"
+
+
+def audio_encode_args(profile: ChannelProfile) -> list[str]:
+    """AAC-LC at 48 kHz in the profile's bitrate and channel count."""
+    return [
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{profile.audio_kbps}k",
+        "-ac",
+        str(profile.audio_channels),
+        "-ar",
+        "48000",
+    ]
+
+
+def item_seconds(item: MediaItem, seek: float, duration: float) -> float:
+    """How long an item's process runs: the slot's ``duration``, but no longer than what is left
+    of the file (its longest stream), since padding would otherwise run on to the slot's end."""
+    left = item.info.duration - seek
+    return left if 0 < left < duration - _END_TOLERANCE else duration
 
 
 def gop_frames(profile: ChannelProfile) -> int:
@@ -103,14 +142,7 @@ def encode_args(profile: ChannelProfile) -> list[str]:
         f"{profile.video_kbps}k",
         "-bufsize",
         f"{profile.video_kbps * 2}k",
-        "-c:a",
-        "aac",
-        "-b:a",
-        f"{profile.audio_kbps}k",
-        "-ac",
-        str(profile.audio_channels),
-        "-ar",
-        "48000",
+        *audio_encode_args(profile),
     ]
 
 
@@ -127,6 +159,8 @@ def transcode_command(
 
     Input ``-ss`` is frame-accurate when transcoding (the pre-roll is decoded and dropped).
     Items without audio get silence from ``anullsrc`` so the stream never loses its audio track.
+    Both streams are padded (silence, the last picture) to what is left of the file, so a file
+    whose streams end apart still has both to its end.
     """
     argv = [ffmpeg, *_COMMON_INPUT_ARGS]
     if seek > 0:
@@ -136,7 +170,8 @@ def transcode_command(
     if not has_audio:
         layout = "stereo" if profile.audio_channels == 2 else "mono"
         argv += ["-f", "lavfi", "-i", f"anullsrc=r=48000:cl={layout}"]
-    argv += ["-t", _seconds(duration), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
+    seconds = item_seconds(item, seek, duration)
+    argv += ["-t", _seconds(seconds), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
     argv += ["-vf", video_filter(profile), "-af", audio_filter(profile), *encode_args(profile)]
     argv += [*TS_OUTPUT_ARGS, "pipe:1"]
     return argv
@@ -145,13 +180,26 @@ def transcode_command(
 def copy_command(
     ffmpeg: str,
     item: MediaItem,
+    profile: ChannelProfile,
     seek: float,
     duration: float,
     extra_input_args: tuple[str, ...] = (),
     source: str | None = None,
 ) -> list[str]:
-    """Pass the item's H.264/AAC through untouched; a join starts at the keyframe before
-    ``seek``."""
+    """Pass the item's H.264 through untouched; a join starts at the keyframe before ``seek``.
+
+    The audio is re-encoded (AAC in ``profile``, cheap next to any video work) because copied
+    audio cannot be padded: a file whose audio ends before its video would leave the channel
+    silent with no audio packets at all. A join (``seek`` > 0) starts the copied video at the
+    keyframe before ``seek`` but the decoded audio at ``seek`` itself, so its first moments
+    (up to one GOP of the file) have no sound (docs/protocol/playout.md §3.2); a seek under
+    ``COPY_SNAP_SECONDS`` (a seam a few frames late) starts both at the file's start instead.
+    """
+    seconds = item_seconds(item, seek, duration)
+    if seek < COPY_SNAP_SECONDS:
+        # the copied video starts at the keyframe before ``seek``: the file's first one, at 0;
+        # starting there gives the same pictures, and the audio from 0 as well
+        seek, seconds = 0.0, seek + seconds
     argv = [ffmpeg, *_COMMON_INPUT_ARGS]
     if seek > 0:
         argv += ["-ss", _seconds(seek)]
@@ -159,13 +207,16 @@ def copy_command(
         *extra_input_args,
         *_input(item, source),
         "-t",
-        _seconds(duration),
+        _seconds(seconds),
         "-map",
         "0:v:0",
         "-map",
         "0:a:0",
-        "-c",
+        "-c:v",
         "copy",
+        "-af",
+        audio_filter(profile, first_pts=False),
+        *audio_encode_args(profile),
         *TS_OUTPUT_ARGS,
         "pipe:1",
     ]
@@ -237,6 +288,10 @@ def slate_command(
         "-vf",
         "format=yuv420p",
         *encode_args(profile),
+        # a DTS field in every video PES: the splicer sets the slate's decode delay to the
+        # channel's own, whatever B-frames its files have
+        "-bsf:v",
+        f"setts=dts=DTS-{SLATE_DECODE_DELAY}",
         *TS_OUTPUT_ARGS,
         output,
     ]

@@ -64,5 +64,10 @@ class ItemFeed:
             return await self.queue.get()
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-        await self.process.stop()
+        """Stop the reader and the process. Called while the caller is itself being cancelled
+        (a session stopping), ``cancel_and_wait`` re-raises that cancellation: the process is
+        stopped all the same, or it would outlive the event loop."""
+        try:
+            await cancel_and_wait(self._task)
+        finally:
+            await self.process.stop()

@@ -23,6 +23,7 @@ from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
 from hdhr_emulator.playout.ts import GopCache, Pacer, Splicer
+from hdhr_emulator.playout.ts.packets import PTS_HZ
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.util import cancel_and_wait
 from lineup.models import ChannelProfile, ItemKind, MediaItem, OutputMode, Segment
@@ -35,6 +36,7 @@ LATE_SECONDS = 4.0  # an item with no output for this long is replaced by the sl
 MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
 SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
 RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
+USUAL_REORDER_FRAMES = 2  # how far ahead files with B-frames decode (x264's default pyramid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,11 @@ class ChannelSession:
         schedule = self.context.schedule()
         channel = schedule.channel(self.channel_number)
         self._plan = plan_stream(channel, self.context.mode_override)
+        # a slate at tune-in decodes as far ahead as the items will: files with B-frames
+        # usually two frames (copy), x264 zerolatency not at all (transcode)
+        frame = PTS_HZ / (self._plan.profile.fps or 25.0)
+        reorder = USUAL_REORDER_FRAMES if self._plan.copy else 0
+        self.splicer.first_decode_delay = round(reorder * frame)
         self._producer = asyncio.create_task(self._produce(), name=f"channel {self.channel_number}")
 
     async def async_stop(self) -> None:
@@ -168,7 +175,12 @@ class ChannelSession:
         source = await asyncio.to_thread(self.context.source_for, item)
         if self._plan.copy:
             argv = copy_command(
-                self.context.ffmpeg, item, planned.seek, planned.duration, source=source
+                self.context.ffmpeg,
+                item,
+                self._plan.profile,
+                planned.seek,
+                planned.duration,
+                source=source,
             )
         else:
             argv = transcode_command(
@@ -196,13 +208,16 @@ class ChannelSession:
             while True:
                 limit = None if first and self._plan.copy else planned.duration
                 played, upcoming = await self._play(planned, feed, pacer, limit)
-                feed = None
+                # until it airs, the next feed is the finally's to stop: a session stopped
+                # while the slate covers a short item must not leave its ffmpeg running
+                self._upcoming, feed = upcoming, None
                 if first and self._plan.copy:
                     # a copy join starts at the keyframe before the join point: keep that lag
                     # for the session rather than cutting it from the next programme
                     origin -= max(0.0, played - planned.duration)
                 first = False
                 await self._cover_shortfall(planned, played, retried, pacer)
+                self._upcoming = None
                 now = origin + self.splicer.timeline_seconds
                 if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
                     planned, feed = upcoming
@@ -326,7 +341,7 @@ class ChannelSession:
         clip = await self.context.slate(channel.name, self._plan.profile)
         remaining = seconds
         while remaining > 0.02:
-            await self._release(self.splicer.start_item(), pacer)
+            await self._release(self.splicer.start_item(retimable=True), pacer)
             await self._release(self.splicer.feed_until(clip, remaining), pacer)
             await self._release(self.splicer.flush(), pacer)
             played = self.splicer.item_seconds

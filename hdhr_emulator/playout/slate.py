@@ -35,8 +35,9 @@ class SlateCache:
 
     @staticmethod
     def key(title: str, profile: ChannelProfile) -> str:
-        # v2: titles with "%" or a backslash lost them (or the whole title) in v1 clips
-        return hashlib.sha1(f"v2|{title}|{profile!r}".encode()).hexdigest()[:16]
+        # v2: titles with "%" or a backslash lost them (or the whole title) in v1 clips;
+        # v3: DTS leads PCR by the items' mux delay (a v2 clip's PCR would step back at a seam)
+        return hashlib.sha1(f"v3|{title}|{profile!r}".encode()).hexdigest()[:16]
 
     async def get(self, title: str, profile: ChannelProfile) -> bytes:
         key = self.key(title, profile)

@@ -239,3 +239,47 @@ def _stream_report(pid: int, track: _Track, stream_type: int | None) -> StreamRe
         first_pts_raw=None if track.first_raw is None else track.pts[0] % TS_WRAP,
         wrapped=track.wrapped,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeLead:
+    """How far ahead of the clock a PES arrives: its DTS (PTS if it has none) minus the last
+    PCR before it, in seconds. A receiver such as VLC reports "Broken stream: pid … sends
+    packets with dts … later than pcr, applying delay" when this is not comfortably positive."""
+
+    pid: int
+    offset: int  # byte offset of the packet starting the PES
+    lead: float
+
+
+def decode_leads(data: bytes | bytearray | memoryview) -> list[DecodeLead]:
+    """The :class:`DecodeLead` of every audio/video PES after the first PCR, in stream order."""
+    b = memoryview(data)
+    whole = len(b) - len(b) % PACKET_SIZE
+    psi = {PID_PAT, PID_NULL}
+    pcr: int | None = None  # unwrapped 90 kHz base of the last PCR
+    leads: list[DecodeLead] = []
+    for at in range(0, whole, PACKET_SIZE):
+        if b[at] != SYNC_BYTE:
+            continue
+        pid = ((b[at + 1] & 0x1F) << 8) | b[at + 2]
+        value = read_pcr(b, at)
+        if value is not None:
+            base = value // 300
+            pcr = base if pcr is None else pcr + wrap_delta(base, pcr % TS_WRAP)
+        if not b[at + 1] & 0x40:
+            continue
+        if pid == PID_PAT:
+            psi.update((parse_pat(b, at) or {}).values())
+            continue
+        if pid in psi:
+            continue
+        start = payload_offset(b, at)
+        if start is None or pcr is None:
+            continue
+        pts, dts = pes_timestamps(b[: at + PACKET_SIZE], start)
+        stamp = dts if dts is not None else pts
+        if stamp is None:
+            continue
+        leads.append(DecodeLead(pid, at, wrap_delta(stamp, pcr % TS_WRAP) / PTS_HZ))
+    return leads

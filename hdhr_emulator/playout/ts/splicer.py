@@ -17,7 +17,18 @@ splicer rewrites each item's packets so that the channel has one timeline:
   ended (AAC priming and seek rounding usually put audio a frame or two ahead of the video) is
   dropped, whole PES by whole PES, so audio continues without overlap and with a hole of less
   than one audio frame. A hole remains only where an item's own streams start apart: audio
-  that starts 0.4 s after its video leaves 0.4 s of silence.
+  that starts 0.4 s after its video leaves 0.4 s of silence. Where an item's audio ran on
+  more than ``AUDIO_OVERRUN_TICKS`` past its video (a copied file whose video ends first; a
+  transcoded one is padded to equal length), the next item starts after that audio instead
+  of losing as much of its own: the picture holds on the last frame meanwhile.
+* **Decode delay.** A video stream with B-frames is decoded ahead of its presentation: its
+  keyframes carry DTS = PTS − a delay (two frames for typical x264). An item without B-frames
+  (PTS = DTS) after such an item would need its DTS to step back, and one with B-frames after
+  one without would need its PTS to leave a hole. So an item started with
+  ``start_item(retimable=True)`` (the slate: no B-frames, and a DTS field in every video PES)
+  gets the decode delay of the item before it: its video DTS and its PCR move by the
+  difference (its audio PTS stays, so audio arrives that much earlier), and the DTS keeps
+  stepping one frame and the PTS stays continuous whichever delay the channel's files have.
 * **Continuity counters** continue per PID across items (each PID gets one delta per item).
 * **discontinuity_indicator** flags written by ffmpeg are cleared: there is none to signal.
 
@@ -57,6 +68,7 @@ DEFAULT_START = PTS_HZ  # first item's first PTS: 1 s leaves room for DTS and PC
 HOLD_BYTES = 1 << 20  # longest prefix of an item held while looking for all its streams
 HOLD_TICKS = PTS_HZ  # ... or this much media, whichever comes first
 MAX_FRAME_TICKS = PTS_HZ // 2  # a DTS step longer than this is a gap, not a frame duration
+AUDIO_OVERRUN_TICKS = PTS_HZ // 10  # audio running longer than its video by more is kept whole
 DEFAULT_FRAME_TICKS = {"video": 3600, "audio": 1920, "other": 0}  # until a step is observed
 
 _NO_PES_HEADER = frozenset({0xBC, 0xBE, 0xBF, 0xF0, 0xF1, 0xF2, 0xF8, 0xFF})
@@ -115,6 +127,8 @@ class Splicer:
     _limit: int | None  # feed_until: the unwrapped PTS where the item stops
     _closed: set[int]  # PIDs cut by the limit
     _trim: dict[int, int]  # PID -> drop its PES before this PTS (item-relative)
+    _retimable: bool  # the item's video has one constant PTS - DTS (start_item(retimable=))
+    _decode_shift: int  # added to the item's video DTS (up to its PTS) and to its PCR
 
     def __init__(self, start: int = DEFAULT_START, *, hold_bytes: int = HOLD_BYTES):
         if start < 0:
@@ -128,6 +142,10 @@ class Splicer:
         self._streams: dict[int, _Stream] = {}
         self._psi = set(PSI_PIDS)
         self._last_pcr: int | None = None  # unwrapped PCR base of the last PCR written
+        self._decode_delay: int | None = None  # PTS - DTS of the last item's first video PES
+        # the decode delay a retimable *first* item gets (no item before it to take it from):
+        # the usual one of the channel's files, or None to keep its own
+        self.first_decode_delay: int | None = None
         self._reset_item()
 
     # -- public -----------------------------------------------------------------------------
@@ -167,12 +185,18 @@ class Splicer:
         """A :meth:`feed_until` limit has cut the current item (more input is discarded)."""
         return bool(self._closed)
 
-    def start_item(self) -> bytes:
+    def start_item(self, *, retimable: bool = False) -> bytes:
         """Begin the next item. Returns what the previous item still held back (normally
-        nothing: only an item that died within its first packets leaves some); send it first."""
+        nothing: only an item that died within its first packets leaves some); send it first.
+
+        ``retimable``: the item's video has no B-frames and every frame the same PTS − DTS
+        (the slate), so its DTS may be moved towards its PTS to match the channel's decode
+        delay (see the module docstring).
+        """
         leftover = self.flush()
         self.items += 1
         self._reset_item()
+        self._retimable = retimable
         return leftover
 
     def feed(self, packets: bytes | bytearray | memoryview) -> bytes:
@@ -240,6 +264,7 @@ class Splicer:
         self._origin = self._item_from = self._end
         self._deltas = {}
         self._limit, self._closed, self._trim = None, set(), {}
+        self._retimable, self._decode_shift = False, 0
 
     def _scan(self, data: bytes | bytearray | memoryview) -> bool:
         """Note PSI, first PES timestamps and the first PCR of held data; True when the item's
@@ -338,23 +363,29 @@ class Splicer:
         anchor_base = _earliest(
             [media[pid][0] if media[pid][0] is not None else media[pid][1] for pid in anchors]
         )
+        shift = self._choose_decode_shift({pid: media[pid] for pid in video}, started)
+        first_pcr = None if self._first_pcr is None else (self._first_pcr + shift) & TS_MASK
         if not started:
-            decode_starts = [dts if dts is not None else pts for pts, dts in media.values()]
-            if self._first_pcr is not None:
-                decode_starts.append(self._first_pcr)
+            decode_starts = [
+                pts if dts is None else _shifted_dts(pts, dts, shift if pid in video else 0)
+                for pid, (pts, dts) in media.items()
+            ]
+            if first_pcr is not None:
+                decode_starts.append(first_pcr)
             earliest = min(wrap_delta(ts, base) for ts in decode_starts if ts is not None)
             origin = max(self.start, -earliest)
         else:
             ends = [self._streams[pid] for pid in anchors]
             known = [s.max_pts + s.duration for s in ends if s.max_pts is not None]
             origin = (max(known) if known else self._end) - wrap_delta(anchor_base, base)
+            origin += self._audio_overrun(anchors, max(known, default=None))
             for pid in anchors:
                 stream, (pts, dts) = self._streams[pid], media[pid]
-                first = dts if dts is not None else pts
+                first = _shifted_dts(pts, dts, shift) if dts is not None else pts
                 if stream.last_dts is not None and first is not None:
                     origin = max(origin, stream.last_dts + 1 - wrap_delta(first, base))
-            if self._last_pcr is not None and self._first_pcr is not None:
-                origin = max(origin, self._last_pcr - wrap_delta(self._first_pcr, base))
+            if self._last_pcr is not None and first_pcr is not None:
+                origin = max(origin, self._last_pcr - wrap_delta(first_pcr, base))
             for pid in media:
                 stream = self._streams[pid]
                 if pid not in anchors and stream.max_pts is not None:
@@ -362,6 +393,7 @@ class Splicer:
                     self._trim[pid] = stream.max_pts + stream.duration - origin
         self._base, self._origin = base, origin
         self._offset = (origin - base) & TS_MASK
+        self._decode_shift = shift
         self._committed = True
         log.debug(
             "item %d: timestamps from %d placed at %d (offset %d, %d after the end)",
@@ -371,6 +403,41 @@ class Splicer:
             self._offset,
             origin - self._end,
         )
+
+    def _audio_overrun(self, anchors: list[int], video_end: int | None) -> int:
+        """How far the previous item's audio ran on past its video's end, if that is more than
+        ``AUDIO_OVERRUN_TICKS`` (a copied file whose video ends first): the next item starts
+        after that audio rather than cutting into its own, and the picture holds meanwhile."""
+        if video_end is None:
+            return 0
+        audio_ends = [
+            stream.max_pts + stream.duration
+            for pid, stream in self._streams.items()
+            if pid not in anchors and stream.kind == "audio" and stream.max_pts is not None
+        ]
+        overrun = max(audio_ends, default=video_end) - video_end
+        if overrun <= AUDIO_OVERRUN_TICKS:
+            return 0
+        log.debug("item %d: the audio before it ran %d ticks past the video", self.items, overrun)
+        return overrun
+
+    def _choose_decode_shift(
+        self, video: dict[int, tuple[int | None, int | None]], started: bool
+    ) -> int:
+        """How much the item's video DTS (and PCR) move: a retimable item takes the decode
+        delay in force; any other item sets the delay in force."""
+        firsts = [(pts, dts) for pts, dts in video.values() if pts is not None]
+        if not firsts:
+            return 0
+        pts, dts = firsts[0]
+        assert pts is not None
+        delay = max(0, wrap_delta(pts, dts)) if dts is not None else 0
+        shift = 0
+        wanted = self._decode_delay if started else self.first_decode_delay
+        if self._retimable and wanted is not None:
+            shift = delay - wanted
+        self._decode_delay = delay - shift
+        return shift
 
     # -- the hot path -----------------------------------------------------------------------
     def _cc_delta(self, pid: int, b3: int) -> int:
@@ -386,6 +453,7 @@ class Splicer:
     def _rewrite(self, data: bytes | bytearray | memoryview) -> bytes:
         buf = bytearray(data)
         offset = self._offset
+        pcr_offset = (offset + self._decode_shift) & TS_MASK
         cc = self._cc
         deltas = self._deltas
         psi = self._psi
@@ -421,7 +489,7 @@ class Splicer:
                             | (buf[q + 3] << 1)
                             | (buf[q + 4] >> 7)
                         )
-                        base = (last_pcr_in + offset) & TS_MASK
+                        base = (last_pcr_in + pcr_offset) & TS_MASK
                         buf[q] = base >> 25
                         buf[q + 1] = (base >> 17) & 0xFF
                         buf[q + 2] = (base >> 9) & 0xFF
@@ -439,7 +507,7 @@ class Splicer:
             ):
                 self._pes(buf, at, p, pid, keyframes)
         if last_pcr_in is not None:
-            self._last_pcr = self._origin + wrap_delta(last_pcr_in, self._base)
+            self._last_pcr = self._origin + wrap_delta(last_pcr_in, self._base) + self._decode_shift
         self.keyframe_offsets = tuple(keyframes)
         return bytes(buf)
 
@@ -461,6 +529,7 @@ class Splicer:
         _put(buf, q, (pts + offset) & TS_MASK)
         out_pts = origin + wrap_delta(pts, base)
         out_dts = out_pts
+        stream = self._stream(pid, stream_id)
         if flags == 3:
             q = p + 14
             dts = (
@@ -470,9 +539,10 @@ class Splicer:
                 | (buf[q + 3] << 7)
                 | (buf[q + 4] >> 1)
             )
+            if self._decode_shift and stream.kind == "video":
+                dts = _shifted_dts(pts, dts, self._decode_shift)
             _put(buf, q, (dts + offset) & TS_MASK)
             out_dts = origin + wrap_delta(dts, base)
-        stream = self._stream(pid, stream_id)
         if stream.kind == "other":
             return
         if stream.item == self.items and stream.last_dts is not None:
@@ -532,6 +602,13 @@ def _earliest(stamps: list[int | None]) -> int:
         if wrap_delta(ts, base) < 0:
             base = ts
     return base
+
+
+def _shifted_dts(pts: int | None, dts: int, shift: int) -> int:
+    """``dts`` moved by ``shift`` ticks (later if positive), but never past ``pts``."""
+    if pts is None:
+        return (dts + shift) & TS_MASK
+    return (dts + min(shift, max(0, wrap_delta(pts, dts)))) & TS_MASK
 
 
 def _put(buf: bytearray, q: int, ts: int) -> None:

@@ -29,7 +29,7 @@ FF = "/opt/ff/bin/ffmpeg"
 FONT = "/fonts/Sans.ttf"
 COMMON = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 # The fixed layout the splicer relies on: PIDs 0x100/0x101, PMT 0x1000, service 1, PCR every
-# 30 ms, no mux delay or preload, no interleaving hold-back.
+# 30 ms, DTS 40 ms ahead of PCR, no preload, no interleaving hold-back.
 TS_LAYOUT = [
     "-f",
     "mpegts",
@@ -42,18 +42,26 @@ TS_LAYOUT = [
     "-pcr_period",
     "30",
     "-muxdelay",
-    "0",
+    "0.04",
     "-muxpreload",
     "0",
     "-max_interleave_delta",
+    "0",
+    "-pes_payload_size",
     "0",
 ]
 # The default profile: 1280x720 at 29.97 fps, veryfast, 1 s GOPs (30 frames), 3000k, stereo.
 VF_720P_NTSC = (
     "scale=1280:720:force_original_aspect_ratio=decrease,"
-    "pad=1280:720:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=30000/1001,format=yuv420p"
+    "pad=1280:720:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=30000/1001,format=yuv420p,"
+    "tpad=stop_mode=clone:stop=-1"
 )
-AF_STEREO = "aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo"
+AF_STEREO = (
+    "aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
+)
+# copy mode: the audio is re-encoded, padded, and starts where the copied video does
+AF_COPY = "aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
+AAC_STEREO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]
 ENCODE_720P_STEREO = [
     "-c:v",
     "libx264",
@@ -101,9 +109,10 @@ PAL_MONO = ChannelProfile(
 )
 VF_PAL = (
     "scale=720:576:force_original_aspect_ratio=decrease,"
-    "pad=720:576:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=25/1,format=yuv420p"
+    "pad=720:576:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=25/1,format=yuv420p,"
+    "tpad=stop_mode=clone:stop=-1"
 )
-AF_MONO = "aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=mono"
+AF_MONO = "aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=mono,apad"
 ENCODE_PAL_MONO = [
     "-c:v",
     "libx264",
@@ -321,7 +330,9 @@ def test_an_http_source_is_opened_with_reconnects_after_the_extra_input_args() -
 
 def test_a_mapped_local_source_gets_no_http_options() -> None:
     """A media server's file mapped to a local path is opened like any file."""
-    argv = copy_command(FF, item("plex:3001"), seek=0.0, duration=5.0, source="/mnt/tv/a.mkv")
+    argv = copy_command(
+        FF, item("plex:3001"), ChannelProfile(), seek=0.0, duration=5.0, source="/mnt/tv/a.mkv"
+    )
     assert argv == [
         FF,
         *COMMON,
@@ -333,16 +344,19 @@ def test_a_mapped_local_source_gets_no_http_options() -> None:
         "0:v:0",
         "-map",
         "0:a:0",
-        "-c",
+        "-c:v",
         "copy",
+        "-af",
+        AF_COPY,
+        *AAC_STEREO,
         *TS_LAYOUT,
         "pipe:1",
     ]
 
 
 def test_copy_from_the_start_passes_the_streams_through() -> None:
-    """Copy: no filters and no encoder options, only the fixed TS layout."""
-    argv = copy_command(FF, item(), seek=0.0, duration=1500.0)
+    """Copy: the video untouched; the audio re-encoded so that it can be padded."""
+    argv = copy_command(FF, item(), ChannelProfile(), seek=0.0, duration=1500.0)
     assert argv == [
         FF,
         *COMMON,
@@ -354,11 +368,23 @@ def test_copy_from_the_start_passes_the_streams_through() -> None:
         "0:v:0",
         "-map",
         "0:a:0",
-        "-c",
+        "-c:v",
         "copy",
+        "-af",
+        AF_COPY,
+        *AAC_STEREO,
         *TS_LAYOUT,
         "pipe:1",
     ]
+
+
+def test_copy_a_few_frames_in_starts_both_streams_at_the_start() -> None:
+    """A seam a frame late asks for -ss 0.037: the copied video would start at the file's
+    first keyframe (0) anyway, but the decoded audio at 0.037, a 37 ms hole at the seam. So
+    both start at 0 and -t covers the same end."""
+    argv = copy_command(FF, item(), ChannelProfile(), seek=0.037, duration=1.963)
+    assert "-ss" not in argv
+    assert argv[argv.index("-t") + 1] == "2.000"
 
 
 def test_copy_mid_item_from_https_with_extra_input_args() -> None:
@@ -367,6 +393,7 @@ def test_copy_mid_item_from_https_with_extra_input_args() -> None:
     argv = copy_command(
         FF,
         item(),
+        ChannelProfile(),
         seek=61.0,
         duration=1439.0,
         extra_input_args=("-re",),
@@ -387,8 +414,11 @@ def test_copy_mid_item_from_https_with_extra_input_args() -> None:
         "0:v:0",
         "-map",
         "0:a:0",
-        "-c",
+        "-c:v",
         "copy",
+        "-af",
+        AF_COPY,
+        *AAC_STEREO,
         *TS_LAYOUT,
         "pipe:1",
     ]
@@ -418,6 +448,8 @@ def test_slate_without_a_font_is_a_plain_colour_with_silence() -> None:
         "-vf",
         "format=yuv420p",
         *ENCODE_720P_STEREO,
+        "-bsf:v",
+        "setts=dts=DTS-1",  # a DTS field in every PES: the splicer sets the decode delay
         *TS_LAYOUT,
         "/data/slate.ts",
     ]
@@ -457,6 +489,8 @@ def test_slate_with_a_font_draws_the_escaped_title_and_the_message() -> None:
         "-vf",
         "format=yuv420p",
         *ENCODE_PAL_MONO,
+        "-bsf:v",
+        "setts=dts=DTS-1",
         *TS_LAYOUT,
         "/data/s.ts",
     ]
@@ -475,8 +509,8 @@ def test_slate_text_keeps_a_readable_size_on_tiny_frames() -> None:
     [
         transcode_command(FF, item(), ChannelProfile(), 0.0, 1.0),
         transcode_command(FF, item(audio=False), PAL_MONO, 5.0, 1.0, source="http://h/x"),
-        copy_command(FF, item(), 0.0, 1.0),
-        copy_command(FF, item(), 3.0, 1.0, ("-re",), "https://h/x"),
+        copy_command(FF, item(), ChannelProfile(), 0.0, 1.0),
+        copy_command(FF, item(), ChannelProfile(), 3.0, 1.0, ("-re",), "https://h/x"),
     ],
     ids=["transcode", "transcode-silent-http", "copy", "copy-https"],
 )

@@ -434,6 +434,56 @@ def test_an_item_that_dies_is_restarted_once_where_it_was_then_slated(
     run(main())
 
 
+def test_stopping_during_the_slate_stops_the_next_items_ffmpeg_too(
+    fake_ffmpeg: FakeFFmpeg, schedule: Schedule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stands in for an item whose output ended early, with B's ffmpeg already started for
+    the seam: the session covers the rest of A's slot with the slate, and is stopped (SIGTERM
+    to the server) meanwhile. B's ffmpeg must be stopped and reaped with it, not left running
+    for the event loop's end to find ("Event loop is closed" from the transport's __del__)."""
+    original = ChannelSession._play
+
+    async def play_and_prestart(
+        self: ChannelSession, planned: Any, feed: Any, pacer: Any, limit: float | None
+    ) -> Any:
+        played, upcoming = await original(self, planned, feed, pacer, limit)
+        if upcoming is None and planned.segment.item.path == A:
+            upcoming = await self._prestart(planned)  # as when A's output completed early
+        return played, upcoming
+
+    monkeypatch.setattr(ChannelSession, "_play", play_and_prestart)
+    slate_asked = asyncio.Event()
+
+    async def slate_that_takes_forever(title: str, profile: ChannelProfile) -> bytes:
+        slate_asked.set()
+        await asyncio.sleep(3600)  # the session is stopped before this ends
+        return b""
+
+    async def main() -> None:
+        fake_ffmpeg.act({A: ["part"], B: ["hang"]})
+        context = PlayoutContext(
+            ffmpeg=str(fake_ffmpeg.path),
+            schedule=lambda: schedule,
+            slate=slate_that_takes_forever,
+            clock=lambda: T0,
+        )
+        session = ChannelSession(CHANNEL.number, 1, context)
+        session.start()
+        try:
+            await until(slate_asked.is_set, "the slate covers A's second failure")
+
+            def b_running() -> bool:
+                calls = [c for c in fake_ffmpeg.calls() if c["input"] == B]
+                return bool(calls) and alive(calls[-1]["pid"])
+
+            await until(b_running, "B's ffmpeg runs, waiting for the seam")
+        finally:
+            await session.async_stop()
+        assert fake_ffmpeg.leftover() == []
+
+    run(main())
+
+
 def test_the_linger_running_out_stops_a_running_ffmpeg(
     fake_ffmpeg: FakeFFmpeg, schedule: Schedule, ts_clip: Path
 ) -> None:

@@ -270,6 +270,61 @@ def test_mixed_reorder_delays_never_step_back(
     assert report.video.max_gap <= FRAME_S + 1 / PTS_HZ + EPS
 
 
+@pytest.fixture(scope="module")
+def slate_like(items: Items, ffmpeg: FFmpeg, clip_cache: Callable[[ClipSpec, str], Path]) -> bytes:
+    """An item made like the slate: no B-frames, and a DTS one tick before every PTS (so that
+    each video PES has a DTS field the splicer can set)."""
+    source = clip_cache(ClipSpec(duration=3.0, tone_hz=440), "mp4")
+    extra = ("-bf", "0", "-bsf:v", "setts=dts=DTS-1")
+    return render_item(ffmpeg.path, source, items.folder / "slate-like.ts", extra=extra)
+
+
+def video_dts_steps(data: bytes, tmp_path: Path) -> dict[int, int]:
+    """ffprobe's video DTS steps in decoding order: ticks -> how often."""
+    path = tmp_path / "spliced.ts"
+    path.write_bytes(data)
+    dts = [p.dts for p in probe_packets(require_tool("ffprobe"), path) if p.stream == "video"]
+    steps: dict[int, int] = {}
+    for a, b in itertools.pairwise(dts):
+        steps[b - a] = steps.get(b - a, 0) + 1
+    return steps
+
+
+@pytest.mark.parametrize("slate_first", [False, True], ids=["item-first", "slate-first"])
+def test_the_slate_takes_the_decode_delay_of_the_files_around_it(
+    items: Items, slate_like: bytes, tmp_path: Path, slate_first: bool
+) -> None:
+    """B-frame items decode two frames ahead; the slate has no B-frames. Retimed, the slate
+    decodes two frames ahead too: every DTS step is one frame (no hole where the delay drops,
+    no 1-tick step and presentation hole where it rises) and the PTS stay continuous."""
+    splicer = Splicer()
+    splicer.first_decode_delay = 2 * FRAME  # the channel's files' delay, for a slate at tune-in
+    parts = [(items.plain, False), (slate_like, True), (items.plain, False), (slate_like, True)]
+    if slate_first:
+        parts = [(slate_like, True), *parts]
+    out = bytearray()
+    for part, retimable in parts:
+        out += splicer.start_item(retimable=retimable)
+        out += splicer.feed(part)
+    out += splicer.flush()
+
+    assert video_dts_steps(bytes(out), tmp_path) == {FRAME: 50 * len(parts) - 1}
+    report = analyse(bytes(out))
+    assert report.cc_error_total == 0 and report.pcr_backsteps == 0
+    assert report.video is not None and report.audio is not None
+    assert report.video.max_gap <= FRAME_S + EPS
+    assert report.audio.max_gap <= AAC_FRAME_S + EPS
+
+
+def test_without_retiming_the_delay_change_leaves_dts_holes(
+    items: Items, slate_like: bytes, tmp_path: Path
+) -> None:
+    """The control: the same items spliced as ordinary items step the DTS by 3 frames into
+    the slate and by 1 tick out of it (the 40–120 ms holes and 1-tick steps of issue 10)."""
+    steps = video_dts_steps(splice([items.plain, slate_like, items.plain]), tmp_path)
+    assert set(steps) - {FRAME}, steps
+
+
 def test_feed_rejects_partial_packets() -> None:
     with pytest.raises(ValueError, match="whole packets"):
         Splicer().feed(b"\x47" * 100)
