@@ -65,6 +65,7 @@ class PlayoutEngine:
     def _start_session(self, channel_number: int, tuner: int) -> ChannelSession:
         session = ChannelSession(channel_number, tuner, self.context)
         session.start()
+        self.slates.warm(session.channel_name, session.profile)
         return session
 
     async def tune(
@@ -101,3 +102,4 @@ class PlayoutEngine:
 
     async def async_stop(self) -> None:
         await self.pool.async_stop()
+        await self.slates.aclose()

@@ -63,6 +63,11 @@ class ItemFeed:
         async with asyncio.timeout(within):
             return await self.queue.get()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop reading and end the process (``grace=0``: kill it at once, see
+        :meth:`FFmpegProcess.stop`)."""
         await cancel_and_wait(self._task)
-        await self.process.stop()
+        if grace is None:
+            await self.process.stop()
+        else:
+            await self.process.stop(grace)
