@@ -22,16 +22,17 @@ from hdhr_emulator.playout.ts.packets import PACKET_SIZE, PSI_PIDS
 
 log = logging.getLogger(__name__)
 
-MAX_HELD_BYTES = 2 << 20  # a stream that has not continued in this much output has ended
+STALE_BYTES = 512 << 10  # a stream with no packet in this much output has ended (its PES too)
 
 
 class _Open:
     """The PES of one PID that started at ``start`` and is not yet known to be complete."""
 
-    __slots__ = ("have", "length", "start")
+    __slots__ = ("have", "last", "length", "start")
 
     def __init__(self, start: int, length: int):
         self.start = start  # absolute offset of its first packet in the process's output
+        self.last = start  # ... and of its latest one
         self.length = length  # PES bytes after the 6-byte prefix; 0: until the next PES
         self.have = 0  # PES bytes after the prefix received so far
 
@@ -39,8 +40,8 @@ class _Open:
 class PesGate:
     """Passes whole packets on, holding back every PES that may still be incomplete."""
 
-    def __init__(self, max_held: int = MAX_HELD_BYTES):
-        self.max_held = max_held
+    def __init__(self, stale: int = STALE_BYTES):
+        self.stale = stale
         self.discarded = 0  # bytes dropped by cut(): the open PES of a process that died
         self._held = bytearray()
         self._held_from = 0  # absolute offset of _held[0]
@@ -60,15 +61,12 @@ class PesGate:
         for at in range(0, len(b), PACKET_SIZE):
             self._note(b, at, at_abs + at)
         self._held += b
-        while len(self._held) > self.max_held and self._open:
-            pid = min(self._open, key=lambda p: self._open[p].start)
-            log.debug(
-                "pid %d has not continued in %d bytes: its PES counts as complete",
-                pid,
-                len(self._held),
-            )
+        end = self._held_from + len(self._held)
+        for pid in [p for p, o in self._open.items() if end - o.last > self.stale]:
+            # an audio track that ended before the video must not hold the video back
+            log.debug("pid %d stopped: its last PES counts as whole", pid)
             del self._open[pid]
-        cut = min((o.start for o in self._open.values()), default=self._held_from + len(self._held))
+        cut = min((o.start for o in self._open.values()), default=end)
         return self._release(cut - self._held_from)
 
     def finish(self) -> bytes:
@@ -128,5 +126,6 @@ class PesGate:
                 return
             state = state_or_none
             state.have += end - p
+            state.last = absolute
         if state.length and state.have >= state.length:
             del self._open[pid]  # a stated length, all of it here: complete

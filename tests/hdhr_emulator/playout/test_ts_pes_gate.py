@@ -57,6 +57,17 @@ def test_a_clean_end_passes_everything_unchanged(items: Items) -> None:
     assert gate.discarded == 0 and gate.held == 0
 
 
+def test_one_big_read_is_gated_like_many_small_ones(items: Items) -> None:
+    """A whole recording in one call (as the stall benchmark judges one) holds back only the
+    open PES, like reads of 84 KiB do."""
+    whole = items.plain * (1 + (4 << 20) // len(items.plain))  # > 4 MiB: the gate ignores time
+    data = whole[: len(whole) - len(items.plain) // 3 // PACKET_SIZE * PACKET_SIZE]
+    big, small = PesGate(), PesGate()
+    out = big.feed(data) + big.cut()
+    assert out == through(small, data) + small.cut()
+    assert big.discarded > 0
+
+
 def test_bytes_are_held_only_back_to_the_open_access_units(items: Items) -> None:
     """While an item streams, the gate lags by about one frame, not more."""
     gate = PesGate()
@@ -115,8 +126,8 @@ def _pusi(pid: int) -> bytes:
 
 def test_a_pid_that_stops_is_not_held_forever(items: Items) -> None:
     """A stream that ends early (audio shorter than video) does not hold the others back
-    past ``max_held`` bytes."""
-    gate = PesGate(max_held=50 * PACKET_SIZE)
+    once ``stale`` bytes of other streams followed its last packet."""
+    gate = PesGate(stale=50 * PACKET_SIZE)
     video_only = b"".join(
         items.plain[at : at + PACKET_SIZE]
         for at in range(0, len(items.plain), PACKET_SIZE)
