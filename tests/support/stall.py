@@ -23,7 +23,14 @@ from pathlib import Path
 
 from hdhr_emulator.playout.ts.packets import PACKET_SIZE
 from hdhr_emulator.playout.ts.pes_gate import PesGate
-from tests.support.streaming import Capture, bytes_written, fetch, ffmpeg_children, largest_pause
+from tests.support.streaming import (
+    Capture,
+    bytes_written,
+    fetch,
+    ffmpeg_children,
+    largest_pause,
+    pcr_lateness,
+)
 from tests.support.ts_analysis import TsReport, analyse
 
 FindPid = Callable[[], int | None]  # the channel's on-air ffmpeg now, or None if not (yet) known
@@ -48,6 +55,7 @@ class StallStats:
     seconds: float  # length of the recording (wall clock)
     byte_gap: float  # longest wall-clock wait between two reads after the first byte
     media_gap: float  # longest hole between frames of one stream, in media time
+    lateness: float  # how far the stream fell behind real time at the viewer (PCR vs arrival)
     decode_errors: list[str]  # what ``ffmpeg -v error -i rec.ts -f null -`` printed
     backsteps: int  # video/audio DTS and PCR steps back
     cc_errors: int
@@ -151,6 +159,7 @@ def judge(
         seconds=capture.elapsed,
         byte_gap=largest_pause(capture),
         media_gap=max(gaps, default=float("inf")),
+        lateness=pcr_lateness(capture),
         decode_errors=decode_errors(ffmpeg, data, scratch),
         backsteps=backsteps,
         cc_errors=report.cc_error_total,
