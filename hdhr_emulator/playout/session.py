@@ -91,10 +91,6 @@ class ChannelSession:
         return len(self.viewers)
 
     @property
-    def stopped(self) -> bool:
-        return self._stopped
-
-    @property
     def channel_name(self) -> str:
         return self.context.schedule().channel(self.channel_number).name
 
@@ -103,6 +99,10 @@ class ChannelSession:
         """The output shape (fixed when the session starts): its slate's shape too."""
         assert self._plan is not None, "the session has not started"
         return self._plan.profile
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
 
     def start(self) -> None:
         schedule = self.context.schedule()
