@@ -29,27 +29,14 @@ from pathlib import Path
 
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from tests.support.server_process import RunningServer, running_server
-from tests.support.stall import StallStats, judge, on_air_ffmpeg, record_fault, wait_until
-from tests.support.streaming import guide_entries, render_noisy_clip, write_config
+from tests.support.stall import StallStats, fault_noise_channel, judge, write_noise_channels
 
-ITEM = "Static.mp4"
-MB_PER_SECOND = 2.5  # what the channel's ffmpeg writes per second of media
 TARGET_GAP = 1.0
 
 
 @contextlib.contextmanager
 def stall_server(root: Path, ffmpeg: str, channels: int) -> Iterator[RunningServer]:
-    media = root / "media"
-    render_noisy_clip(ffmpeg, media / f"TV/Noise/Season 01/Noise - S01E01 - {ITEM}", 10.0)
-    config = write_config(
-        root / "retrovue.toml",
-        media,
-        "\n".join(
-            f'[[channel]]\nnumber = {n}\nname = "Noise {n}"\nshows = ["Noise"]\n'
-            "profile = { video_kbps = 20000 }\n"
-            for n in range(1, channels + 1)
-        ),
-    )
+    config = write_noise_channels(root, ffmpeg, range(1, channels + 1))
     with running_server(
         "--config", config, data_dir=root / "data", command=("serve", "--linger", "1")
     ) as server:
@@ -85,20 +72,8 @@ def cpu_load(on: bool) -> Iterator[None]:
 def measure(
     server: RunningServer, ffmpeg: str, scratch: Path, channel: int, action: str, hold: float
 ) -> StallStats:
-    """One fault on a fresh channel, tuned 0.1 s into a slot; the fault lands 1.5 s in."""
-    now = time.time()
-    start = min(e.start for e in guide_entries(server.port, channel) if e.start >= now)
-    wait_until(start + 0.1)
-    seconds = 1.5 + hold + 4.5
-    find = on_air_ffmpeg(server.process.pid, ITEM, min_bytes=int(MB_PER_SECOND * 1e6))
-    capture, fault = record_fault(
-        server.port,
-        f"/auto/v{channel}?duration={seconds:g}",
-        find,
-        action=action,
-        hold=hold,
-        timeout=60,
-    )
+    """One fault on a fresh channel (see :func:`tests.support.stall.fault_noise_channel`)."""
+    capture, fault, _ = fault_noise_channel(server, channel, action, hold, timeout=60)
     return judge(capture, fault, ffmpeg, scratch / f"rec-{channel}.ts")
 
 

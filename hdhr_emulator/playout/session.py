@@ -336,12 +336,15 @@ class ChannelSession:
                 )
             await self._splice(rest, pacer, None if limit is None else max(0.0, limit - bridged))
             await self._release(self.splicer.flush(), pacer)
+            played = self.splicer.item_seconds
+            if late:  # the viewers get the slate now, not after the kill and the restart
+                bridged += await self._slate_step(BRIDGE_STEP, pacer)
         finally:
             # a late or dead producer is killed at once: a SIGTERM to a stopped process
             # would only wait, and the restart must not
             await feed.stop(grace=0.0 if late else None)
         upcoming, self._upcoming = self._upcoming, None
-        return self.splicer.item_seconds + bridged, upcoming
+        return played + bridged, upcoming
 
     async def _next_chunk(
         self, planned: _Planned, feed: ItemFeed, pacer: Pacer, fresh: bool

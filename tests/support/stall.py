@@ -17,19 +17,23 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from hdhr_emulator.playout.ts.packets import PACKET_SIZE
 from hdhr_emulator.playout.ts.pes_gate import PesGate
+from tests.support.server_process import RunningServer
 from tests.support.streaming import (
     Capture,
     bytes_written,
     fetch,
     ffmpeg_children,
+    guide_entries,
     largest_pause,
     pcr_lateness,
+    render_noisy_clip,
+    write_config,
 )
 from tests.support.ts_analysis import TsReport, analyse
 
@@ -181,6 +185,42 @@ def on_air_ffmpeg(server_pid: int, name: str, min_bytes: int = 0) -> FindPid:
     return find
 
 
-def wait_until(when: float) -> None:
-    """Sleep until ``time.time()`` reaches ``when``."""
-    time.sleep(max(0.0, when - time.time()))
+# -- the noise channel both the tests and the benchmark fault ----------------------------------
+NOISE_ITEM = "Static.mp4"
+NOISE_BYTES_PER_SECOND = 2.5e6  # what a noise channel's ffmpeg writes per second of media
+
+
+def write_noise_channels(root: Path, ffmpeg: str, numbers: Iterable[int]) -> Path:
+    """A library of one 10 s noise clip and a config with one 20 Mbit/s channel per number:
+    ffmpeg is held mid-item by back-pressure and its read-ahead is under 2 s of stream, so a
+    stall reaches the viewer quickly. Returns the config's path."""
+    media = root / "media"
+    render_noisy_clip(ffmpeg, media / f"TV/Noise/Season 01/Noise - S01E01 - {NOISE_ITEM}", 10.0)
+    channels = "\n".join(
+        f'[[channel]]\nnumber = {n}\nname = "Noise {n}"\nshows = ["Noise"]\n'
+        "profile = { video_kbps = 20000 }\n"
+        for n in numbers
+    )
+    return write_config(root / "retrovue.toml", media, channels)
+
+
+def fault_noise_channel(
+    server: RunningServer, channel: int, action: str, hold: float, timeout: float = 30.0
+) -> tuple[Capture, Fault | None, float]:
+    """Tune a noise channel 0.1 s into a slot (so the fault lands well inside the 10 s item),
+    fault its on-air ffmpeg 1.5 s in, and record 4.5 s past the fault's end. Returns the
+    recording, the fault and the recording's planned length."""
+    now = time.time()
+    start = min(e.start for e in guide_entries(server.port, channel) if e.start >= now)
+    time.sleep(max(0.0, start + 0.1 - time.time()))
+    seconds = 1.5 + hold + 4.5
+    find = on_air_ffmpeg(server.process.pid, NOISE_ITEM, int(NOISE_BYTES_PER_SECOND))
+    capture, fault = record_fault(
+        server.port,
+        f"/auto/v{channel}?duration={seconds:g}",
+        find,
+        action=action,
+        hold=hold,
+        timeout=timeout,
+    )
+    return capture, fault, seconds

@@ -15,7 +15,6 @@ Bounds are loose for a loaded 2-core machine (< 2 s; the target of 1 s is measur
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,13 +22,10 @@ import pytest
 
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from tests.support.server_process import RunningServer, running_server
-from tests.support.stall import StallStats, judge, on_air_ffmpeg, record_fault, wait_until
-from tests.support.streaming import guide_entries, render_noisy_clip, write_config
+from tests.support.stall import StallStats, fault_noise_channel, judge, write_noise_channels
 
 pytestmark = pytest.mark.slow
 
-ITEM = "Static.mp4"
-MB_PER_SECOND = 2.5  # what the channel's ffmpeg writes per second of media
 CHANNELS = {"stop3": 1, "stop10": 2, "kill": 3}
 
 
@@ -38,14 +34,7 @@ def stall_server(
     tmp_path_factory: pytest.TempPathFactory, ffmpeg: FFmpeg
 ) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("stall")
-    media = root / "media"
-    render_noisy_clip(ffmpeg.path, media / f"TV/Noise/Season 01/Noise - S01E01 - {ITEM}", 10.0)
-    channels = "\n".join(
-        f'[[channel]]\nnumber = {n}\nname = "Noise {n}"\nshows = ["Noise"]\n'
-        "profile = { video_kbps = 20000 }\n"
-        for n in CHANNELS.values()
-    )
-    config = write_config(root / "retrovue.toml", media, channels)
+    config = write_noise_channels(root, ffmpeg.path, CHANNELS.values())
     with running_server(
         "--config", config, data_dir=root / "data", command=("serve", "--linger", "1")
     ) as server:
@@ -55,21 +44,8 @@ def stall_server(
 def faulted(
     server: RunningServer, ffmpeg: FFmpeg, tmp_path: Path, channel: int, action: str, hold: float
 ) -> StallStats:
-    """Tune ``channel`` just after a slot starts, fault its ffmpeg ~1.5 s in, and judge the
-    recording (long enough for the fault, its recovery and 2.5 s more)."""
-    seconds = 1.5 + hold + 4.5
-    now = time.time()
-    start = min(e.start for e in guide_entries(server.port, channel) if e.start >= now)
-    wait_until(start + 0.1)  # the item's first second: the fault lands well inside it
-    find = on_air_ffmpeg(server.process.pid, ITEM, min_bytes=int(MB_PER_SECOND * 1e6))
-    capture, fault = record_fault(
-        server.port,
-        f"/auto/v{channel}?duration={seconds:g}",
-        find,
-        action=action,
-        hold=hold,
-        timeout=30,
-    )
+    """Fault ``channel``'s ffmpeg well inside its item and judge the recording."""
+    capture, fault, seconds = fault_noise_channel(server, channel, action, hold)
     assert fault is not None, f"no on-air ffmpeg found to {action}\n{server.log()}"
     assert capture.status == 200 and not capture.cut
     assert capture.elapsed >= seconds - 0.3, "the connection ended early"
