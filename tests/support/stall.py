@@ -33,6 +33,7 @@ from tests.support.streaming import (
     largest_pause,
     pcr_lateness,
     render_noisy_clip,
+    wait_for,
     write_config,
 )
 from tests.support.ts_analysis import TsReport, analyse
@@ -207,9 +208,14 @@ def write_noise_channels(root: Path, ffmpeg: str, numbers: Iterable[int]) -> Pat
 def fault_noise_channel(
     server: RunningServer, channel: int, action: str, hold: float, timeout: float = 30.0
 ) -> tuple[Capture, Fault | None, float]:
-    """Tune a noise channel 0.1 s into a slot (so the fault lands well inside the 10 s item),
-    fault its on-air ffmpeg 1.5 s in, and record 4.5 s past the fault's end. Returns the
+    """Once no other session runs, tune a noise channel 0.1 s into a slot (so the fault lands
+    well inside the 10 s item), fault its on-air ffmpeg 1.5 s in, and record 4.5 s past the
+    fault's end. Returns the
     recording, the fault and the recording's planned length."""
+    # the previous fault's session must be gone (``--linger``), or its ffmpeg could be the one
+    # found and faulted instead of this channel's
+    if not wait_for(lambda: not ffmpeg_children(server.process.pid), 30):
+        raise AssertionError(f"the server still runs ffmpeg: {ffmpeg_children(server.process.pid)}")
     now = time.time()
     start = min(e.start for e in guide_entries(server.port, channel) if e.start >= now)
     time.sleep(max(0.0, start + 0.1 - time.time()))
