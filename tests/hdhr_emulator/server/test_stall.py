@@ -23,6 +23,7 @@ import pytest
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from tests.support.server_process import RunningServer, running_server
 from tests.support.stall import StallStats, fault_noise_channel, judge, write_noise_channels
+from tests.support.streaming import ffmpeg_children, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +53,16 @@ def faulted(
     return judge(capture, fault, ffmpeg.path, tmp_path / "rec.ts")
 
 
+def assert_nothing_left(server: RunningServer, channel: int) -> None:
+    """The session stops after its linger and takes every ffmpeg it started with it (a next
+    item pre-started before the stop used to survive it: its stop was cut short by the
+    session's own cancellation)."""
+    assert wait_for(lambda: f"channel {channel}: stopped" in server.log(), 10), server.log()
+    assert wait_for(lambda: not ffmpeg_children(server.process.pid), 5), ffmpeg_children(
+        server.process.pid
+    )
+
+
 def assert_viewer_never_waited(stats: StallStats, log: str) -> None:
     detail = f"{stats}\n{log[-4000:]}"
     assert stats.byte_gap < 2.0, f"the viewer waited {stats.byte_gap:.2f} s for bytes\n{detail}"
@@ -68,6 +79,7 @@ def test_a_stopped_ffmpeg_is_replaced_before_the_viewer_waits(
     stats = faulted(stall_server, ffmpeg, tmp_path, channel, "stop", hold)
     assert_viewer_never_waited(stats, stall_server.log())
     assert "is late" in stall_server.log()
+    assert_nothing_left(stall_server, channel)
 
 
 def test_a_killed_ffmpeg_is_replaced_before_the_viewer_waits(
@@ -76,3 +88,4 @@ def test_a_killed_ffmpeg_is_replaced_before_the_viewer_waits(
     stats = faulted(stall_server, ffmpeg, tmp_path, CHANNELS["kill"], "kill", 0.0)
     assert_viewer_never_waited(stats, stall_server.log())
     assert "exited with -9" in stall_server.log()
+    assert_nothing_left(stall_server, CHANNELS["kill"])
