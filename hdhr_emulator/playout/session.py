@@ -33,13 +33,13 @@ log = logging.getLogger(__name__)
 
 BURST_SECONDS = 3.0  # media sent at once on tune-in, then kept as a lead over real time
 LATE_SECONDS = 4.0  # an item with no output for this long is replaced by the slate
-MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
-SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
-RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
 LATE_GRACE = 0.5  # media due and none for this long: the producer is late (killed, restarted)
 BRIDGE_STEP = 0.2  # slate per step while a restart starts: the most it delays the item's return
 HICCUP_SECONDS = 1.0  # a producer late after this much media worked: restarted, not slated
 FEED_PIECE = 1316 * 10  # bytes spliced and released at a time (~50 ms at 2 Mbit/s)
+MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
+SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
+RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,7 @@ class ChannelSession:
         self.restarts = 0
         self.slate_seconds = 0.0  # media seconds of slate put on air (failed or late items)
         self._last_out = 0.0  # time.monotonic() of the last bytes sent to viewers
+        self._hiccup = False  # the last item's producer stalled after playing (see _play)
         self._producer: asyncio.Task[None] | None = None
         self._linger: asyncio.Task[None] | None = None
         self._stopped = False
@@ -207,20 +208,19 @@ class ChannelSession:
         try:
             while True:
                 limit = None if first and self._plan.copy else planned.duration
-                played, upcoming, hiccup = await self._play(planned, feed, pacer, limit)
+                played, upcoming = await self._play(planned, feed, pacer, limit)
                 feed = None
                 if first and self._plan.copy:
                     # a copy join starts at the keyframe before the join point: keep that lag
                     # for the session rather than cutting it from the next programme
                     origin -= max(0.0, played - planned.duration)
                 first = False
-                if hiccup:  # it played, then stalled: not an unplayable file, restart it
+                if self._hiccup:  # it played, then stalled: not an unplayable file: restart it
                     retried.discard((planned.segment.start, planned.segment.item.id))
                 await self._cover_shortfall(planned, played, retried, pacer)
                 now = origin + self.splicer.timeline_seconds
                 if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
                     planned, feed = upcoming
-                    self._upcoming = None  # held by ``feed`` now
                     # absorb frame rounding: an item running long shortens the next one
                     late = now - planned.start
                     if late > 0:
@@ -228,7 +228,6 @@ class ChannelSession:
                 else:
                     if upcoming is not None:
                         await upcoming[1].stop()
-                        self._upcoming = None
                     planned = self._plan_at(now)
                     feed = await self._feed_for(planned)
         finally:
@@ -283,21 +282,21 @@ class ChannelSession:
 
     async def _play(
         self, planned: _Planned, feed: ItemFeed | None, pacer: Pacer, limit: float | None
-    ) -> tuple[float, tuple[_Planned, ItemFeed] | None, bool]:
+    ) -> tuple[float, tuple[_Planned, ItemFeed] | None]:
         """Splice one segment's output into the stream (``limit`` s at most).
 
         Returns the media seconds it covered (its own, and any slate that bridged its late
         start) and the next segment's feed, started as soon as this one had written all its
-        output so that it is buffered before the seam (it stays in ``_upcoming``, so that
-        the producer stops it if it is cancelled before using it), and whether the producer
-        was late after delivering ``HICCUP_SECONDS`` or more (it worked, then stalled). A
-        producer that is late mid-item is killed and its last, possibly partial, access units
-        dropped (:class:`PesGate`); the caller restarts it at the schedule position.
+        output so that it is buffered before the seam. Sets ``_hiccup`` if the producer was
+        late after delivering ``HICCUP_SECONDS`` or more (it worked, then stalled). A producer
+        that is late mid-item is killed and its last, possibly partial, access units dropped
+        (:class:`PesGate`); the caller restarts it at the schedule position.
         """
         await self._release(self.splicer.start_item(), pacer)
         self._upcoming = None
+        self._hiccup = False
         if feed is None:  # the schedule's own slate segment
-            return 0.0, None, False
+            return 0.0, None
         gate = PesGate()
         fresh = True  # nothing of this feed read yet: its output starts with a keyframe
         bridged = 0.0  # slate seconds that covered this feed's late start
@@ -350,7 +349,9 @@ class ChannelSession:
             # a late or dead producer is killed at once: a SIGTERM to a stopped process
             # would only wait, and the restart must not
             await feed.stop(grace=0.0 if late else None)
-        return played + bridged, self._upcoming, late and played >= HICCUP_SECONDS
+        self._hiccup = late and played >= HICCUP_SECONDS
+        upcoming, self._upcoming = self._upcoming, None
+        return played + bridged, upcoming
 
     async def _next_chunk(
         self, planned: _Planned, feed: ItemFeed, pacer: Pacer, fresh: bool
