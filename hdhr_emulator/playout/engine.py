@@ -81,6 +81,7 @@ class PlayoutEngine:
     def _start_session(self, channel_number: int, tuner: int) -> ChannelSession:
         session = ChannelSession(channel_number, tuner, self.context)
         session.start()
+        self.slates.warm(session.channel_name, session.profile)
         return session
 
     async def tune(
@@ -121,3 +122,4 @@ class PlayoutEngine:
         if self.headroom is not None:
             await self.headroom.async_stop()
         await self.pool.async_stop()
+        await self.slates.aclose()

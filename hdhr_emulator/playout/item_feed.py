@@ -63,11 +63,19 @@ class ItemFeed:
         async with asyncio.timeout(within):
             return await self.queue.get()
 
-    async def stop(self) -> None:
-        """Stop the reader and the process. Called while the caller is itself being cancelled
-        (a session stopping), ``cancel_and_wait`` re-raises that cancellation: the process is
-        stopped all the same, or it would outlive the event loop."""
-        try:
-            await cancel_and_wait(self._task)
-        finally:
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop reading and end the process (``grace=0``: kill it at once, see
+        :meth:`FFmpegProcess.stop`).
+
+        Shielded, in a task of its own: called from the ``finally`` of a task that is being
+        cancelled (a session stopping), the inner ``cancel_and_wait`` would re-raise that
+        cancellation before the process was stopped, and the process would outlive the session.
+        """
+        await asyncio.shield(self._stop(grace))
+
+    async def _stop(self, grace: float | None) -> None:
+        await cancel_and_wait(self._task)
+        if grace is None:
             await self.process.stop()
+        else:
+            await self.process.stop(grace)

@@ -96,18 +96,22 @@ class FFmpegProcess:
             await self._stderr_task
         return code
 
-    async def stop(self) -> None:
-        """Terminate the process group, draining stdout meanwhile; kill after a grace period."""
+    async def stop(self, grace: float = _STOP_GRACE_SECONDS) -> None:
+        """Terminate the process group, draining stdout meanwhile; kill after ``grace`` s.
+
+        ``grace=0`` kills at once: for a process that is late or stopped (SIGSTOP), a SIGTERM
+        would only wait, pending, while the viewers need the next item now.
+        """
         process = self._process
         if process is None:
             return
         if process.returncode is None:
             drain = asyncio.create_task(self._drain_stdout())
-            self._signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM if grace > 0 else signal.SIGKILL)
             try:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
                 # that arrives as the wait completes (CPython gh-86296)
-                async with asyncio.timeout(_STOP_GRACE_SECONDS):
+                async with asyncio.timeout(grace if grace > 0 else None):
                     await process.wait()
             except TimeoutError:
                 log.warning("%s (pid %s) ignored SIGTERM; killing it", self.name, process.pid)

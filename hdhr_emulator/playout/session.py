@@ -13,6 +13,7 @@ schedule position, and viewers keep their connections throughout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from operator import attrgetter
 from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
-from hdhr_emulator.playout.ts import GopCache, Pacer, Splicer
+from hdhr_emulator.playout.ts import GopCache, Pacer, PesGate, Splicer
 from hdhr_emulator.playout.ts.packets import PTS_HZ
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.util import cancel_and_wait
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 BURST_SECONDS = 3.0  # media sent at once on tune-in, then kept as a lead over real time
 LATE_SECONDS = 4.0  # an item with no output for this long is replaced by the slate
+LATE_GRACE = 0.5  # media due and none for this long: the producer is late (killed, restarted)
+BRIDGE_STEP = 0.2  # slate per step while a restart starts: the most it delays the item's return
+HICCUP_SECONDS = 1.0  # a producer late after this much media worked: restarted, not slated
+FEED_PIECE = 1316 * 10  # bytes spliced and released at a time (~50 ms at 2 Mbit/s)
 MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
 SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
 RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
@@ -75,6 +80,9 @@ class ChannelSession:
         self.gop = GopCache()
         self.splicer = Splicer()
         self.restarts = 0
+        self.slate_seconds = 0.0  # media seconds of slate put on air (failed or late items)
+        self._last_out = 0.0  # time.monotonic() of the last bytes sent to viewers
+        self._hiccup = False  # the last item's producer stalled after playing (see _play)
         self._producer: asyncio.Task[None] | None = None
         self._linger: asyncio.Task[None] | None = None
         self._stopped = False
@@ -86,6 +94,16 @@ class ChannelSession:
     @property
     def viewer_count(self) -> int:
         return len(self.viewers)
+
+    @property
+    def channel_name(self) -> str:
+        return self.context.schedule().channel(self.channel_number).name
+
+    @property
+    def profile(self) -> ChannelProfile:
+        """The output shape (fixed when the session starts): its slate's shape too."""
+        assert self._plan is not None, "the session has not started"
+        return self._plan.profile
 
     @property
     def stopped(self) -> bool:
@@ -144,6 +162,7 @@ class ChannelSession:
 
     # -- production ------------------------------------------------------------------------
     def _broadcast(self, data: bytes, keyframe_offsets: tuple[int, ...] = ()) -> None:
+        self._last_out = time.monotonic()
         self.gop.feed(data, keyframe_offsets)
         for viewer in list(self.viewers):
             if not viewer.push(data):
@@ -216,6 +235,8 @@ class ChannelSession:
                     # for the session rather than cutting it from the next programme
                     origin -= max(0.0, played - planned.duration)
                 first = False
+                if self._hiccup:  # it played, then stalled: not an unplayable file: restart it
+                    retried.discard((planned.segment.start, planned.segment.item.id))
                 await self._cover_shortfall(planned, played, retried, pacer)
                 self._upcoming = None
                 now = origin + self.splicer.timeline_seconds
@@ -285,27 +306,35 @@ class ChannelSession:
     ) -> tuple[float, tuple[_Planned, ItemFeed] | None]:
         """Splice one segment's output into the stream (``limit`` s at most).
 
-        Returns the media seconds it delivered and the next segment's feed, started as soon as
-        this one had written all its output so that it is buffered before the seam.
+        Returns the media seconds it covered (its own, and any slate that bridged its late
+        start) and the next segment's feed, started as soon as this one had written all its
+        output so that it is buffered before the seam. Sets ``_hiccup`` if the producer was
+        late after delivering ``HICCUP_SECONDS`` or more (it worked, then stalled). A producer
+        that is late mid-item is killed and its last, possibly partial, access units dropped
+        (:class:`PesGate`); the caller restarts it at the schedule position.
         """
         await self._release(self.splicer.start_item(), pacer)
         self._upcoming = None
+        self._hiccup = False
         if feed is None:  # the schedule's own slate segment
             return 0.0, None
+        gate = PesGate()
+        fresh = True  # nothing of this feed read yet: its output starts with a keyframe
+        bridged = 0.0  # slate seconds that covered this feed's late start
+        clean = False  # the process ended by itself with status 0 (or the limit cut it)
+        late = False
         try:
             while True:
-                try:
-                    chunk = await feed.next(within=LATE_SECONDS + pacer.lead)
-                except TimeoutError:
-                    log.warning(
-                        "channel %d: no output from ffmpeg for %s in %.0f s",
-                        self.channel_number,
-                        planned.segment.item.title,
-                        LATE_SECONDS,
-                    )
+                chunk, bridge = await self._next_chunk(planned, feed, pacer, fresh)
+                if bridge:
+                    bridged += bridge
+                    await self._release(self.splicer.start_item(), pacer)
+                if chunk is None:
+                    late = True
                     break
                 if isinstance(chunk, FeedEnd):
-                    if chunk.returncode != 0:
+                    clean = chunk.returncode == 0
+                    if not clean:
                         log.warning(
                             "channel %d: ffmpeg for %s exited with %s: %s",
                             self.channel_number,
@@ -314,20 +343,103 @@ class ChannelSession:
                             chunk.error or "no message",
                         )
                     break
-                if limit is None:
-                    out = self.splicer.feed(chunk)
-                else:
-                    out = self.splicer.feed_until(chunk, limit)
-                await self._release(out, pacer)
+                fresh = False
+                item_limit = None if limit is None else max(0.0, limit - bridged)
+                await self._splice(gate.feed(chunk), pacer, item_limit)
                 if self.splicer.limit_reached:
+                    clean = True  # ffmpeg is healthy: what it wrote so far is what it meant
                     break
                 if self._upcoming is None and feed.output_complete.is_set():
                     self._upcoming = await self._prestart(planned)
+            # a process that did not end cleanly may have been cut mid-frame: its last PES
+            # of each stream is not known to be complete, so it never reaches the viewers
+            rest = gate.finish() if clean else gate.cut()
+            if gate.discarded:
+                log.info(
+                    "channel %d: dropped the last %d bytes of %s (access units cut short)",
+                    self.channel_number,
+                    gate.discarded,
+                    planned.segment.item.title,
+                )
+            await self._splice(rest, pacer, None if limit is None else max(0.0, limit - bridged))
             await self._release(self.splicer.flush(), pacer)
+            played = self.splicer.item_seconds
+            if late:  # the viewers get the slate now, not after the kill and the restart
+                bridged += await self._slate_step(BRIDGE_STEP, pacer)
         finally:
-            await feed.stop()
+            # a late or dead producer is killed at once: a SIGTERM to a stopped process
+            # would only wait, and the restart must not
+            await feed.stop(grace=0.0 if late else None)
+        self._hiccup = late and played >= HICCUP_SECONDS
         upcoming, self._upcoming = self._upcoming, None
-        return self.splicer.item_seconds, upcoming
+        return played + bridged, upcoming
+
+    async def _next_chunk(
+        self, planned: _Planned, feed: ItemFeed, pacer: Pacer, fresh: bool
+    ) -> tuple[bytes | FeedEnd | None, float]:
+        """The feed's next chunk, or None if the producer is late; and the slate seconds
+        played while waiting for it.
+
+        Late means: media is due (the pacer would release it) and nothing has gone out to
+        the viewers for ``LATE_GRACE`` s. A feed that has delivered part of its item is then
+        given up (the caller restarts it at the schedule position: its output could only
+        continue mid-GOP).
+        A feed that has not delivered anything yet (a restart, or a next item still starting)
+        is bridged with the slate, step by step, until it delivers or ``LATE_SECONDS`` pass.
+        """
+        if not pacer.started:  # nothing on air yet: the first item gets LATE_SECONDS to start
+            try:
+                return await feed.next(within=LATE_SECONDS), 0.0
+            except TimeoutError:
+                self._log_late(planned, LATE_SECONDS)
+                return None, 0.0
+        now = time.monotonic()
+        due = pacer.delay(self.splicer.timeline_seconds, now)
+        # late: media has been due, and nothing gone out, for LATE_GRACE s (a restart after a
+        # stall is late at once; a next item starting at a seam has LATE_GRACE to start)
+        late_at = max(now + due, self._last_out) + LATE_GRACE
+        try:
+            return await feed.next(within=max(0.0, late_at - now)), 0.0
+        except TimeoutError:
+            if not fresh:
+                self._log_late(planned, LATE_GRACE)
+                return None, 0.0
+        return await self._bridge(planned, feed, pacer)
+
+    async def _bridge(
+        self, planned: _Planned, feed: ItemFeed, pacer: Pacer
+    ) -> tuple[bytes | FeedEnd | None, float]:
+        """Slate, ``BRIDGE_STEP`` s at a time, until ``feed`` delivers (then its chunk) or
+        ``LATE_SECONDS`` have passed (then None)."""
+        log.info(
+            "channel %d: %s is not ready; slate until it is",
+            self.channel_number,
+            planned.segment.item.title,
+        )
+        get = asyncio.ensure_future(feed.next())
+        bridged = 0.0
+        give_up = time.monotonic() + LATE_SECONDS
+        try:
+            while not get.done() and time.monotonic() < give_up:
+                bridged += await self._slate_step(BRIDGE_STEP, pacer)
+                await asyncio.sleep(0)  # a step that was due at once did not yield: let it read
+        finally:
+            if not get.done():
+                get.cancel()  # an item put meanwhile stays in the queue (asyncio.Queue.get)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await get
+        if get.done() and not get.cancelled():
+            return get.result(), bridged
+        self._log_late(planned, LATE_SECONDS)
+        return None, bridged
+
+    def _log_late(self, planned: _Planned, seconds: float) -> None:
+        log.warning(
+            "channel %d: ffmpeg for %s is late (no output for %.1f s after media was due)",
+            self.channel_number,
+            planned.segment.item.title,
+            seconds,
+        )
 
     async def _prestart(self, planned: _Planned) -> tuple[_Planned, ItemFeed] | None:
         upcoming = self._plan_at(planned.start + planned.duration)
@@ -336,18 +448,33 @@ class ChannelSession:
 
     async def _play_slate(self, seconds: float, pacer: Pacer) -> None:
         """Loop the channel's slate clip for ``seconds`` of media."""
-        assert self._plan is not None
-        channel = self.context.schedule().channel(self.channel_number)
-        clip = await self.context.slate(channel.name, self._plan.profile)
         remaining = seconds
         while remaining > 0.02:
-            await self._release(self.splicer.start_item(retimable=True), pacer)
-            await self._release(self.splicer.feed_until(clip, remaining), pacer)
-            await self._release(self.splicer.flush(), pacer)
-            played = self.splicer.item_seconds
+            played = await self._slate_step(remaining, pacer)
             if played <= 0:
                 break
             remaining -= played
+
+    async def _slate_step(self, seconds: float, pacer: Pacer) -> float:
+        """Splice the slate clip from its start for at most ``seconds``; returns the media
+        seconds it added (each step starts on the clip's first keyframe)."""
+        clip = await self.context.slate(self.channel_name, self.profile)
+        await self._release(self.splicer.start_item(retimable=True), pacer)
+        await self._splice(clip, pacer, seconds)
+        await self._release(self.splicer.flush(), pacer)
+        self.slate_seconds += self.splicer.item_seconds
+        return self.splicer.item_seconds
+
+    async def _splice(self, data: bytes, pacer: Pacer, limit: float | None) -> None:
+        """Splice ``data`` (whole packets of the current item) a piece at a time, each
+        released when it falls due: viewers get bytes steadily, not one burst per read."""
+        for at in range(0, len(data), FEED_PIECE):
+            piece = data[at : at + FEED_PIECE]
+            if limit is None:
+                out = self.splicer.feed(piece)
+            else:
+                out = self.splicer.feed_until(piece, limit)
+            await self._release(out, pacer)
 
     async def _release(self, data: bytes, pacer: Pacer) -> None:
         """Hold ``data`` until it is due (real time plus the lead), then send it to viewers."""

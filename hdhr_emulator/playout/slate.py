@@ -17,6 +17,7 @@ from hdhr_emulator.errors import FFmpegError
 from hdhr_emulator.playout.drawtext import find_font
 from hdhr_emulator.playout.ffmpeg_args import slate_command
 from hdhr_emulator.playout.process import FFmpegProcess
+from hdhr_emulator.util import cancel_and_wait
 from lineup.models import ChannelProfile
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,27 @@ class SlateCache:
         self.directory = directory
         self._clips: dict[str, bytes] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._warming: set[asyncio.Task[None]] = set()
+
+    def warm(self, title: str, profile: ChannelProfile) -> None:
+        """Load (or render) a slate in the background when its channel starts, so that the
+        first late item is bridged at once instead of waiting for ffmpeg to render it."""
+        if self.key(title, profile) in self._clips:
+            return
+        task = asyncio.create_task(self._warm(title, profile), name=f"slate {title}")
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def _warm(self, title: str, profile: ChannelProfile) -> None:
+        try:
+            await self.get(title, profile)
+        except FFmpegError as exc:  # the session will meet it again when it needs the slate
+            log.warning("%s", exc)
+
+    async def aclose(self) -> None:
+        """Stop any slate still being rendered in the background."""
+        for task in list(self._warming):
+            await cancel_and_wait(task)
 
     @staticmethod
     def key(title: str, profile: ChannelProfile) -> str:

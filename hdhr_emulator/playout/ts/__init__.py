@@ -9,7 +9,8 @@ bytes (docs/protocol/playout.md §8)::
 Modules: :mod:`~hdhr_emulator.playout.ts.packets` (header, PES timestamp, PCR and PSI fields),
 :mod:`~hdhr_emulator.playout.ts.buffer`, :mod:`~hdhr_emulator.playout.ts.splicer`,
 :mod:`~hdhr_emulator.playout.ts.pacer`,
-:mod:`~hdhr_emulator.playout.ts.gop`; the checker tests use is :mod:`tests.support.ts_analysis`.
+:mod:`~hdhr_emulator.playout.ts.gop`, :mod:`~hdhr_emulator.playout.ts.pes_gate`; the checker
+tests use is :mod:`tests.support.ts_analysis`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hdhr_emulator.playout.ts.buffer import PacketBuffer
 from hdhr_emulator.playout.ts.gop import GopCache
 from hdhr_emulator.playout.ts.pacer import Pacer
 from hdhr_emulator.playout.ts.packets import CHUNK, PACKET_SIZE, PTS_HZ
+from hdhr_emulator.playout.ts.pes_gate import PesGate
 from hdhr_emulator.playout.ts.splicer import Splicer
 
 __all__ = [
@@ -27,5 +29,6 @@ __all__ = [
     "GopCache",
     "Pacer",
     "PacketBuffer",
+    "PesGate",
     "Splicer",
 ]

@@ -28,10 +28,12 @@ import pytest
 from hdhr_emulator.playout.ffmpeg_args import slate_command, transcode_command
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
+from hdhr_emulator.playout.ts import PACKET_SIZE, PesGate
 from hdhr_emulator.playout.viewer import Viewer
 from lineup.models import Channel, ChannelProfile, ItemKind, MediaInfo, MediaItem, OutputMode
 from lineup.schedule import Schedule, ScheduleStore
 from tests.support.ts_analysis import TsReport, analyse
+from tests.support.ts_clips import remux_warnings
 
 T = TypeVar("T")
 T0 = 1_700_000_000.0  # the channel's epoch: item A airs from T0, B from T0 + 2, A from T0 + 4…
@@ -509,3 +511,46 @@ def test_the_linger_running_out_stops_a_running_ffmpeg(
         assert slates.requests == []
 
     run(main())
+
+
+def test_an_item_that_hangs_is_restarted_without_its_cut_short_frame(
+    fake_ffmpeg: FakeFFmpeg, schedule: Schedule, ts_clip: Path, ffmpeg: FFmpeg, tmp_path: Path
+) -> None:
+    """Item A writes 0.6 s, ending mid-frame, then hangs (as a stopped ffmpeg does): it is
+    killed once media is due and nothing went out for LATE_GRACE, restarted at the schedule
+    position (not after LATE_SECONDS plus the pacer's lead, 7 s, as it used to be), and what
+    the viewer gets decodes without a single error: the access unit it was half-way through
+    is dropped (tests/hdhr_emulator/server/test_stall.py shows that with real ffmpeg)."""
+
+    slate = ts_clip.read_bytes()  # before the loop: no blocking file I/O inside it
+
+    async def main() -> bytes:
+        fake_ffmpeg.act({A: ["hang", "ok"]})
+        slates = Slates(slate)
+        session = playing_session(fake_ffmpeg, schedule, slates, clock=T0)
+        viewer = Viewer("10.0.0.2")
+        async with started(session):
+            session.attach(viewer)
+            client = Client(viewer)
+            await until(lambda: client.received, "A's first 0.6 s arrive")
+            # about LATE_GRACE (0.5 s) after A's media ran out; 3 s allows for a loaded machine
+            await until(lambda: session.restarts == 1, "the hung item is restarted", within=3.0)
+            await until(lambda: client.video_seconds() >= 3.9, "A's restart and B arrive")
+        await client.task
+        return bytes(client.received)
+
+    data = run(main())  # the checks below block: outside the event loop
+
+    hung, again = [c for c in fake_ffmpeg.calls() if c["input"] == A][:2]
+    assert not alive(hung["pid"])
+    assert 0.3 < option(again, "-ss") < 1.5  # where it hung (~0.6 s in), plus any slate
+    report = analyse(data)
+    assert report.cc_error_total == 0 and report.pcr_backsteps == 0
+    assert report.video is not None and report.video.dts_strictly_increasing
+    # what the viewer got up to its last whole access units (the stop ended it anywhere)
+    gate = PesGate()
+    aired = gate.feed(data[: len(data) - len(data) % PACKET_SIZE]) + gate.cut()
+    path = tmp_path / "aired.ts"
+    path.write_bytes(aired)
+    assert remux_warnings(ffmpeg.path, path, decode=True) == ""
+    assert fake_ffmpeg.leftover() == []
