@@ -422,13 +422,21 @@ def nearest_tone(hz: float, tones: dict[int, str], tolerance: float = 0.06) -> s
     return tones[best] if abs(best - hz) <= tolerance * best else None
 
 
-def tone_sequence(audio: Audio, tones: dict[int, str], window: float = 0.2) -> list[str]:
-    """What is heard, window by window, with repeats and unclear windows (seams) dropped."""
+def tone_sequence(
+    audio: Audio, tones: dict[int, str], window: float = 0.2, steady: int = 1
+) -> list[str]:
+    """What is heard, window by window, with repeats and unclear windows (seams) dropped.
+
+    ``steady`` > 1 counts a tone only once it is heard in that many windows in a row: a window
+    that straddles a seam (a few ms of silence beside a tone) can read as a neighbouring tone.
+    """
     out: list[str] = []
+    run: tuple[str | None, int] = (None, 0)
     t = 0.0
     while t + window <= audio.seconds:
         label = nearest_tone(frequency(audio, t, window), tones)
-        if label is not None and (not out or out[-1] != label):
+        run = (label, run[1] + 1) if label == run[0] else (label, 1)
+        if label is not None and run[1] >= steady and (not out or out[-1] != label):
             out.append(label)
         t += window
     return out
