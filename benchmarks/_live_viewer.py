@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from benchmarks._tones import RATE, Run, ToneTracker
+from benchmarks._tones import AUDIO_OUT, Run, ToneTracker
 from tests.support.ts_monitor import MonitorTotals, TsMonitor
 
 log = logging.getLogger(__name__)
@@ -35,17 +35,7 @@ def decoder_argv(ffmpeg: str, audio: bool) -> list[str]:
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "mpegts"]
     argv += ["-i", "pipe:0", "-map", "0:v:0", "-f", "null", "-"]
     if audio:
-        argv += [
-            "-map",
-            "0:a:0",
-            "-af",
-            f"aresample={RATE}:async=1:min_hard_comp=0.005:first_pts=0",
-            "-ac",
-            "1",
-            "-f",
-            "s16le",
-            "pipe:1",
-        ]
+        argv += AUDIO_OUT
     return argv
 
 

@@ -28,6 +28,20 @@ class Run:
     end: float
 
 
+# the first audio track as 8 kHz s16 mono on stdout, gaps filled so a sample's index is media time
+AUDIO_OUT = (
+    "-map",
+    "0:a:0",
+    "-af",
+    f"aresample={RATE}:async=1:min_hard_comp=0.005:first_pts=0",
+    "-ac",
+    "1",
+    "-f",
+    "s16le",
+    "pipe:1",
+)
+
+
 def decode_audio(ffmpeg: str, ts: bytes) -> array.array:
     argv = [
         ffmpeg,
@@ -39,15 +53,7 @@ def decode_audio(ffmpeg: str, ts: bytes) -> array.array:
         "mpegts",
         "-i",
         "pipe:0",
-        "-map",
-        "0:a:0",
-        "-af",
-        f"aresample={RATE}:async=1:min_hard_comp=0.005:first_pts=0",
-        "-ac",
-        "1",
-        "-f",
-        "s16le",
-        "pipe:1",
+        *AUDIO_OUT,
     ]
     done = subprocess.run(argv, input=ts, capture_output=True, timeout=120, check=True)
     pcm = array.array("h")

@@ -508,8 +508,16 @@ def tune_cycles(trial: Trial) -> None:
     trial.check(failures == 0, f"{failures} of {count} tunes failed")
 
 
-def _crowd(trial: Trial, n: int, seconds: float, **kwargs: float) -> list[LiveViewer]:
-    viewers = [LiveViewer(trial.server.port, CHANNELS[0], **kwargs).start() for _ in range(n)]  # type: ignore[arg-type]
+def _crowd(
+    trial: Trial, n: int, seconds: float, rate_limit: float | None = None, read_size: int = 65536
+) -> list[LiveViewer]:
+    """``n`` more viewers of channel 1 for ``seconds``."""
+    viewers = [
+        LiveViewer(trial.server.port, CHANNELS[0], rate_limit=rate_limit, read_size=read_size)
+        for _ in range(n)
+    ]
+    for v in viewers:
+        v.start()
     trial.watch(seconds)
     for v in viewers:
         v.stop()
@@ -532,7 +540,7 @@ def slow_viewer(trial: Trial) -> None:
     """A viewer that reads 1 KB/s for 20 s (10 with --short) beside the main one."""
     seconds = 10.0 if trial.short else 20.0
     rss0 = rss_bytes(trial.pid)
-    (slow,) = _crowd(trial, 1, seconds, rate_limit=1024.0, read_size=1024)  # type: ignore[arg-type]
+    (slow,) = _crowd(trial, 1, seconds, rate_limit=1024.0, read_size=1024)
     growth = (rss_bytes(trial.pid) - rss0) / 1048576
     trial.notes.append(
         f"slow viewer read {slow.state.bytes} B, ended: {slow.state.ended}; "

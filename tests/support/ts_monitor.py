@@ -27,6 +27,7 @@ from hdhr_emulator.playout.ts.packets import (
     stream_kind,
     wrap_delta,
 )
+from tests.support.ts_analysis import cc_broken, pcr_step
 
 
 @dataclass
@@ -95,18 +96,14 @@ class TsMonitor:
             return
         b3 = b[at + 3]
         flags = b[at + 5] if b3 & 0x20 and b[at + 4] else 0
-        cc = b3 & 0x0F
         last = self._cc.get(pid)
-        if last is not None and not flags & 0x80:
-            expected = (last + 1) & 0x0F if b3 & 0x10 else last
-            if cc != expected and not (b3 & 0x10 and cc == last):  # one duplicate is allowed
-                self.cc_errors += 1
-        self._cc[pid] = cc
+        if last is not None and cc_broken(last, b3, flags):
+            self.cc_errors += 1
+        self._cc[pid] = b3 & 0x0F
         pcr = read_pcr(b, at)
         if pcr is not None:
             if self._pcr_prev is not None:
-                prev = self._pcr_prev
-                step = wrap_delta(pcr // 300, prev // 300) * 300 + (pcr % 300 - prev % 300)
+                step = pcr_step(pcr, self._pcr_prev)
                 if step < 0:
                     self.pcr_backsteps += 1
                 self.pcr_max = max(self.pcr_max, step)
