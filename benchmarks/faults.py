@@ -685,11 +685,19 @@ def enter_namespace(argv: Sequence[str]) -> None:
 
 
 def lo_up() -> None:
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    with socket.socket() as probe:  # and nothing but lo: the network rule
+    """``ip link set lo up`` without iproute2 (SIOCGIFFLAGS/SIOCSIFFLAGS), then check that lo
+    is the only link: the network rule."""
+    import fcntl
+    import struct
+
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        request = struct.pack("16sH14s", b"lo", 0, b"")
+        flags = struct.unpack("16sH", fcntl.ioctl(s, siocgifflags, request)[:18])[1]
+        fcntl.ioctl(s, siocsifflags, struct.pack("16sH14s", b"lo", flags | iff_up, b""))
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True)
-    names = [line.split(":")[1].strip() for line in links.stdout.splitlines()]
+    names = [name for _, name in socket.if_nameindex()]
     if names != ["lo"]:
         raise SystemExit(f"faults: expected only lo in the namespace, found {names}")
 
