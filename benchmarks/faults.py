@@ -384,8 +384,9 @@ def ffmpeg_stop(trial: Trial) -> None:
     _signal_airing(trial, signal.SIGSTOP, 8.0)
 
 
-def _on_air(trial: Trial) -> tuple[Path, Path]:
-    """The files of the segment airing on channel 1 now and of the next item."""
+def _on_air(trial: Trial) -> list[Path]:
+    """The files airing on channel 1 now, next and after that: the next one's ffmpeg may have
+    opened its file already (read-ahead), the one after has not."""
     setup = trial.lab.setup(trial.folder, trial.data_dir)
     now = time.time()
     with open_schedule(setup) as schedule:
@@ -396,11 +397,11 @@ def _on_air(trial: Trial) -> tuple[Path, Path]:
         for s in a.segments
         if s.item is not None and s.item.path and s.stop > now
     ]
-    return paths[0], next(p for p in paths[1:] if p != paths[0])
+    return list(dict.fromkeys(paths))[:3]
 
 
 def file_truncated(trial: Trial) -> None:
-    """Truncate the file on air and the next one to a third."""
+    """Truncate the files on air, next and after to a third."""
     for path in _on_air(trial):
         size = path.stat().st_size
         os.truncate(path, size // 3)
@@ -409,7 +410,7 @@ def file_truncated(trial: Trial) -> None:
 
 
 def file_deleted(trial: Trial) -> None:
-    """Delete the file on air and the next one."""
+    """Delete the files on air, next and after."""
     for path in _on_air(trial):
         path.unlink()
         trial.notes.append(f"deleted {path.name}")
