@@ -118,8 +118,11 @@ def child_states(pid: int, skip: frozenset[int] = frozenset()) -> str:
         try:
             text = Path(f"/proc/{kid}/stat").read_text()
             argv = Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0")
-            source = argv[argv.index(b"-i") + 1] if b"-i" in argv else b"?"
-            out.append(f"{kid}:{text[text.rindex(')') + 2]} ({Path(source.decode()).name})")
+            if b"-i" in argv:
+                what = Path(argv[argv.index(b"-i") + 1].decode(errors="replace")).name
+            else:  # not an item's ffmpeg: say what it is
+                what = b" ".join(argv[:4]).decode(errors="replace")[:80]
+            out.append(f"{kid}:{text[text.rindex(')') + 2]} ({what})")
         except OSError:
             pass
     return " ".join(out)
