@@ -28,6 +28,20 @@ class Run:
     end: float
 
 
+# the first audio track as 8 kHz s16 mono on stdout, gaps filled so a sample's index is media time
+AUDIO_OUT = (
+    "-map",
+    "0:a:0",
+    "-af",
+    f"aresample={RATE}:async=1:min_hard_comp=0.005:first_pts=0",
+    "-ac",
+    "1",
+    "-f",
+    "s16le",
+    "pipe:1",
+)
+
+
 def decode_audio(ffmpeg: str, ts: bytes) -> array.array:
     argv = [
         ffmpeg,
@@ -39,15 +53,7 @@ def decode_audio(ffmpeg: str, ts: bytes) -> array.array:
         "mpegts",
         "-i",
         "pipe:0",
-        "-map",
-        "0:a:0",
-        "-af",
-        f"aresample={RATE}:async=1:min_hard_comp=0.005:first_pts=0",
-        "-ac",
-        "1",
-        "-f",
-        "s16le",
-        "pipe:1",
+        *AUDIO_OUT,
     ]
     done = subprocess.run(argv, input=ts, capture_output=True, timeout=120, check=True)
     pcm = array.array("h")
@@ -101,3 +107,48 @@ def tone_runs(ffmpeg: str, ts: bytes, tones: Mapping[str, float]) -> list[Run]:
         Run(str(label), first * step, (first + n) * step)  # type: ignore[operator]
         for label, first, n in merged
     ]
+
+
+class ToneTracker:
+    """``tone_runs`` for a live stream: fed PCM as it is decoded, it reports each seam (a new
+    label lasting at least ``MIN_RUN`` windows) once, with its media time, and keeps nothing
+    else: a soak of hours analyses its audio in 20-ms windows and forgets them."""
+
+    def __init__(self, tones: Mapping[str, float]):
+        self._coefficients = {
+            label: 2 * math.cos(2 * math.pi * hz / RATE) for label, hz in tones.items()
+        }
+        self._pending = array.array("h")
+        self._window = 0  # index of the next window
+        self._current: str | None = None
+        self._candidate: tuple[str, int, int] | None = None  # label, first window, windows
+
+    def feed(self, pcm: array.array[int]) -> list[Run]:
+        """Add samples; returns the seams completed by them (``Run.end`` is unknown: = start)."""
+        self._pending.extend(pcm)
+        seams: list[Run] = []
+        step = WINDOW / RATE
+        used = 0
+        while len(self._pending) - used >= WINDOW:
+            label = _label(self._pending[used : used + WINDOW], self._coefficients)
+            used += WINDOW
+            index = self._window
+            self._window += 1
+            if self._current is None:
+                self._current = label
+            elif label == self._current:
+                self._candidate = None  # transition noise folds into the current run
+            elif self._candidate is not None and self._candidate[0] == label:
+                first, n = self._candidate[1], self._candidate[2] + 1
+                self._candidate = (label, first, n)
+                if n >= MIN_RUN:
+                    seams.append(Run(label, first * step, first * step))
+                    self._current, self._candidate = label, None
+            else:
+                self._candidate = (label, index, 1)
+        del self._pending[:used]
+        return seams
+
+    @property
+    def media_seconds(self) -> float:
+        return self._window * WINDOW / RATE

@@ -98,6 +98,21 @@ class TsReport:
         return self._first_of("audio")
 
 
+def cc_broken(last: int, b3: int, flags: int) -> bool:
+    """A continuity error: the counter in header byte 3 (``b3``) does not follow ``last``
+    (one duplicate is allowed; a discontinuity flag in ``flags`` excuses anything)."""
+    if flags & 0x80:
+        return False
+    cc = b3 & 0x0F
+    expected = (last + 1) & 0x0F if b3 & 0x10 else last
+    return cc != expected and not (b3 & 0x10 and cc == last)
+
+
+def pcr_step(pcr: int, prev: int) -> int:
+    """27 MHz ticks from ``prev`` to ``pcr`` across the 33-bit wrap of the base."""
+    return wrap_delta(pcr // 300, prev // 300) * 300 + (pcr % 300 - prev % 300)
+
+
 class _Track:
     """Per-PID accumulation."""
 
@@ -152,18 +167,15 @@ def analyse(data: bytes | bytearray | memoryview) -> TsReport:
         flags = b[at + 5] if b3 & 0x20 and b[at + 4] else 0
         if flags & 0x80:
             discontinuities += 1
-        cc = b3 & 0x0F
         last = cc_last.get(pid)
-        if last is not None and not flags & 0x80:
-            expected = (last + 1) & 0x0F if b3 & 0x10 else last
-            if cc != expected and not (b3 & 0x10 and cc == last):  # one duplicate is allowed
-                cc_errors[pid] = cc_errors.get(pid, 0) + 1
-        cc_last[pid] = cc
+        if last is not None and cc_broken(last, b3, flags):
+            cc_errors[pid] = cc_errors.get(pid, 0) + 1
+        cc_last[pid] = b3 & 0x0F
         pcr = read_pcr(b, at)
         if pcr is not None:
             pcr_count += 1
             if pcr_prev is not None:
-                step = wrap_delta(pcr // 300, pcr_prev // 300) * 300 + (pcr % 300 - pcr_prev % 300)
+                step = pcr_step(pcr, pcr_prev)
                 if step < 0:
                     pcr_backsteps += 1
                 pcr_max = max(pcr_max, step)
