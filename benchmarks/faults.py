@@ -581,14 +581,19 @@ def half_open(trial: Trial) -> None:
             s.close()
 
 
-def _discover_reply(timeout: float = 3.0) -> bool:
+def _discover_reply(timeout: float = 2.0, tries: int = 3) -> bool:
+    """A discover answered within ``tries`` attempts, as clients send it: UDP may drop one
+    request while the device's socket buffer still holds the attack's datagrams
+    (``hdhomerun_config discover`` and Plex repeat theirs too)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
-        s.sendto(build_discover_request(DiscoverRequest()), ("127.0.0.1", HDHR_PORT))
-        try:
-            return bool(s.recvfrom(2048)[0])
-        except OSError:
-            return False
+        for _ in range(tries):
+            s.sendto(build_discover_request(DiscoverRequest()), ("127.0.0.1", HDHR_PORT))
+            try:
+                return bool(s.recvfrom(2048)[0])
+            except OSError:
+                continue
+        return False
 
 
 def _hostile_datagrams(rng: random.Random, valid: bytes) -> Iterator[bytes]:
