@@ -104,11 +104,22 @@ def new_ffmpeg(server_pid: int, within: float = 15.0) -> int | None:
     seen = set(children_of(server_pid))
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        fresh = set(children_of(server_pid)) - seen
+        fresh = [kid for kid in set(children_of(server_pid)) - seen if _runs_ffmpeg(kid)]
         if fresh:
             return min(fresh)
         time.sleep(0.01)
     return None
+
+
+def _runs_ffmpeg(pid: int) -> bool:
+    """The child has exec'd ffmpeg. Between fork and exec it is still a copy of the server,
+    and the server's spawn waits (synchronously, in the event loop) for that exec: a child
+    stopped in that window freezes the whole server, which is not the hung encoder this fault
+    is about, so it is not signalled then."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "ffmpeg"
+    except OSError:
+        return False
 
 
 def child_states(pid: int, skip: frozenset[int] = frozenset()) -> str:
