@@ -97,6 +97,18 @@ def settle(pid: int, keep: frozenset[int] = frozenset(), within: float = 5.0) ->
     time.sleep(0.5)
 
 
+def settled_state(pid: int, fds: int, within: float = 5.0) -> ProcState:
+    """The server's state once its descriptors are down to ``fds`` (or after ``within`` s):
+    a connection or a pipe of the last tune may still be closing when the children are gone,
+    but a leak stays."""
+    deadline = time.monotonic() + within
+    state = proc_state(pid)
+    while state.fds > fds and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = proc_state(pid)
+    return state
+
+
 def new_ffmpeg(server_pid: int, within: float = 15.0) -> int | None:
     """The next child the server starts: an item's ffmpeg while it is still producing (a 2–5 s
     item is read ahead in well under a second, so an older one may be done already). Found
@@ -340,7 +352,7 @@ def _run(
             viewer.stop()
         settle(pid, old)
         alive = server.process.poll() is None
-        after = proc_state(pid) if alive else ProcState(-1, -1, 0.0, -1)
+        after = settled_state(pid, before.fds + FD_SLACK) if alive else ProcState(-1, -1, 0.0, -1)
         left = child_states(pid, old) if alive else ""
         if not alive:
             trial.failed.append(f"the server exited ({server.process.returncode})")
