@@ -196,9 +196,12 @@ def test_copy_plays_all_the_audio_of_a_file_whose_video_ends_first(
         for at in range(int(audio.seconds / window))
     ]
     runs = [(label, len(list(group)) * window) for label, group in itertools.groupby(labels)]
-    heard = [seconds for label, seconds in runs if label in ECHO_TONES.values()]
+    # a lone window at the very start or at a seam can land nearer the other tone; runs of
+    # under 0.3 s are not an episode, so they are dropped before the episodes are counted
+    heard = [seconds for label, seconds in runs if label in ECHO_TONES.values() and seconds >= 0.3]
     whole = heard[1:-1]  # the first and the last are cut by the tune-in and by ?duration
     assert whole, runs
     assert min(whole) >= 4.7, f"episodes heard (label, s): {runs}"
+    assert max(whole) <= 5.3, f"episodes heard (label, s): {runs}"
     report = analyse(capture.body)
     assert report.audio is not None and report.audio.max_gap <= AAC_FRAME / 90_000 + 0.005
