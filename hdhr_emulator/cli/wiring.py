@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hdhr_emulator.cli.pidfile import PidFile
 from hdhr_emulator.device.settings import DeviceSettings
+from hdhr_emulator.events import EventBus
 from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.playout.headroom import auto_tuner_count
@@ -154,7 +155,10 @@ def run_server(
         bind_host=args.discovery_address,
     )
     rescan = RescanService(scan_library, live, rescan_hours) if scan_library is not None else None
-    app = create_app(live, engine, device, rescan.controller if rescan else None, media)
+    events = EventBus()
+    app = create_app(
+        live, engine, device, rescan.controller if rescan else None, media, events=events
+    )
     for server in plex:
         if server.reload_guide:
             live.after_refresh.append(DvrGuideReload(server, device.identity.device_id_hex))

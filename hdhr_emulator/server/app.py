@@ -7,13 +7,17 @@ plain-text line, never a traceback page; the routes themselves live in :mod:`.ro
 from __future__ import annotations
 
 import logging
+import time
 
 from quart import Quart, Response, request
 
 from hdhr_emulator.device.documents import profile_height
 from hdhr_emulator.device.settings import DeviceSettings
+from hdhr_emulator.events import EventBus
 from hdhr_emulator.playout.engine import PlayoutEngine
 from hdhr_emulator.playout.stream_plan import output_height
+from hdhr_emulator.server.api import register_api
+from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy
@@ -36,11 +40,13 @@ def create_app(
     device: DeviceSettings | None = None,
     scans: ScanController | None = None,
     media: MediaProxy | None = None,
+    events: EventBus | None = None,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
     ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it);
-    ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers)."""
+    ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers;
+    ``events`` is the station's event stream the API's SSE route reads)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -67,6 +73,18 @@ def create_app(
         scans = ScanController(None, lambda: len(live.schedule.channels))
     base_url = base_url_resolver(device.advertise_url if device is not None else None)
 
+    register_api(
+        app,
+        ApiServices(
+            live=live,
+            scans=scans,
+            events=events if events is not None else EventBus(),
+            base_url=base_url,
+            started_at=time.time(),
+            engine=engine,
+            device=device,
+        ),
+    )
     register_guide_routes(app, live, base_url)
     register_device_routes(app, documents, scans, base_url, engine=engine, device=device)
     register_logo_routes(app, live_schedule)

@@ -31,6 +31,7 @@ from hdhr_emulator.server.rescan import ProgressCallback, Rescan, ScanController
 from lineup.models import ChannelProfile
 from lineup.schedule import ScheduleStore
 from tests.conftest import require_tool
+from tests.support.app_client import AppClient
 from tests.support.device_helpers import IDENTITY, live_schedule, open_store
 from tests.support.server_process import RunningServer, running_server
 from tests.xmltv.builders import NASTY, channel, episode, movie
@@ -40,38 +41,6 @@ PROFILE = '[profile]\nresolution = "320x240"\npreset = "ultrafast"\n'
 
 
 # -- in process ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-
-    def json(self) -> object:
-        return json.loads(self.body)
-
-
-class AppClient:
-    """Quart's test client with the ASGI ``client``/``server`` addresses a real socket has."""
-
-    def __init__(
-        self, app: Quart, client: str = "127.0.0.1", server: tuple[str, int] = ("127.0.0.1", 8000)
-    ):
-        self._client = app.test_client()
-        self._scope = {"client": (client, 50000), "server": server}
-
-    async def request(self, path: str, method: str = "GET", **headers: str) -> Reply:
-        response = await self._client.open(
-            path,
-            method=method,
-            headers={k.replace("_", "-"): v for k, v in headers.items()},
-            scope_base=self._scope,
-        )
-        body = await response.get_data()
-        return Reply(
-            response.status_code, {k.lower(): v for k, v in response.headers.items()}, body
-        )
-
-
 def run(scenario: Awaitable[None]) -> None:
     asyncio.run(scenario)  # type: ignore[arg-type]
 
