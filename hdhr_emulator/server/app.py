@@ -22,7 +22,8 @@ from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocument
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy
 from hdhr_emulator.server.rescan import ScanController
-from hdhr_emulator.server.routes.device import register_device_routes
+from hdhr_emulator.server.routes.console import register_console_routes
+from hdhr_emulator.server.routes.device import device_xml_response, register_device_routes
 from hdhr_emulator.server.routes.guide import register_guide_routes
 from hdhr_emulator.server.routes.logos import register_logo_routes
 from hdhr_emulator.server.routes.media import register_media_routes
@@ -88,6 +89,9 @@ def create_app(
     register_guide_routes(app, live, base_url)
     register_device_routes(app, documents, scans, base_url, engine=engine, device=device)
     register_logo_routes(app, live_schedule)
+    register_console_routes(
+        app, None if device is None else lambda: device_xml_response(device, base_url)
+    )
     if engine is not None:
         register_stream_routes(app, engine)
         if media is not None:

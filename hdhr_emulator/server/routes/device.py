@@ -112,6 +112,10 @@ def _register_identity_routes(app: Quart, device: DeviceSettings, base_url: Base
 
     @app.get("/device.xml")
     @app.get("/capability")
-    @app.get("/")
     async def device_xml() -> Response:
-        return document(api.device_xml(identity, base_url()), api.XML_TYPE)
+        return device_xml_response(device, base_url)
+
+
+def device_xml_response(device: DeviceSettings, base_url: BaseUrl) -> Response:
+    """The UPnP description, also what non-browsers get at ``/`` (see :mod:`.console`)."""
+    return document(api.device_xml(device.identity, base_url()), api.XML_TYPE)
