@@ -9,12 +9,19 @@ export const KINDS = [
 
 export class EventHub {
   constructor(url, onState) {
+    this.url = url;
     this.handlers = new Set();
     this.onState = onState;
     this.opened = 0;
-    this.source = new EventSource(url);
+    this.source = null;
+    this.open();
+  }
+
+  open() {
+    if (this.source) return;
+    const source = new EventSource(this.url);
     for (const kind of KINDS) {
-      this.source.addEventListener(kind, (message) => {
+      source.addEventListener(kind, (message) => {
         let event = null;
         try {
           event = JSON.parse(message.data);
@@ -24,11 +31,19 @@ export class EventHub {
         this.dispatch(kind, event);
       });
     }
-    this.source.onopen = () => {
+    source.onopen = () => {
       this.onState("live");
       if (this.opened++ > 0) this.dispatch("open", null);
     };
-    this.source.onerror = () => this.onState("reconnecting");
+    source.onerror = () => this.onState("reconnecting");
+    this.source = source;
+  }
+
+  // A page the browser hides or keeps in its back/forward cache must not hold a connection:
+  // Chromium allows six per server, and each parked stream would take one.
+  close() {
+    this.source?.close();
+    this.source = null;
   }
 
   on(kinds, handler) {

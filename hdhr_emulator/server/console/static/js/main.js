@@ -75,6 +75,19 @@ async function route() {
   section.dataset.ready = "1";
 }
 
+// Leaving the page (or its going into the back/forward cache) ends its connections: the event
+// stream, and the Watch player's stream, which would otherwise keep a tuner and a viewer.
+window.addEventListener("pagehide", () => {
+  current?.unmount?.();
+  if (current) current.unmount = null;
+  events.close();
+});
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  events.open();
+  route();
+});
+
 setUpToken();
 window.addEventListener("hashchange", route);
 route();

@@ -22,7 +22,10 @@ export async function mount(root) {
   const seen = new Set();
 
   const dialog = h("dialog", { class: "details", "aria-labelledby": "details-title" });
-  const scroller = h("div", { class: "guide-scroll", tabindex: "0", "aria-label": "Programme guide" });
+  const scroller = h("div", {
+    class: "guide-scroll", tabindex: "0", "aria-label": "Programme guide",
+    "data-start": new Date(start).toISOString().replace(".000Z", "Z"),
+  });
   const ruler = h("div", { class: "ruler", "aria-hidden": "true" });
   const body = h("div", { class: "guide-body" });
   const nowLine = h("div", { class: "now-line", "aria-hidden": "true" });

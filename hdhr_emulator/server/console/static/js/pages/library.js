@@ -36,6 +36,7 @@ export async function mount(root, { events, toast }) {
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "File"), h("th", { scope: "col" }, "Reason"))),
         h("tbody", {}, library.skipped.map((s) => h("tr", {}, h("td", { class: "path" }, s.path), h("td", {}, s.reason))))))
       : h("p", {}, "None"));
+    return library;
   }
 
   button.addEventListener("click", async () => {
@@ -51,10 +52,19 @@ export async function mount(root, { events, toast }) {
     const { done = 0, total = 0, state: name = "scanning" } = event.data;
     showScan({ running: true, progress: total ? Math.round((done / total) * 100) : 0, found: done, state: name });
   });
-  const offDone = events.on(["scan_done", "open"], () => load().catch(() => {}));
+  // The scan state keeps "running" for a moment after scan_done (lineup_status.json shows a
+  // scan for at least 1.5 s, for Plex): re-read until it settles, at most 10 times.
+  let settle = null;
+  const afterScan = async (tries = 10) => {
+    clearTimeout(settle);
+    const library = await load();
+    if (library.scan.running && tries > 1) settle = setTimeout(() => afterScan(tries - 1).catch(() => {}), 1000);
+  };
+  const offDone = events.on(["scan_done", "open"], () => afterScan().catch(() => {}));
   await load();
   return () => {
     offProgress();
     offDone();
+    clearTimeout(settle);
   };
 }
