@@ -21,8 +21,9 @@ from hdhr_emulator.cli.progress import (
     scan_before_serving,
     scan_with_progress,
 )
-from hdhr_emulator.cli.settings import apply_server_defaults, open_station
+from hdhr_emulator.cli.settings import apply_server_defaults, open_station, settings_from_args
 from hdhr_emulator.cli.wiring import plex_servers, run_server
+from hdhr_emulator.server.api_token import load_or_create_token, rotate_token, token_path
 from hdhr_emulator.server.rescan import ProgressCallback
 from hdhr_emulator.util import atomic_write
 from lineup.channels import marathon_channel
@@ -251,3 +252,11 @@ def play(args: argparse.Namespace) -> int:
                 server_ids=station.catalog.server_ids,
                 current=station.catalog.current,
             )
+
+
+def token(args: argparse.Namespace) -> int:
+    """Print the API token (the one the server uses for the same data dir and token file)."""
+    path = token_path(settings_from_args(args).data_dir, args.api_token_file)
+    value = rotate_token(path) if args.rotate else load_or_create_token(path)
+    print(value)
+    return 0

@@ -123,7 +123,29 @@ def build_parser() -> argparse.ArgumentParser:
         "which only this machine can reach)",
     )
     guide.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
+
+    token = command(
+        "token",
+        "print the API token that changes through the API from other machines need "
+        "(made on first use)",
+    )
+    _token_file_option(token)
+    token.add_argument(
+        "--rotate",
+        action="store_true",
+        help="replace it with a new one (a running server takes it at once; the old one stops "
+        "working)",
+    )
     return parser
+
+
+def _token_file_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--api-token-file",
+        type=Path,
+        metavar="FILE",
+        help="where the API token is kept (created if missing; default: api_token in the data dir)",
+    )
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
@@ -185,6 +207,18 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     )
     device.add_argument("--no-ssdp", action="store_true", help="do not answer or send SSDP")
     device.add_argument("--no-zeroconf", action="store_true", help="do not advertise over mDNS")
+    api = parser.add_argument_group(
+        "the API (/api/v1)",
+        "requests from this machine (loopback) never need the token; `retrovue token` prints it",
+    )
+    api.add_argument(
+        "--api-auth",
+        choices=["writes", "all"],  # server.api.auth.AuthScope; this module imports no server code
+        default="writes",
+        help="what needs the API token from other machines: writes (changes, the default) or "
+        "all (reads too)",
+    )
+    _token_file_option(api)
 
 
 def _setup_logging(debug: bool) -> None:

@@ -17,6 +17,8 @@ from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.playout.headroom import auto_tuner_count
 from hdhr_emulator.playout.sources import CurrentItem, SourceResolver
+from hdhr_emulator.server.api.auth import ApiAuth, AuthScope
+from hdhr_emulator.server.api_token import TokenSource, token_path
 from hdhr_emulator.server.app import create_app
 from hdhr_emulator.server.discovery.control_tcp import ControlServer, TunerState
 from hdhr_emulator.server.discovery.mdns import MdnsService
@@ -96,6 +98,13 @@ def tuner_setting(value: object) -> Tuners:
     raise ConfigError(f"--tuners must be between 1 and {MAX_TUNERS} or auto, not {text!r}")
 
 
+def api_auth(args: argparse.Namespace, data_dir: Path) -> ApiAuth:
+    """``--api-auth`` and the token of ``--api-token-file`` (else the data dir's, made at the
+    first start)."""
+    tokens = TokenSource(token_path(data_dir, getattr(args, "api_token_file", None)))
+    return ApiAuth(tokens.current, AuthScope(getattr(args, "api_auth", AuthScope.WRITES)))
+
+
 def run_server(
     args: argparse.Namespace,
     data_dir: Path,
@@ -157,7 +166,13 @@ def run_server(
     rescan = RescanService(scan_library, live, rescan_hours) if scan_library is not None else None
     events = EventBus()
     app = create_app(
-        live, engine, device, rescan.controller if rescan else None, media, events=events
+        live,
+        engine,
+        device,
+        rescan.controller if rescan else None,
+        media,
+        events=events,
+        api_auth=api_auth(args, data_dir),
     )
     for server in plex:
         if server.reload_guide:

@@ -17,6 +17,7 @@ from hdhr_emulator.events import EventBus
 from hdhr_emulator.playout.engine import PlayoutEngine
 from hdhr_emulator.playout.stream_plan import output_height
 from hdhr_emulator.server.api import register_api
+from hdhr_emulator.server.api.auth import LOOPBACK_ONLY, ApiAuth
 from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
@@ -42,12 +43,14 @@ def create_app(
     scans: ScanController | None = None,
     media: MediaProxy | None = None,
     events: EventBus | None = None,
+    api_auth: ApiAuth = LOOPBACK_ONLY,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
     ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it);
     ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers;
-    ``events`` is the station's event stream the API's SSE route reads)."""
+    ``events`` is the station's event stream the API's SSE route reads; ``api_auth`` who may
+    change things through the API: without it, only this machine's loopback may)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -84,6 +87,8 @@ def create_app(
             started_at=time.time(),
             engine=engine,
             device=device,
+            auth=api_auth,
+            documents=documents,
         ),
     )
     register_guide_routes(app, live, base_url)

@@ -72,6 +72,11 @@ class LineupDocuments:
             self._schedule, self._rendered = schedule, _RenderedLineup(lineup)
         return self._rendered
 
+    @property
+    def favorites(self) -> frozenset[int]:
+        """The channel numbers marked as favourites."""
+        return self._favorites
+
     def set_favorite(self, guide_number: str, favorite: bool) -> bool:
         """Mark or clear a favourite; False when no channel has that number."""
         if guide_number not in self.current().by_number:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from hdhr_emulator.server.api import errors
+from hdhr_emulator.server.api import auth, errors, favorites
 from hdhr_emulator.server.api.schema import install_schema
 from hdhr_emulator.server.api.services import ApiServices
 
@@ -23,5 +23,7 @@ def register_api(app: Quart, services: ApiServices) -> None:
     install_schema(app, API_PREFIX)
     blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
     errors.register(app, blueprint, API_PREFIX)
+    auth.register(blueprint, services.auth)  # first: it guards every route below
     # each concept's routes: add a line here per module
+    favorites.register(blueprint, services)
     app.register_blueprint(blueprint)

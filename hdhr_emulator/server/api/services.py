@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.events import EventBus
 from hdhr_emulator.playout.engine import PlayoutEngine
+from hdhr_emulator.server.api.auth import LOOPBACK_ONLY, ApiAuth
+from hdhr_emulator.server.lineup_documents import LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.rescan import ScanController
 
@@ -24,3 +26,5 @@ class ApiServices:
     started_at: float  # time.time() when the server started: uptime
     engine: PlayoutEngine | None = None
     device: DeviceSettings | None = None
+    auth: ApiAuth = LOOPBACK_ONLY  # who may change things (and with --api-auth all, read)
+    documents: LineupDocuments | None = None  # the lineup documents and their favourites
