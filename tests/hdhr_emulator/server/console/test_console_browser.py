@@ -134,6 +134,8 @@ def test_each_page_loads_without_errors(
         == "page"
     )
     assert not page.find_elements(By.CSS_SELECTOR, "section .error")
+    if EVENTS in api_paths:  # the page's event stream is connected
+        wait_until(lambda: page.find_element(By.ID, "live").text == "live", 10, "no event stream")
     assert console_errors(page) == []
     unlabelled = page.execute_script(
         """return [...document.querySelectorAll('input, select, textarea')]
@@ -255,6 +257,14 @@ def test_tuners_shows_the_viewer_and_stop_ends_its_stream(
     needs(api_paths, STATUS, SESSION, EVENTS)
     with BackgroundViewer(server.port, "/auto/v3", timeout=30) as viewer:
         wait_until(lambda: viewer.received() > 100_000, 20, "channel 3 did not stream")
+        if CHANNELS in api_paths:  # On now shows its live picture (a decodable JPEG)
+            cards = open_page(page, server.base_url, "now")
+            thumb = cards.find_element(By.CSS_SELECTOR, 'li[data-channel="3"] img.thumb')
+            wait_until(
+                lambda: page.execute_script("return arguments[0].naturalWidth", thumb) > 0,
+                10,
+                "the live picture did not load",
+            )
         section = open_page(page, server.base_url, "tuners")
         row = wait_until(
             lambda: section.find_elements(By.CSS_SELECTOR, 'tr[data-channel="3"]'),

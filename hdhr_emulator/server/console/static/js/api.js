@@ -1,6 +1,7 @@
 // The API client: JSON in and out, errors as ApiError with the server's one-line reason.
 // The token is kept in localStorage and sent as a Bearer token when the page is not on
-// loopback (the server lets loopback change things without one).
+// loopback (the server lets loopback change things without one); with it on every request, not
+// only changes, the console also works under --api-auth all.
 
 const TOKEN_KEY = "retrovue.apiToken";
 
@@ -24,10 +25,14 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
-  const headers = { Accept: "application/json" };
+// The Authorization header for a request, when one is needed and the token is known.
+export function authHeaders() {
   const secret = token();
-  if (secret && !onLoopback) headers.Authorization = `Bearer ${secret}`;
+  return secret && !onLoopback ? { Authorization: `Bearer ${secret}` } : {};
+}
+
+async function call(method, path, body) {
+  const headers = { Accept: "application/json", ...authHeaders() };
   const init = { method, headers };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";

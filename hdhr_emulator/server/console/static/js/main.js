@@ -17,7 +17,7 @@ const PAGES = {
 
 const liveBadge = document.getElementById("live");
 const events = new EventHub("/api/v1/events", (state) => {
-  liveBadge.textContent = state === "live" ? "live" : "reconnecting…";
+  liveBadge.textContent = state === "reconnecting" ? "reconnecting…" : state;
   liveBadge.dataset.state = state;
 });
 
@@ -38,6 +38,8 @@ function setUpToken() {
     event.preventDefault();
     setToken(input.value.trim());
     toast(input.value.trim() ? "Token saved in this browser" : "Token removed");
+    events.close(); // reconnect the event stream with the new token
+    events.open();
   });
 }
 
