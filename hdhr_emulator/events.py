@@ -63,7 +63,7 @@ class StationEvent:
         }
 
 
-Publish = Callable[..., None]  # publish(kind, channel=None, **data)
+Publish = Callable[..., object]  # publish(kind, channel=None, **data)
 
 
 class EventBus:
@@ -75,8 +75,9 @@ class EventBus:
         self._listeners: set[_Listener] = set()
         self._taps: list[Callable[[StationEvent], None]] = []
 
-    def publish(self, kind: EventKind, channel: int | None = None, **data: Any) -> StationEvent:
-        """Record an event and hand it to every listener (never blocks, never raises)."""
+    def publish(self, kind: EventKind, /, channel: int | None = None, **data: Any) -> StationEvent:
+        """Record an event and hand it to every listener (never blocks, never raises).
+        ``kind`` is positional-only so that ``data`` may hold a ``kind`` (an item's)."""
         event = StationEvent(next(self._ids), kind, self._clock(), channel, data)
         for tap in self._taps:
             try:
