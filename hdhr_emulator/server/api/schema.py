@@ -4,7 +4,8 @@ interactive docs at ``/api/docs`` and the Bearer token as the security scheme.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from quart import Quart
 from quart_schema import QuartSchema
@@ -14,6 +15,20 @@ from werkzeug.routing import Rule
 from hdhr_emulator.version import VERSION
 
 DOCS_PATH = "/api/docs"
+MEDIA_TYPE_ATTRIBUTE = "_retrovue_media_type"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def media_type(content_type: str) -> Callable[[F], F]:
+    """Document a route's successful responses as ``content_type`` rather than JSON (an event
+    stream, an image): quart-schema describes the body's schema, this names what carries it."""
+
+    def mark(func: F) -> F:
+        setattr(func, MEDIA_TYPE_ATTRIBUTE, content_type)
+        return func
+
+    return mark
 
 
 class _ApiOnly(OpenAPIProvider):
@@ -23,6 +38,18 @@ class _ApiOnly(OpenAPIProvider):
         for rule in super().generate_rules():
             if rule.rule.startswith(self.prefix) and not rule.rule.endswith("/openapi.json"):
                 yield rule
+
+    def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
+        paths, components = super().build_paths(rule)
+        func = self._app.view_functions[rule.endpoint]
+        content_type = getattr(func, MEDIA_TYPE_ATTRIBUTE, None)
+        if content_type is not None:
+            for operation in (op for methods in paths.values() for op in methods.values()):
+                for status, response in operation["responses"].items():
+                    content = response.get("content", {})
+                    if 200 <= int(status) < 300 and "application/json" in content:
+                        content[content_type] = content.pop("application/json")
+        return paths, components
 
 
 def install_schema(app: Quart, prefix: str) -> QuartSchema:
