@@ -135,6 +135,7 @@ def run_server(
     live = LiveSchedule(build_schedule, hours)
     live.refresh()
     media = MediaProxy(plex, _loopback_base(args.host, args.port), server_ids) if plex else None
+    events = EventBus()  # the one event stream: playout and re-scans publish, the API reads
     engine = PlayoutEngine(
         EngineSettings(
             ffmpeg=ffmpeg.path,
@@ -146,6 +147,7 @@ def run_server(
         ),
         lambda: live.schedule,
         source_for=SourceResolver(current, media.source_for if media else None).source_for,
+        events=events,
     )
     engine.check_channels()
     device = DeviceSettings(
@@ -154,8 +156,11 @@ def run_server(
         advertise_url=advertise_url,
         bind_host=args.discovery_address,
     )
-    rescan = RescanService(scan_library, live, rescan_hours) if scan_library is not None else None
-    events = EventBus()
+    rescan = (
+        RescanService(scan_library, live, rescan_hours, publish=events.publish)
+        if scan_library is not None
+        else None
+    )
     app = create_app(
         live, engine, device, rescan.controller if rescan else None, media, events=events
     )
