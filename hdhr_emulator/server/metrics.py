@@ -138,11 +138,18 @@ class _LiveCollector(Collector):
             "Clients reading /api/v1/events",
             self._events.listener_count,
         )
+        sessions = (
+            [s for s in self._engine.pool.sessions().values() if isinstance(s, ChannelSession)]
+            if self._engine is not None
+            else []
+        )
+        live = sum(v.bytes_sent for s in sessions for v in s.viewers)
+        self._bytes_reported = max(self._bytes_reported, self.closed_bytes + live)
+        sent = CounterMetricFamily("retrovue_bytes_sent", "Stream bytes written to viewers")
+        sent.add_metric([], self._bytes_reported)
+        yield sent
         if self._engine is None:
             return
-        sessions = [
-            s for s in self._engine.pool.sessions().values() if isinstance(s, ChannelSession)
-        ]
         yield _gauge("retrovue_tuners", "Tuners this device has", self._engine.pool.count)
         yield _gauge(
             "retrovue_sessions", "Channel sessions running (incl. lingering)", len(sessions)
@@ -154,11 +161,6 @@ class _LiveCollector(Collector):
         for session in sessions:
             per_channel.add_metric([str(session.channel_number)], session.viewer_count)
         yield per_channel
-        live = sum(v.bytes_sent for s in sessions for v in s.viewers)
-        self._bytes_reported = max(self._bytes_reported, self.closed_bytes + live)
-        sent = CounterMetricFamily("retrovue_bytes_sent", "Stream bytes written to viewers")
-        sent.add_metric([], self._bytes_reported)
-        yield sent
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
