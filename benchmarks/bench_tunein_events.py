@@ -86,7 +86,9 @@ def summary(values: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "retrovue-bench-playout")
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "retrovue-bench-playout"
+    )
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--source-gop", type=int, default=250)
     args = parser.parse_args()

@@ -104,3 +104,18 @@ def test_a_viewer_in_a_session_shows_in_the_gauges(server: RunningServer) -> Non
         assert (now["retrovue_viewers"], now["retrovue_sessions"]) == (1, 1)
         assert now["retrovue_channel_viewers{channel=1}"] == 1
         assert now["retrovue_bytes_sent_total"] >= viewer.received()
+
+
+def test_a_library_scan_is_seen_on_the_event_stream(server: RunningServer) -> None:
+    """``lineup.post?scan=start`` (what Plex sends) re-reads the library: its progress and its
+    result reach the console; nothing changed on disk, so both files are unchanged."""
+    with SseReader(f"{server.base_url}/api/v1/events") as console:
+        reply = httpx.post(f"{server.base_url}/lineup.post?scan=start", timeout=10)
+        assert reply.status_code == 200
+        assert console.wait_for_event("scan_done", 30), server.log()
+        progress = console.events("scan_progress")
+        (done,) = console.events("scan_done")
+    assert progress and progress[-1]["data"]["done"] == progress[-1]["data"]["total"]
+    assert done["channel"] is None
+    assert (done["data"]["ok"], done["data"]["added"], done["data"]["unchanged"]) == (True, 0, 2)
+    assert metrics(server)["retrovue_scans_total{result=ok}"] == 1
