@@ -191,6 +191,8 @@ def run_server(
         Service("guide refresh", live.async_start, live.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
         *_discovery_services(args, device, engine, live),
+        # last, so stopped first: open event streams end before anything else stops
+        Service("event stream", _nothing_to_start, events.async_stop),
     ]
     try:
         asyncio.run(
@@ -199,6 +201,10 @@ def run_server(
     finally:
         pid_file.release()
     return 0
+
+
+async def _nothing_to_start() -> None:
+    """The event bus needs no start; only its stop matters (see EventBus.close)."""
 
 
 def _banner_host(host: str) -> str:

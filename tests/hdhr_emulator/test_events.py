@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from hdhr_emulator.events import LISTENER_BACKLOG, EventBus, EventKind, StationEvent
+from hdhr_emulator.events import LISTENER_BACKLOG, BusClosed, EventBus, EventKind, StationEvent
 
 
 def test_a_listener_gets_every_event_in_order_as_json() -> None:
@@ -80,3 +80,49 @@ def test_a_broken_tap_is_logged_and_the_others_still_run(caplog: pytest.LogCaptu
         event = bus.publish(EventKind.RESTART, 2, restarts=1)
     assert seen == [event]
     assert "event tap failed on restart" in caplog.text
+
+
+def test_closing_the_bus_ends_every_listener_after_what_it_had_queued() -> None:
+    async def main() -> None:
+        bus = EventBus()
+        async with bus.listen() as listener:
+            bus.publish(EventKind.SESSION_STOP, 1, tuner=0)
+            bus.close()
+            bus.publish(EventKind.SESSION_STOP, 2, tuner=1)  # after the close: not delivered
+            assert (await listener.get()).channel == 1
+            for _ in range(2):  # and it stays ended
+                with pytest.raises(BusClosed):
+                    await listener.get()
+        async with bus.listen() as late:  # a listener arriving during shutdown ends at once
+            with pytest.raises(BusClosed):
+                await late.get()
+
+    asyncio.run(main())
+
+
+def test_closing_wakes_a_listener_that_is_waiting() -> None:
+    async def main() -> None:
+        bus = EventBus()
+        async with bus.listen() as listener:
+            waiting = asyncio.create_task(listener.get())
+            await asyncio.sleep(0)
+            bus.close()
+            with pytest.raises(BusClosed):
+                await waiting
+
+    asyncio.run(main())
+
+
+def test_a_full_backlog_still_ends_on_close() -> None:
+    async def main() -> None:
+        bus = EventBus()
+        async with bus.listen() as listener:
+            for n in range(LISTENER_BACKLOG + 3):
+                bus.publish(EventKind.SLATE, 1, seconds=n)
+            bus.close()
+            kept = [await listener.get() for _ in range(LISTENER_BACKLOG)]
+            with pytest.raises(BusClosed):
+                await listener.get()
+        assert kept[-1].data["seconds"] == LISTENER_BACKLOG + 2
+
+    asyncio.run(main())

@@ -87,6 +87,11 @@ class SseReader:
         assert not self._thread.is_alive(), "the SSE reader did not stop"
         self._connection.close()
 
+    def ended(self, timeout: float) -> bool:
+        """Whether the response ended (by itself or cut off) within ``timeout`` s."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def events(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The events' JSON (``StationEvent.as_json()``), of one kind or all."""
         with self._changed:

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from quart import Blueprint, Response, request
 from quart_schema import document_response
 
-from hdhr_emulator.events import EventKind, StationEvent
+from hdhr_emulator.events import BusClosed, EventKind, StationEvent
 from hdhr_emulator.server.api.schema import media_type
 from hdhr_emulator.server.api.services import ApiServices
 
@@ -89,6 +89,8 @@ def register(blueprint: Blueprint, services: ApiServices) -> None:
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
+                    except BusClosed:  # the server is stopping: end the response cleanly
+                        return
                     if listener.dropped > dropped:  # this client fell behind: say so
                         yield f": dropped {listener.dropped - dropped} events\n\n".encode()
                         dropped = listener.dropped

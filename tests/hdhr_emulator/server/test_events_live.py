@@ -5,6 +5,7 @@ a console that hangs up is gone from the bus at once."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -119,3 +120,20 @@ def test_a_library_scan_is_seen_on_the_event_stream(server: RunningServer) -> No
     assert done["channel"] is None
     assert (done["data"]["ok"], done["data"]["added"], done["data"]["unchanged"]) == (True, 0, 2)
     assert metrics(server)["retrovue_scans_total{result=ok}"] == 1
+
+
+def test_stopping_the_server_ends_an_open_event_stream_cleanly(tmp_path: Path) -> None:
+    """SIGTERM with a console connected: its stream ends properly (the last chunk, not a cut
+    connection after hypercorn's graceful timeout) and the server exits 0."""
+    media = tmp_path / "media"
+    media.mkdir()
+    config = write_config(tmp_path / "retrovue.toml", media, "")
+    with running_server("--config", config, data_dir=tmp_path / "data") as quiet:
+        console = SseReader(f"{quiet.base_url}/api/v1/events").__enter__()
+        try:
+            quiet.process.send_signal(signal.SIGTERM)
+            assert quiet.process.wait(30) == 0, quiet.log()
+            assert console.ended(10), "the event stream outlived the server"
+            assert console.error is None, f"the stream was cut off: {console.error!r}"
+        finally:
+            console.close()

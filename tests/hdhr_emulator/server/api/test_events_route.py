@@ -157,3 +157,23 @@ def test_the_event_stream_is_in_the_openapi_document(events_app: Quart) -> None:
     kinds = document["components"]["schemas"]["EventKind"]["enum"]
     assert set(kinds) == {kind.value for kind in EventKind}
     validate(document)
+
+
+def test_the_stream_ends_cleanly_when_the_server_stops(events_app: Quart, bus: EventBus) -> None:
+    """Stopping closes the bus first: open streams end instead of holding the shutdown."""
+
+    async def main() -> None:
+        client = events_app.test_client()
+        async with client.request("/api/v1/events") as connection:
+            await connection.send_complete()
+            await connection.receive()  # the retry frame: the listener is registered
+            bus.publish(EventKind.SESSION_STOP, 1, tuner=0)
+            await bus.async_stop()
+            rest = b""
+            async with asyncio.timeout(5):
+                while chunk := await connection.receive():  # b"": the body's proper end
+                    rest += chunk
+        assert b"event: session_stop" in rest
+        assert bus.listener_count == 0
+
+    asyncio.run(main())
