@@ -325,7 +325,7 @@ class ChannelSession:
                     planned.segment.item.title,
                     wait,
                 )
-                await self._play_slate(wait, pacer, "failed")
+                await self._play_slate(wait, pacer)
         elif played <= 0 < short:
             # nothing came out of a short segment (e.g. the schedule's own slate padding
             # a slot to a whole second): slate it, or the timeline would never move on
@@ -503,7 +503,7 @@ class ChannelSession:
         feed = await self._feed_for(upcoming)
         return (upcoming, feed) if feed is not None else None
 
-    async def _play_slate(self, seconds: float, pacer: Pacer, reason: str) -> None:
+    async def _play_slate(self, seconds: float, pacer: Pacer, reason: str = "failed") -> None:
         """Loop the channel's slate clip for ``seconds`` of media (``reason``: "schedule" for
         the schedule's own padding, "failed" for an item that cannot be played)."""
         remaining = seconds
