@@ -10,24 +10,30 @@ transcode 720p and copy channels, alternating per tune between "quiet" (nobody l
 "console" (an SSE client connected and a 2-s status poll running, started 0.5 s before the
 tune), the order swapped every round so load changes hit both alike. It reports request →
 first 188 bytes p50/p90/min per mode and condition, and, for the console tunes, the server's
-own tune-in latency from the ``tune`` event (request → first write) as a cross-check. The
-server is stopped by its pid.
+own tune-in latency from the ``tune`` event (request → first write) as a cross-check, and
+what one ``publish`` costs in process (the metrics tap, the SSE history, 0/1/10 listeners).
+The server is stopped by its pid.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import collections
 import http.client
 import signal
 import statistics
 import tempfile
 import threading
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from benchmarks._playout_lab import COPY, T720, build_library, write_config
 from benchmarks.compare_tunein import first_packet_ms, start_server
+from hdhr_emulator.events import LISTENER_BACKLOG, EventBus, EventKind
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from hdhr_emulator.server.metrics import StationMetrics
 from tests.support.sse import SseReader
 
 PORT = 18131
@@ -76,6 +82,25 @@ def console_tune(port: int, channel: int) -> tuple[float, float | None, dict[int
         tunes = console.sse.events("tune")
         server = tunes[-1]["data"]["latency_s"] * 1000 if seen and tunes else None
         return client, server, dict(console.polls)
+
+
+def publish_cost(listeners: int, events: int = 20_000) -> float:
+    """µs per ``bus.publish`` of a tune event with the metrics tap, the SSE route's history tap
+    and ``listeners`` listeners registered (each gets it queued; nobody reads meanwhile)."""
+
+    async def run() -> float:
+        bus = EventBus()
+        StationMetrics(bus)
+        bus.tap(collections.deque(maxlen=LISTENER_BACKLOG).append)
+        async with AsyncExitStack() as stack:
+            for _ in range(listeners):
+                await stack.enter_async_context(bus.listen())
+            started = time.perf_counter()
+            for _ in range(events):
+                bus.publish(EventKind.TUNE, 5, address="127.0.0.1", tuner=0, latency_s=0.2)
+            return (time.perf_counter() - started) / events * 1e6
+
+    return asyncio.run(run())
 
 
 def summary(values: list[float]) -> str:
@@ -133,6 +158,8 @@ def main() -> None:
     for mode, values in sorted(server_ms.items()):
         print(f"| {mode} | console: server's tune event | {summary(values)} |")
     print(f"\nstatus polls by HTTP status: {polls}")
+    costs = ", ".join(f"{n} listeners {publish_cost(n):.1f} µs" for n in (0, 1, 10))
+    print(f"one publish (metrics tap, SSE history, listeners' queues): {costs}")
 
 
 if __name__ == "__main__":
