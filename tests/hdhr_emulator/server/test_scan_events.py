@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from pathlib import Path
 
 from hdhr_emulator.events import EventBus, EventKind, StationEvent
-from hdhr_emulator.server.rescan import ProgressCallback, ScanController
+from hdhr_emulator.server.rescan import ProgressCallback, RescanService, ScanController
 from hdhr_emulator.server.scan_events import ScanReporter
 from lineup.errors import RetrovueError
 from lineup.scanner import ScanSummary
+from tests.support.device_helpers import live_schedule, open_store
+from tests.xmltv.builders import channel, episode
 
 
 def scan_done(bus: EventBus) -> asyncio.Event:
@@ -117,3 +120,33 @@ def test_a_failed_scan_publishes_why() -> None:
         False,
         "media folder /srv/tv is not readable",
     )
+
+
+def test_the_periodic_rescan_is_published_too(tmp_path: Path) -> None:
+    """``--rescan-hours``: a scan nobody asked for over HTTP still reaches the event stream."""
+    with open_store(tmp_path) as store:
+        guide = live_schedule(store, [channel(1, "Cheers", [episode("Cheers", 1, 1, "Pilot")])])
+
+        def scan_library(progress: ProgressCallback) -> ScanSummary:
+            progress(1, 1)
+            return ScanSummary(unchanged=1)
+
+        async def main() -> list[StationEvent]:
+            bus = EventBus()
+            seen: list[StationEvent] = []
+            bus.tap(seen.append)
+            finished = scan_done(bus)
+            service = RescanService(
+                scan_library, guide, every_hours=0.1 / 3600, publish=bus.publish
+            )
+            await service.async_start()
+            try:
+                async with asyncio.timeout(30):
+                    await finished.wait()
+            finally:
+                await service.async_stop()
+            return seen
+
+        seen = asyncio.run(main())
+    assert [e.kind for e in seen[:2]] == [EventKind.SCAN_PROGRESS, EventKind.SCAN_DONE]
+    assert seen[1].data["unchanged"] == 1 and seen[1].data["ok"] is True
