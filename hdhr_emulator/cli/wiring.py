@@ -144,6 +144,7 @@ def run_server(
     live = LiveSchedule(build_schedule, hours)
     live.refresh()
     media = MediaProxy(plex, _loopback_base(args.host, args.port), server_ids) if plex else None
+    events = EventBus()  # the one event stream: playout and re-scans publish, the API reads
     engine = PlayoutEngine(
         EngineSettings(
             ffmpeg=ffmpeg.path,
@@ -155,6 +156,7 @@ def run_server(
         ),
         lambda: live.schedule,
         source_for=SourceResolver(current, media.source_for if media else None).source_for,
+        events=events,
     )
     engine.check_channels()
     device = DeviceSettings(
@@ -163,8 +165,11 @@ def run_server(
         advertise_url=advertise_url,
         bind_host=args.discovery_address,
     )
-    rescan = RescanService(scan_library, live, rescan_hours) if scan_library is not None else None
-    events = EventBus()
+    rescan = (
+        RescanService(scan_library, live, rescan_hours, publish=events.publish)
+        if scan_library is not None
+        else None
+    )
     app = create_app(
         live,
         engine,
@@ -201,6 +206,8 @@ def run_server(
         Service("guide refresh", live.async_start, live.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
         *_discovery_services(args, device, engine, live),
+        # last, so stopped first: open event streams end before anything else stops
+        Service("event stream", _nothing_to_start, events.async_stop),
     ]
     try:
         asyncio.run(
@@ -209,6 +216,10 @@ def run_server(
     finally:
         pid_file.release()
     return 0
+
+
+async def _nothing_to_start() -> None:
+    """The event bus needs no start; only its stop matters (see EventBus.close)."""
 
 
 def _banner_host(host: str) -> str:

@@ -19,7 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from operator import attrgetter
+from typing import Any
 
+from hdhr_emulator.events import EventKind, Publish
 from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
@@ -44,6 +46,10 @@ RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then
 USUAL_REORDER_FRAMES = 2  # how far ahead files with B-frames decode (x264's default pyramid)
 
 
+def _publish_nothing(kind: EventKind, /, channel: int | None = None, **data: Any) -> None:
+    """The default: a session built without a station (unit tests) tells nobody."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlayoutContext:
     """What every session needs from the server."""
@@ -57,6 +63,8 @@ class PlayoutContext:
     # what ffmpeg opens for an item: its path, or for a media server's item a mapped local
     # path or our loopback proxy URL (see hdhr_emulator.server.media_proxy)
     source_for: Callable[[MediaItem], str] = attrgetter("path")  # blocking; run in a thread
+    # the station's event stream (EventBus.publish): tune-ins, seams, failures, the slate
+    publish: Publish = _publish_nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,8 @@ class ChannelSession:
         self.restarts = 0
         self.slate_seconds = 0.0  # media seconds of slate put on air (failed or late items)
         self._last_out = 0.0  # time.monotonic() of the last bytes sent to viewers
+        self._aired: tuple[float, int] | None = None  # (segment start, item id) last announced
+        self._failure = ""  # why the last item's ffmpeg ended early (for item_failed)
         self._hiccup = False  # the last item's producer stalled after playing (see _play)
         self._producer: asyncio.Task[None] | None = None
         self._linger: asyncio.Task[None] | None = None
@@ -124,6 +134,11 @@ class ChannelSession:
         reorder = USUAL_REORDER_FRAMES if self._plan.copy else 0
         self.splicer.first_decode_delay = round(reorder * frame)
         self._producer = asyncio.create_task(self._produce(), name=f"channel {self.channel_number}")
+        self._publish(
+            EventKind.SESSION_START,
+            tuner=self.tuner,
+            mode="copy" if self._plan.copy else "transcode",
+        )
 
     async def async_stop(self) -> None:
         if self._stopped:
@@ -136,6 +151,10 @@ class ChannelSession:
             viewer.close()
         self.viewers.clear()
         log.info("channel %d: stopped (tuner %d free)", self.channel_number, self.tuner)
+        self._publish(EventKind.SESSION_STOP, tuner=self.tuner)
+
+    def _publish(self, event: EventKind, /, **data: Any) -> None:
+        self.context.publish(event, self.channel_number, **data)
 
     def attach(self, viewer: Viewer) -> None:
         """Add a viewer; it gets the cached GOP (PAT, PMT, last keyframe onward) at once."""
@@ -260,6 +279,7 @@ class ChannelSession:
                 self._stopped = True
                 for viewer in self.viewers:
                     viewer.close("the channel stopped")
+                self._publish(EventKind.SESSION_STOP, tuner=self.tuner)
 
     async def _cover_shortfall(
         self, planned: _Planned, played: float, retried: set[tuple[float, int]], pacer: Pacer
@@ -270,13 +290,23 @@ class ChannelSession:
         if planned.segment.item.kind == ItemKind.SLATE or not planned.segment.item.path:
             # the schedule's own slate (padding, an empty channel): nothing failed
             if short > 0:
-                await self._play_slate(short, pacer)
+                await self._play_slate(short, pacer, "schedule")
         elif short > SHORT_ITEM_TOLERANCE:
+            item = planned.segment.item
+            self._publish(
+                EventKind.ITEM_FAILED,
+                item_id=item.id,
+                title=item.title,
+                reason=self._failure or f"stopped {short:.1f} s early",
+            )
             if key not in retried:
                 # ffmpeg died (or could not start): restart it once where we are; a
                 # file that cannot be played fails again and gets the slate
                 retried.add(key)
                 self.restarts += 1
+                self._publish(
+                    EventKind.RESTART, item_id=item.id, title=item.title, restarts=self.restarts
+                )
                 log.warning(
                     "channel %d: ffmpeg for %s stopped %.1f s early; "
                     "restarting at the schedule position",
@@ -299,7 +329,7 @@ class ChannelSession:
         elif played <= 0 < short:
             # nothing came out of a short segment (e.g. the schedule's own slate padding
             # a slot to a whole second): slate it, or the timeline would never move on
-            await self._play_slate(short, pacer)
+            await self._play_slate(short, pacer, "schedule")
 
     async def _play(
         self, planned: _Planned, feed: ItemFeed | None, pacer: Pacer, limit: float | None
@@ -316,6 +346,8 @@ class ChannelSession:
         await self._release(self.splicer.start_item(), pacer)
         self._upcoming = None
         self._hiccup = False
+        self._failure = ""
+        self._announce(planned)
         if feed is None:  # the schedule's own slate segment
             return 0.0, None
         gate = PesGate()
@@ -335,6 +367,7 @@ class ChannelSession:
                 if isinstance(chunk, FeedEnd):
                     clean = chunk.returncode == 0
                     if not clean:
+                        self._failure = f"ffmpeg exited with {chunk.returncode}"
                         log.warning(
                             "channel %d: ffmpeg for %s exited with %s: %s",
                             self.channel_number,
@@ -371,8 +404,32 @@ class ChannelSession:
             # would only wait, and the restart must not
             await feed.stop(grace=0.0 if late else None)
         self._hiccup = late and played >= HICCUP_SECONDS
+        self._report_play(late, bridged)
         upcoming, self._upcoming = self._upcoming, None
         return played + bridged, upcoming
+
+    def _report_play(self, late: bool, bridged: float) -> None:
+        """After an item's feed: why it fell short (if late), and the slate that bridged it."""
+        if late:
+            self._failure = "late: no output after media was due"
+        if bridged > 0:
+            self._publish(EventKind.SLATE, seconds=round(bridged, 3), reason="bridge")
+
+    def _announce(self, planned: _Planned) -> None:
+        """An item goes on air at this seam: tell the station once (not again when its ffmpeg
+        is restarted mid-item)."""
+        item = planned.segment.item
+        key = (planned.segment.start, item.id)
+        if key == self._aired:
+            return
+        self._aired = key
+        self._publish(
+            EventKind.ITEM_START,
+            item_id=item.id if item.kind != ItemKind.SLATE else None,
+            title=item.title,
+            kind=item.kind.value,
+            offset_s=round(planned.seek, 3),
+        )
 
     async def _next_chunk(
         self, planned: _Planned, feed: ItemFeed, pacer: Pacer, fresh: bool
@@ -446,14 +503,17 @@ class ChannelSession:
         feed = await self._feed_for(upcoming)
         return (upcoming, feed) if feed is not None else None
 
-    async def _play_slate(self, seconds: float, pacer: Pacer) -> None:
-        """Loop the channel's slate clip for ``seconds`` of media."""
+    async def _play_slate(self, seconds: float, pacer: Pacer, reason: str = "failed") -> None:
+        """Loop the channel's slate clip for ``seconds`` of media (``reason``: "schedule" for
+        the schedule's own padding, "failed" for an item that cannot be played)."""
         remaining = seconds
         while remaining > 0.02:
             played = await self._slate_step(remaining, pacer)
             if played <= 0:
                 break
             remaining -= played
+        if remaining < seconds:
+            self._publish(EventKind.SLATE, seconds=round(seconds - remaining, 3), reason=reason)
 
     async def _slate_step(self, seconds: float, pacer: Pacer) -> float:
         """Splice the slate clip from its start for at most ``seconds``; returns the media

@@ -22,12 +22,14 @@ from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy
+from hdhr_emulator.server.metrics import StationMetrics
 from hdhr_emulator.server.rescan import ScanController
 from hdhr_emulator.server.routes.console import register_console_routes
 from hdhr_emulator.server.routes.device import device_xml_response, register_device_routes
 from hdhr_emulator.server.routes.guide import register_guide_routes
 from hdhr_emulator.server.routes.logos import register_logo_routes
 from hdhr_emulator.server.routes.media import register_media_routes
+from hdhr_emulator.server.routes.metrics import register_metrics_routes
 from hdhr_emulator.server.routes.responses import base_url_resolver
 from hdhr_emulator.server.routes.streams import register_stream_routes
 from lineup.errors import RetrovueError
@@ -49,7 +51,8 @@ def create_app(
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
     ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it);
     ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers;
-    ``events`` is the station's event stream the API's SSE route reads; ``api_auth`` who may
+    ``events`` is the station's event stream the API's SSE route and ``/metrics`` read (the
+    engine's own when None, so what playout publishes is what they see); ``api_auth`` who may
     change things through the API: without it, only this machine's loopback may)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
@@ -73,8 +76,10 @@ def create_app(
         )
     else:
         documents = LineupDocuments(live_schedule, profile_height)
+    if events is None:
+        events = engine.events if engine is not None else EventBus()
     if scans is None:  # lineup.post?scan=start still shows a short scan; nothing is re-read
-        scans = ScanController(None, lambda: len(live.schedule.channels))
+        scans = ScanController(None, lambda: len(live.schedule.channels), publish=events.publish)
     base_url = base_url_resolver(device.advertise_url if device is not None else None)
 
     register_api(
@@ -82,7 +87,7 @@ def create_app(
         ApiServices(
             live=live,
             scans=scans,
-            events=events if events is not None else EventBus(),
+            events=events,
             base_url=base_url,
             started_at=time.time(),
             engine=engine,
@@ -97,6 +102,7 @@ def create_app(
     register_console_routes(
         app, None if device is None else lambda: device_xml_response(device, base_url)
     )
+    register_metrics_routes(app, StationMetrics(events, engine))
     if engine is not None:
         register_stream_routes(app, engine)
         if media is not None:

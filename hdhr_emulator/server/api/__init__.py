@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from hdhr_emulator.server.api import auth, errors, favorites
+from hdhr_emulator.server.api import auth, errors, events, favorites
 from hdhr_emulator.server.api.schema import install_schema
 from hdhr_emulator.server.api.services import ApiServices
 
@@ -26,4 +26,5 @@ def register_api(app: Quart, services: ApiServices) -> None:
     auth.register(blueprint, services.auth)  # first: it guards every route below
     # each concept's routes: add a line here per module
     favorites.register(blueprint, services)
+    events.register(blueprint, services)
     app.register_blueprint(blueprint)

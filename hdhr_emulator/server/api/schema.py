@@ -10,8 +10,8 @@ anything. A documented 204 has no body (:class:`NoContent`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from quart import Quart
@@ -48,6 +48,22 @@ class NoContent(BaseModel):
     """Done; no body."""
 
 
+MEDIA_TYPE_ATTRIBUTE = "_retrovue_media_type"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def media_type(content_type: str) -> Callable[[F], F]:
+    """Document a route's successful responses as ``content_type`` rather than JSON (an event
+    stream, an image): quart-schema describes the body's schema, this names what carries it."""
+
+    def mark(func: F) -> F:
+        setattr(func, MEDIA_TYPE_ATTRIBUTE, content_type)
+        return func
+
+    return mark
+
+
 class _ApiOnly(OpenAPIProvider):
     prefix = "/api/v1/"
 
@@ -58,9 +74,12 @@ class _ApiOnly(OpenAPIProvider):
 
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
         paths, components = super().build_paths(rule)
+        content_type = getattr(self._app.view_functions[rule.endpoint], MEDIA_TYPE_ATTRIBUTE, None)
         auth: ApiAuth = self._app.config.get(AUTH_CONFIG_KEY, LOOPBACK_ONLY)
         for operations in paths.values():
             for method, operation in operations.items():
+                if content_type is not None:
+                    _retype_success(operation, content_type)
                 responses = {
                     code: _without_body(response) if str(code) == "204" else response
                     for code, response in operation["responses"].items()
@@ -70,6 +89,13 @@ class _ApiOnly(OpenAPIProvider):
                     responses.setdefault(401, _UNAUTHORIZED)
                 operation["responses"] = responses
         return paths, components
+
+
+def _retype_success(operation: dict[str, Any], content_type: str) -> None:
+    for status, response in operation["responses"].items():
+        content = response.get("content", {})
+        if 200 <= int(status) < 300 and "application/json" in content:
+            content[content_type] = content.pop("application/json")
 
 
 def _without_body(response: dict[str, Any]) -> dict[str, Any]:
