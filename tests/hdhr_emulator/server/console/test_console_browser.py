@@ -158,19 +158,20 @@ def test_the_console_fits_a_phone_and_the_keyboard_reaches_it(
     needs(api_paths, *PAGE_NEEDS["now"])
     page.set_window_size(390, 844)
     try:
+        for route, paths in PAGE_NEEDS.items():
+            if route == "watch" or not set(paths) <= api_paths:
+                continue  # Watch would start a channel; its layout is the same column
+            open_page(page, server.base_url, route)
+            overflow = page.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{route} is {overflow} px wider than a phone"
         open_page(page, server.base_url, "now")
-        overflow = page.execute_script(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"the page is {overflow} px wider than a phone"
-        body = page.find_element(By.TAG_NAME, "body")
         for _ in range(12):  # tab through the header to the Guide link, then press Enter
-            body = page.switch_to.active_element
-            if body.get_attribute(
-                "href",
-            ) and body.get_attribute("href").endswith("#/guide"):
+            focused = page.switch_to.active_element
+            if (focused.get_attribute("href") or "").endswith("#/guide"):
                 break
-            body.send_keys(Keys.TAB)
+            focused.send_keys(Keys.TAB)
         assert page.switch_to.active_element.text == "Guide"
         page.switch_to.active_element.send_keys(Keys.ENTER)
         wait_until(
