@@ -78,7 +78,7 @@ export async function mount(root) {
       "data-channel": channel.number, "data-start": programme.start, "data-title": programme.title,
       style: `left:${px(from - start)}px;width:${Math.max(px(to - from) - 2, 2)}px`,
       title: `${time(programme.start)} ${programme.title}`,
-    }, h("span", { class: "p-title" }, programme.title), h("span", { class: "p-time" }, time(programme.start)));
+    }, h("span", { class: "p-title" }, programme.title), h("span", { class: "p-time" }, [time(programme.start), programme.episode].filter(Boolean).join(" · ")));
     button.addEventListener("click", () => showDetails(channel, programme));
     row(channel).append(button);
   }
