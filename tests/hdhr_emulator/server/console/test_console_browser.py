@@ -183,6 +183,30 @@ def test_the_console_fits_a_phone_and_the_keyboard_reaches_it(
         page.set_window_size(1280, 900)
 
 
+def test_the_event_stream_parser_reads_what_a_server_may_send(
+    server: RunningServer, page: WebDriver
+) -> None:
+    """The console reads /api/v1/events with fetch (to send the token), so it parses
+    text/event-stream itself: lines split across chunks, CRLF, comments, multi-line data."""
+    page.get(server.base_url + "/console/")
+    events = page.execute_async_script(
+        r"""const done = arguments[arguments.length - 1];
+        import("/console/js/events.js").then(({ EventStreamParser }) => {
+          const seen = [];
+          const parser = new EventStreamParser((e) => seen.push(e));
+          for (const chunk of [": keep-alive\n\nid: 7\r\nevent: tu", "ne\r\ndata: {\"a\"",
+                               ":1}\r\n\r\ndata: one\r", "\ndata:two\n\nevent: x\n", "\n"]) {
+            parser.push(chunk);
+          }
+          done(seen);
+        }, (error) => done(String(error)));"""
+    )
+    assert events == [
+        {"event": "tune", "data": '{"a":1}', "id": "7"},
+        {"event": "message", "data": "one\ntwo", "id": None},
+    ]
+
+
 # -- Guide -----------------------------------------------------------------------------------
 def test_the_guide_grid_shows_the_programmes_the_api_returns(
     server: RunningServer, page: WebDriver, api_paths: set[str]

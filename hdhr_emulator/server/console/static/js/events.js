@@ -31,8 +31,10 @@ export class EventStreamParser {
 
   push(text) {
     this.buffer += text;
-    const lines = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = lines.pop();
+    // a trailing CR may be the first half of a CRLF split across chunks: keep it for later
+    const cut = this.buffer.endsWith("\r") ? this.buffer.length - 1 : this.buffer.length;
+    const lines = this.buffer.slice(0, cut).split(/\r\n|\r|\n/);
+    this.buffer = lines.pop() + this.buffer.slice(cut);
     for (const line of lines) this.line(line);
   }
 
