@@ -185,6 +185,7 @@ def serve(args: argparse.Namespace) -> int:
             plex=plex_servers(station),
             server_ids=station.catalog.server_ids,
             current=station.catalog.current,
+            library=station.library_report,
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from quart import Quart, Response, request
 
@@ -29,6 +30,7 @@ from hdhr_emulator.server.routes.media import register_media_routes
 from hdhr_emulator.server.routes.responses import base_url_resolver
 from hdhr_emulator.server.routes.streams import register_stream_routes
 from lineup.errors import RetrovueError
+from lineup.library_report import LibraryReport
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -41,12 +43,14 @@ def create_app(
     scans: ScanController | None = None,
     media: MediaProxy | None = None,
     events: EventBus | None = None,
+    library: Callable[[], LibraryReport] | None = None,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
     ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it);
     ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers;
-    ``events`` is the station's event stream the API's SSE route reads)."""
+    ``events`` is the station's event stream the API's SSE route reads; ``library`` reports
+    the catalog to the API, blocking)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -83,6 +87,8 @@ def create_app(
             started_at=time.time(),
             engine=engine,
             device=device,
+            library=library,
+            favorites=documents.favorites,
         ),
     )
     register_guide_routes(app, live, base_url)

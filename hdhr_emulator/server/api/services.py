@@ -10,6 +10,7 @@ from hdhr_emulator.events import EventBus
 from hdhr_emulator.playout.engine import PlayoutEngine
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.rescan import ScanController
+from lineup.library_report import LibraryReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +25,6 @@ class ApiServices:
     started_at: float  # time.time() when the server started: uptime
     engine: PlayoutEngine | None = None
     device: DeviceSettings | None = None
+    # the catalog's counts and skipped files (blocking; None: guide-only apps and ``play``)
+    library: Callable[[], LibraryReport] | None = None
+    favorites: Callable[[], frozenset[int]] = frozenset  # channels marked with lineup.post
