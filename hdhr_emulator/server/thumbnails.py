@@ -5,6 +5,11 @@ viewer gets first), so a thumbnail needs no extra ffmpeg and never starts a sess
 that keyframe and encodes it as MJPEG, in a worker thread. One JPEG per channel is kept and
 reused until the cache moves to the next keyframe (about once a GOP, a second by default), so a
 page refreshing many thumbnails costs one decode per channel per keyframe.
+
+Every libav context here runs with one thread. A context with a thread pool (swscale's slice
+threads, by default) that is garbage-collected in a child between ``fork`` and ``exec`` (the
+server starts ffmpeg with a ``preexec_fn``, which runs Python) waits forever for threads the
+child does not have, and the server's event loop with it.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ def keyframe_jpeg(ts: bytes) -> bytes | None:
         with av.open(io.BytesIO(ts), mode="r", format="mpegts") as container:
             if not container.streams.video:
                 return None
-            frame = next(container.decode(container.streams.video[0]), None)
+            stream = container.streams.video[0]
+            stream.codec_context.thread_count = 1
+            frame = next(container.decode(stream), None)
     except (av.error.FFmpegError, StopIteration):
         return None
     if frame is None:
@@ -37,7 +44,8 @@ def keyframe_jpeg(ts: bytes) -> bytes | None:
     encoder.width, encoder.height = frame.width, frame.height
     encoder.pix_fmt = "yuvj420p"
     encoder.time_base = Fraction(1, 25)
-    picture = frame.reformat(format="yuvj420p")
+    encoder.thread_count = 1
+    picture = frame.reformat(format="yuvj420p", threads=1)
     packets = [*encoder.encode(picture), *encoder.encode(None)]
     return b"".join(bytes(packet) for packet in packets) or None
 
