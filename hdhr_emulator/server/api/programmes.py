@@ -55,3 +55,11 @@ def programme(airing: Airing) -> Programme:
         item_id=item_id(item),
         **item_text(item).model_dump(),
     )
+
+
+def display_title(item: MediaItem) -> str:
+    """One line naming the item for people: ``Cheers – S01E02 – Pilot`` for an episode (show,
+    number, episode title, each when known), the guide title otherwise."""
+    text = item_text(item)
+    parts = [text.title, text.episode, text.episode_title]
+    return " – ".join(part for part in parts if part)

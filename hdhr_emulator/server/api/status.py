@@ -18,7 +18,7 @@ from quart_schema import validate_response
 from hdhr_emulator.playout.ffmpeg_binary import ffmpeg_version
 from hdhr_emulator.playout.session import ChannelSession
 from hdhr_emulator.playout.viewer import Viewer
-from hdhr_emulator.server.api.programmes import item_id, item_text
+from hdhr_emulator.server.api.programmes import display_title, item_id
 from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.api.times import iso
 from hdhr_emulator.version import VERSION
@@ -92,7 +92,7 @@ def session_status(session: ChannelSession) -> SessionStatus:
     if on_air is not None:
         item = OnAirItem(
             id=item_id(on_air.item),
-            title=item_text(on_air.item).title,
+            title=display_title(on_air.item),
             kind=on_air.item.kind.value,
             offset_s=round(on_air.offset, 3),
         )
