@@ -21,7 +21,9 @@ from hdhr_emulator.cli.progress import (
     scan_before_serving,
     scan_with_progress,
 )
-from hdhr_emulator.cli.settings import apply_server_defaults, open_station
+from hdhr_emulator.cli.remote import ApiClient, read_token, server_url
+from hdhr_emulator.cli.settings import apply_server_defaults, open_station, settings_from_args
+from hdhr_emulator.cli.status_table import render_status
 from hdhr_emulator.cli.wiring import plex_servers, run_server
 from hdhr_emulator.server.rescan import ProgressCallback
 from hdhr_emulator.util import atomic_write
@@ -252,3 +254,13 @@ def play(args: argparse.Namespace) -> int:
                 server_ids=station.catalog.server_ids,
                 current=station.catalog.current,
             )
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print what a running server is doing (``GET /api/v1/status``) as a table."""
+    settings = settings_from_args(args)
+    config_port = settings.config.server.port if settings.config is not None else None
+    with ApiClient(server_url(args, config_port), read_token(settings.data_dir)) as client:
+        document = client.request("GET", "/status")
+    print(render_status(document))
+    return 0

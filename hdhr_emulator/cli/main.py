@@ -123,6 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
         "which only this machine can reach)",
     )
     guide.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
+
+    status = command("status", "show what a running server is doing: tuners, channels, viewers")
+    status.add_argument(
+        "--server",
+        metavar="URL",
+        help="the server's address, e.g. http://192.168.1.50:8000 "
+        "(default http://127.0.0.1:PORT, this machine)",
+    )
+    status.add_argument(
+        "--port", type=int, help="the port of the server on this machine (default 8000)"
+    )
     return parser
 
 

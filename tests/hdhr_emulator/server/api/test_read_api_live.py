@@ -23,6 +23,7 @@ import pytest
 from hdhr_emulator.cli.clips import ClipSpec
 from hdhr_emulator.server.api.times import iso
 from tests.hdhr_emulator.server.test_streaming import place
+from tests.support.cli_run import retrovue
 from tests.support.server_process import RunningServer, running_server
 from tests.support.streaming import (
     BackgroundViewer,
@@ -127,7 +128,7 @@ def test_status_shows_the_session_a_viewer_watches(server: RunningServer) -> Non
     # the item on air, at its offset, is where the schedule is now (the stream runs at most
     # a few seconds of media ahead of the clock)
     item = session["item"]
-    assert item["kind"] == "episode" and item["title"] == "Watch"
+    assert item["kind"] == "episode" and item["title"].startswith("Watch – S01E0")
     airing = [s for s in schedule["segments"] if s["item_id"] == item["id"]]
     assert airing, (item, schedule["segments"][:3])
     when = [seconds(s["start"]) + item["offset_s"] - s["seek_s"] for s in airing]
@@ -173,3 +174,15 @@ def test_stopping_a_session_ends_its_viewers_cleanly_and_frees_the_tuner(
         e.get("VctNumber") != "4" for e in json.loads(fetch(server.port, "/status.json").body)
     )
     assert fetch(server.port, "/api/v1/sessions/4", method="DELETE").status == 404
+
+
+def test_retrovue_status_prints_the_running_channel(server: RunningServer, tmp_path: Path) -> None:
+    with BackgroundViewer(server.port, "/auto/v5") as viewer:
+        assert wait_for(lambda: viewer.received() > 100_000, 20), server.log()
+        result = retrovue("status", "--port", str(server.port), data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()]
+    [row] = [r for r in rows if r[:2] == ["5", "Idle"]]
+    line = " ".join(row)
+    assert "Idle – S01E0" in line and line.endswith(("Mbit/s", "kbit/s"))
+    assert row[2].isdigit() and row[-3] == "1"  # its tuner; one viewer
