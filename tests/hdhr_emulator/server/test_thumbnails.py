@@ -3,6 +3,7 @@ nothing behind that would hang a child process the server forks to start ffmpeg.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -10,12 +11,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import pytest
 
 from hdhr_emulator.cli.clips import ClipSpec
-from hdhr_emulator.server.thumbnails import keyframe_jpeg
+from hdhr_emulator.playout.ts import GopCache
+from hdhr_emulator.server.thumbnails import Thumbnails, keyframe_jpeg
 
 
 @pytest.fixture
@@ -42,7 +45,8 @@ def test_no_picture_is_none() -> None:
 _FORK_AFTER_THUMBNAILS = """
 import gc, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
-from hdhr_emulator.server.thumbnails import keyframe_jpeg
+from hdhr_emulator.playout.ts import GopCache
+from hdhr_emulator.server.thumbnails import Thumbnails, keyframe_jpeg
 ts = open(sys.argv[1], "rb").read()
 with ThreadPoolExecutor(1) as pool:
     assert all(pool.map(keyframe_jpeg, [ts] * 3))
@@ -64,3 +68,27 @@ def test_a_child_forked_after_a_thumbnail_does_not_hang(clip: Path) -> None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise AssertionError("forking after a thumbnail hung the child") from None
+
+
+def test_one_decode_per_cached_keyframe(clip: Path) -> None:
+    """Asking again before the cache moves on returns the same JPEG; a new keyframe makes a
+    new one; a channel without a picture yet has none."""
+    data = clip.read_bytes()
+    session = SimpleNamespace(channel_number=1, gop=GopCache())
+    thumbnails = Thumbnails()
+
+    async def scenario() -> None:
+        assert await thumbnails.jpeg(session) is None  # type: ignore[arg-type]
+        session.gop.feed(data)
+        first, same = await asyncio.gather(
+            thumbnails.jpeg(session),  # type: ignore[arg-type]
+            thumbnails.jpeg(session),  # type: ignore[arg-type]
+        )
+        assert first is not None and first is same
+        session.gop.feed(data)  # the clip again: its keyframe is a new one in the cache
+        newer = await thumbnails.jpeg(session)  # type: ignore[arg-type]
+        assert newer is not None and newer is not first
+        thumbnails.forget_stopped(set())
+        assert await thumbnails.jpeg(session) is not newer  # type: ignore[arg-type]
+
+    asyncio.run(scenario())

@@ -19,8 +19,11 @@ from hdhr_emulator.server.app import create_app
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from lineup.catalog import SkippedFile
 from lineup.library_report import LibraryCounts, LibraryReport
+from lineup.models import FillerPolicy
+from lineup.schedule import ScheduleStore
 from tests.support.app_client import AppClient, Reply
-from tests.support.device_helpers import IDENTITY
+from tests.support.device_helpers import IDENTITY, live_schedule
+from tests.xmltv.builders import channel, episode, filler
 
 PROGRAMME_KEYS = {
     "start",
@@ -203,8 +206,8 @@ def test_the_guide_has_the_programmes_of_xmltv(client: AppClient) -> None:
     assert [c["number"] for c in body["channels"]] == [1, 7]
     ids = list(by_channel)
     assert len(ids) == 2
-    for channel, channel_id in zip(body["channels"], ids, strict=True):
-        assert set(channel) == {"number", "name", "logo_url", "programmes"}
+    for listed, channel_id in zip(body["channels"], ids, strict=True):
+        assert set(listed) == {"number", "name", "logo_url", "programmes"}
         expected = [p for p in by_channel[channel_id] if p["start"] < start + 4 * 3600]
         got = [
             {
@@ -212,10 +215,10 @@ def test_the_guide_has_the_programmes_of_xmltv(client: AppClient) -> None:
                 "start": seconds(p["start"]),
                 "stop": seconds(p["stop"]),
             }
-            for p in channel["programmes"]
+            for p in listed["programmes"]
         ]
         assert got == expected
-        assert all(set(p) == PROGRAMME_KEYS for p in channel["programmes"])
+        assert all(set(p) == PROGRAMME_KEYS for p in listed["programmes"])
 
 
 @pytest.mark.parametrize("query", ["hours=-1", "hours=0", "hours=73", "hours=abc", "start=noon"])
@@ -320,3 +323,29 @@ def test_query_times_without_a_zone_are_the_servers_local_time() -> None:
     assert parse_time("start", "2026-01-01T12:00:00", 0.0) == local.timestamp()
     assert parse_time("start", None, 5.0) == 5.0
     assert iso(datetime(2026, 1, 1, tzinfo=UTC).timestamp()) == "2026-01-01T00:00:00Z"
+
+
+def test_the_schedule_names_breaks_and_padding_by_their_kind(store: ScheduleStore) -> None:
+    """A programme and its break (filler), or its padding to the half hour (the slate), each a
+    segment of its own kind; the slate has no item id and no source."""
+    taxi = episode("Taxi", 1, 1, "Like Father")
+    breaks = channel(3, "Breaks", [taxi], filler=(filler("Cola"),), policy=FillerPolicy(items=1))
+    padded = channel(4, "Padded", [taxi], policy=FillerPolicy(pad_minutes=30))
+    app = create_app(live_schedule(store, [breaks, padded]), None, DeviceSettings(IDENTITY, 8000))
+    client = AppClient(app)
+    with_breaks = get(client, "/api/v1/channels/3/schedule").json()["segments"]
+    with_padding = get(client, "/api/v1/channels/4/schedule").json()["segments"]
+    assert {s["kind"] for s in with_breaks} == {"episode", "filler"}
+    assert {s["kind"] for s in with_padding} == {"episode", "slate"}
+    show = next(s for s in with_breaks if s["kind"] == "episode")
+    assert (show["title"], show["episode"], show["episode_title"], show["source"]) == (
+        "Taxi",
+        "S01E01",
+        "Like Father",
+        taxi.path,
+    )
+    cola = next(s for s in with_breaks if s["kind"] == "filler")
+    assert (cola["title"], cola["episode"], cola["source"]) == ("Cola", None, "/media/Cola.mkv")
+    slate = next(s for s in with_padding if s["kind"] == "slate")
+    assert (slate["item_id"], slate["source"]) == (None, None)
+    assert seconds(slate["stop"]) % 1800 == 0
