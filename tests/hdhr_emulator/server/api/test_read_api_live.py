@@ -186,3 +186,20 @@ def test_retrovue_status_prints_the_running_channel(server: RunningServer, tmp_p
     line = " ".join(row)
     assert "Idle – S01E0" in line and line.endswith(("Mbit/s", "kbit/s"))
     assert row[2].isdigit() and row[-3] == "1"  # its tuner; one viewer
+
+
+def test_the_library_and_a_rescan_through_the_api(server: RunningServer) -> None:
+    status, library = api(server, "/api/v1/library")
+    assert status == 200
+    assert library["counts"] == {"episodes": 11, "movies": 0, "filler": 0, "shows": 5, "total": 11}
+    assert library["last_scan"] is not None  # the scan at start
+    assert seconds(library["last_scan"]) <= time.time() and library["skipped"] == []
+    started, state = api(server, "/api/v1/library/scan", method="POST")
+    assert started == 202 and state["running"] is True
+    device = json.loads(fetch(server.port, "/lineup_status.json").body)
+    assert device["ScanInProgress"] == 1
+    assert api(server, "/api/v1/library/scan", method="POST")[0] == 409
+    assert wait_for(lambda: api(server, "/api/v1/library/scan")[1]["running"] is False, 30)
+    assert json.loads(fetch(server.port, "/lineup_status.json").body)["ScanInProgress"] == 0
+    _, after = api(server, "/api/v1/library")
+    assert seconds(after["last_scan"]) > seconds(library["last_scan"])
