@@ -21,6 +21,7 @@ from hdhr_emulator.server.api.error_body import ErrorBody
 from hdhr_emulator.server.api.errors import ApiError
 from hdhr_emulator.server.api.programmes import Programme, item_id, item_text, programme
 from hdhr_emulator.server.api.services import ApiServices
+from hdhr_emulator.server.api.status import running_sessions
 from hdhr_emulator.server.api.times import iso, parse_time
 from hdhr_emulator.server.thumbnails import Thumbnails
 from lineup.errors import ConfigError
@@ -116,13 +117,7 @@ def _mode_and_profile(channel: Channel, services: ApiServices) -> tuple[str, Pro
 
 
 def _sessions(services: ApiServices) -> dict[int, ChannelSession]:
-    if services.engine is None:
-        return {}
-    return {
-        s.channel_number: s
-        for s in services.engine.pool.sessions().values()
-        if isinstance(s, ChannelSession) and not s.stopped
-    }
+    return {session.channel_number: session for session in running_sessions(services)}
 
 
 def _now_next(schedule: Schedule, number: int, now: float) -> tuple[Programme, Programme | None]:
