@@ -136,6 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace it with a new one (a running server takes it at once; the old one stops "
         "working)",
     )
+    status = command("status", "show what a running server is doing: tuners, channels, viewers")
+    status.add_argument(
+        "--server",
+        metavar="URL",
+        help="the server's address, e.g. http://192.168.1.50:8000 "
+        "(default http://127.0.0.1:PORT, this machine)",
+    )
+    status.add_argument(
+        "--port", type=int, help="the port of the server on this machine (default 8000)"
+    )
+    _token_file_option(status)
     return parser
 
 

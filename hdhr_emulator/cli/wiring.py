@@ -32,6 +32,7 @@ from hdhr_emulator.server.runner import Service, serve_app
 from hdhr_emulator.util import WILDCARD_HOSTS, bracket_host
 from lineup.config import MAX_TUNERS, TUNERS_AUTO, Tuners
 from lineup.errors import ConfigError
+from lineup.library_report import LibraryReport
 from lineup.models import OutputMode
 from lineup.plex.dvr import DvrGuideReload
 from lineup.plex.settings import PlexSettings
@@ -115,11 +116,13 @@ def run_server(
     plex: tuple[PlexSettings, ...] = (),
     server_ids: Callable[[], Mapping[str, str]] = dict,
     current: CurrentItem | None = None,
+    library: Callable[[], LibraryReport] | None = None,
 ) -> int:
     """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
 
     ``scan_library`` (re-read the media folders) is what ``lineup.post?scan=start`` and the
-    periodic re-scan run, followed by a guide refresh.
+    periodic re-scan run, followed by a guide refresh; ``library`` reports the catalog to the
+    API (blocking).
     """
     tuners = tuner_setting(args.tuners)
     auto = tuners == TUNERS_AUTO
@@ -178,6 +181,7 @@ def run_server(
         media,
         events=events,
         api_auth=api_auth(args, data_dir),
+        library=library,
     )
     for server in plex:
         if server.reload_guide:

@@ -68,6 +68,15 @@ class PlayoutContext:
 
 
 @dataclass(frozen=True, slots=True)
+class OnAir:
+    """What a session is sending now: the item and how far into its file (of the media last
+    released to viewers, which runs up to ``BURST_SECONDS`` ahead of the wall clock)."""
+
+    item: MediaItem
+    offset: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Planned:
     """A segment to play: from schedule time ``start`` for ``duration`` s, entering at ``seek``."""
 
@@ -99,6 +108,10 @@ class ChannelSession:
         self._plan: StreamPlan | None = None
         self._upcoming: tuple[_Planned, ItemFeed] | None = None  # next segment, pre-started
         self.pacer: Pacer | None = None  # read by admission control (playout/headroom.py)
+        # what the API reports (see the read-only block below); set by _play
+        self.started_at = context.clock()
+        self._airing: tuple[_Planned, float] | None = None  # segment, timeline seconds at entry
+        self._feed: ItemFeed | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -178,6 +191,30 @@ class ChannelSession:
         if not self.viewers:
             self._linger = None
             await self.async_stop()
+
+    # -- read-only views for the API (status): never change what the session does -----------
+    def on_air(self) -> OnAir | None:
+        """The segment being sent and the offset into its file; None before the first one."""
+        if self._airing is None:
+            return None
+        planned, entered = self._airing
+        elapsed = max(0.0, self.splicer.timeline_seconds - entered)
+        return OnAir(planned.segment.item, planned.seek + min(elapsed, planned.duration))
+
+    @property
+    def mode(self) -> OutputMode | None:
+        """Copy or transcode, as planned at start (None before it started)."""
+        if self._plan is None:
+            return None
+        return OutputMode.COPY if self._plan.copy else OutputMode.TRANSCODE
+
+    @property
+    def ffmpeg_pid(self) -> int | None:
+        """The pid of the ffmpeg playing the current segment (None on the slate or between)."""
+        feed = self._feed
+        if feed is None or feed.process.returncode is not None:
+            return None
+        return feed.process.pid
 
     # -- production ------------------------------------------------------------------------
     def _broadcast(self, data: bytes, keyframe_offsets: tuple[int, ...] = ()) -> None:
@@ -348,6 +385,7 @@ class ChannelSession:
         self._hiccup = False
         self._failure = ""
         self._announce(planned)
+        self._airing, self._feed = (planned, self.splicer.timeline_seconds), feed
         if feed is None:  # the schedule's own slate segment
             return 0.0, None
         gate = PesGate()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from quart import Quart, Response, request
 
@@ -33,6 +34,7 @@ from hdhr_emulator.server.routes.metrics import register_metrics_routes
 from hdhr_emulator.server.routes.responses import base_url_resolver
 from hdhr_emulator.server.routes.streams import register_stream_routes
 from lineup.errors import RetrovueError
+from lineup.library_report import LibraryReport
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ def create_app(
     media: MediaProxy | None = None,
     events: EventBus | None = None,
     api_auth: ApiAuth = LOOPBACK_ONLY,
+    library: Callable[[], LibraryReport] | None = None,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
@@ -53,7 +56,8 @@ def create_app(
     ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers;
     ``events`` is the station's event stream the API's SSE route and ``/metrics`` read (the
     engine's own when None, so what playout publishes is what they see); ``api_auth`` who may
-    change things through the API: without it, only this machine's loopback may)."""
+    change things through the API: without it, only this machine's loopback may; ``library``
+    reports the catalog to the API, blocking)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -94,6 +98,8 @@ def create_app(
             device=device,
             auth=api_auth,
             documents=documents,
+            library=library,
+            favorites=documents.favorites,
         ),
     )
     register_guide_routes(app, live, base_url)

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from hdhr_emulator.server.api import auth, errors, events, favorites
+from hdhr_emulator.server.api import (
+    auth,
+    channels,
+    errors,
+    events,
+    favorites,
+    guide,
+    library,
+    sessions,
+    status,
+)
 from hdhr_emulator.server.api.schema import install_schema
 from hdhr_emulator.server.api.services import ApiServices
 
@@ -25,6 +35,11 @@ def register_api(app: Quart, services: ApiServices) -> None:
     errors.register(app, blueprint, API_PREFIX)
     auth.register(blueprint, services.auth)  # first: it guards every route below
     # each concept's routes: add a line here per module
+    status.register(blueprint, services)
+    channels.register(blueprint, services)
+    guide.register(blueprint, services)
+    library.register(blueprint, services)
+    sessions.register(blueprint, services)
     favorites.register(blueprint, services)
     events.register(blueprint, services)
     app.register_blueprint(blueprint)

@@ -35,7 +35,7 @@ def register(blueprint: Blueprint, services: ApiServices) -> None:
     @validate_response(Favorites, 200)
     async def favorites() -> Favorites:
         """The favourite channels."""
-        return Favorites(favorites=sorted(documents.favorites) if documents is not None else [])
+        return Favorites(favorites=sorted(documents.favorites()) if documents is not None else [])
 
     @blueprint.put("/channels/<int:number>/favorite")
     @document_response(NoContent, 204)

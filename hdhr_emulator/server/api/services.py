@@ -12,6 +12,7 @@ from hdhr_emulator.server.api.auth import LOOPBACK_ONLY, ApiAuth
 from hdhr_emulator.server.lineup_documents import LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.rescan import ScanController
+from lineup.library_report import LibraryReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,6 @@ class ApiServices:
     device: DeviceSettings | None = None
     auth: ApiAuth = LOOPBACK_ONLY  # who may change things (and with --api-auth all, read)
     documents: LineupDocuments | None = None  # the lineup documents and their favourites
+    # the catalog's counts and skipped files (blocking; None: guide-only apps and ``play``)
+    library: Callable[[], LibraryReport] | None = None
+    favorites: Callable[[], frozenset[int]] = frozenset  # channels marked with lineup.post
