@@ -81,3 +81,8 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} (after {timeout} s)")
         time.sleep(0.1)
+
+
+def wait_for_element(root: Any, css: str, what: str, timeout: float = 10) -> Any:
+    """The first element under ``root`` matching ``css`` once one appears, else fail."""
+    return wait_until(lambda: root.find_elements(By.CSS_SELECTOR, css), timeout, what)[0]

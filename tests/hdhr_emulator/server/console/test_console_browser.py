@@ -26,7 +26,13 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from hdhr_emulator.cli.clips import ClipSpec
-from tests.support.browser import chromium, console_errors, open_page, wait_until
+from tests.support.browser import (
+    chromium,
+    console_errors,
+    open_page,
+    wait_for_element,
+    wait_until,
+)
 from tests.support.server_process import RunningServer, running_server
 from tests.support.streaming import BackgroundViewer, write_config
 
@@ -291,11 +297,7 @@ def test_tuners_shows_the_viewer_and_stop_ends_its_stream(
                 "the live picture did not load",
             )
         section = open_page(page, server.base_url, "tuners")
-        row = wait_until(
-            lambda: section.find_elements(By.CSS_SELECTOR, 'tr[data-channel="3"]'),
-            10,
-            "no row for channel 3",
-        )[0]
+        row = wait_for_element(section, 'tr[data-channel="3"]', "no row for channel 3")
         assert "127.0.0.1" in row.text and "Charlie" in row.text
         row.find_element(By.CSS_SELECTOR, "button.danger").click()
         capture = viewer.wait(10)  # the server ended the response cleanly
@@ -343,11 +345,7 @@ def test_the_override_form_switches_a_channel_and_the_page_shows_it(
     section.find_element(By.ID, "ov-message").send_keys("Storm warning: stay inside")
     section.find_element(By.ID, "ov-minutes").send_keys("5")
     section.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    item = wait_until(
-        lambda: section.find_elements(By.CSS_SELECTOR, "li[data-override]"),
-        10,
-        "the override did not appear",
-    )[0]
+    item = wait_for_element(section, "li[data-override]", "the override did not appear")
     assert "Storm warning" in item.text and "channels 2" in item.text
     [override] = get_json(server, OVERRIDES)["overrides"]
     assert override["channels"] == [2] and override["message"].startswith("Storm warning")
