@@ -22,7 +22,11 @@ function card(channel) {
       h("h2", {}, title),
       channel.running ? h("span", { class: "badge" }, "on air") : null),
     channel.running
-      ? h("img", { class: "thumb", src: thumbnailUrl(channel.number), alt: `Live picture of ${channel.name}`, width: 160, height: 90 })
+      ? h("img", {
+        class: "thumb", src: thumbnailUrl(channel.number), alt: `Live picture of ${channel.name}`,
+        width: 160, height: 90, onerror: (event) => (event.target.hidden = true), // stopped since
+        onload: (event) => (event.target.hidden = false),
+      })
       : null,
     now
       ? h("div", { class: "now" },
