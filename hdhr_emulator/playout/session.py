@@ -57,6 +57,8 @@ class PlayoutContext:
     # what ffmpeg opens for an item: its path, or for a media server's item a mapped local
     # path or our loopback proxy URL (see hdhr_emulator.server.media_proxy)
     source_for: Callable[[MediaItem], str] = attrgetter("path")  # blocking; run in a thread
+    # (channel name, message, profile) -> an override's message card as TS bytes
+    card: Callable[[str, str, ChannelProfile], Awaitable[bytes]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,8 @@ class ChannelSession:
         self._plan: StreamPlan | None = None
         self._upcoming: tuple[_Planned, ItemFeed] | None = None  # next segment, pre-started
         self.pacer: Pacer | None = None  # read by admission control (playout/headroom.py)
+        self._interrupted = False  # interrupt(): leave the item on air, re-plan from now
+        self._cut_at: float | None = None  # ... at this timeline second (once noticed)
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -136,6 +140,26 @@ class ChannelSession:
             viewer.close()
         self.viewers.clear()
         log.info("channel %d: stopped (tuner %d free)", self.channel_number, self.tuner)
+
+    def interrupt(self) -> None:
+        """Leave what is on air at its next frame boundary and play what the schedule says
+        from there (an override started or ended): the splicer cuts the item as a time limit
+        would, so the stream stays one continuous timeline and viewers stay connected."""
+        self._interrupted = True
+
+    def _take_interrupt(self) -> bool:
+        """True once after an interrupt has cut the item on air (the caller re-plans)."""
+        taken, self._interrupted, self._cut_at = self._interrupted, False, None
+        return taken
+
+    def _cut(self, limit: float | None) -> float | None:
+        """``limit`` (item seconds) lowered to the interrupt's cut, if one is pending."""
+        if not self._interrupted:
+            return limit
+        if self._cut_at is None:
+            self._cut_at = self.splicer.timeline_seconds
+        cut = max(0.0, self.splicer.item_seconds - (self.splicer.timeline_seconds - self._cut_at))
+        return cut if limit is None else min(limit, cut)
 
     def attach(self, viewer: Viewer) -> None:
         """Add a viewer; it gets the cached GOP (PAT, PMT, last keyframe onward) at once."""
@@ -237,8 +261,7 @@ class ChannelSession:
                 first = False
                 if self._hiccup:  # it played, then stalled: not an unplayable file: restart it
                     retried.discard((planned.segment.start, planned.segment.item.id))
-                await self._cover_shortfall(planned, played, retried, pacer)
-                self._upcoming = None
+                upcoming = await self._finish(planned, played, retried, pacer, upcoming)
                 now = origin + self.splicer.timeline_seconds
                 if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
                     planned, feed = upcoming
@@ -261,6 +284,24 @@ class ChannelSession:
                 for viewer in self.viewers:
                     viewer.close("the channel stopped")
 
+    async def _finish(
+        self,
+        planned: _Planned,
+        played: float,
+        retried: set[tuple[float, int]],
+        pacer: Pacer,
+        upcoming: tuple[_Planned, ItemFeed] | None,
+    ) -> tuple[_Planned, ItemFeed] | None:
+        """Fill what the segment left short, unless an interrupt cut it (then the next
+        segment, planned before the interrupt, is stale and stopped); returns the next."""
+        if not self._interrupted:
+            await self._cover_shortfall(planned, played, retried, pacer)
+        self._upcoming = None
+        if self._take_interrupt() and upcoming is not None:
+            await upcoming[1].stop()
+            upcoming = None
+        return upcoming
+
     async def _cover_shortfall(
         self, planned: _Planned, played: float, retried: set[tuple[float, int]], pacer: Pacer
     ) -> None:
@@ -270,7 +311,7 @@ class ChannelSession:
         if planned.segment.item.kind == ItemKind.SLATE or not planned.segment.item.path:
             # the schedule's own slate (padding, an empty channel): nothing failed
             if short > 0:
-                await self._play_slate(short, pacer)
+                await self._play_slate(short, pacer, _card_text(planned.segment.item))
         elif short > SHORT_ITEM_TOLERANCE:
             if key not in retried:
                 # ffmpeg died (or could not start): restart it once where we are; a
@@ -420,7 +461,7 @@ class ChannelSession:
         bridged = 0.0
         give_up = time.monotonic() + LATE_SECONDS
         try:
-            while not get.done() and time.monotonic() < give_up:
+            while not get.done() and time.monotonic() < give_up and not self._interrupted:
                 bridged += await self._slate_step(BRIDGE_STEP, pacer)
                 await asyncio.sleep(0)  # a step that was due at once did not yield: let it read
         finally:
@@ -430,7 +471,8 @@ class ChannelSession:
                     await get
         if get.done() and not get.cancelled():
             return get.result(), bridged
-        self._log_late(planned, LATE_SECONDS)
+        if not self._interrupted:
+            self._log_late(planned, LATE_SECONDS)
         return None, bridged
 
     def _log_late(self, planned: _Planned, seconds: float) -> None:
@@ -446,23 +488,28 @@ class ChannelSession:
         feed = await self._feed_for(upcoming)
         return (upcoming, feed) if feed is not None else None
 
-    async def _play_slate(self, seconds: float, pacer: Pacer) -> None:
-        """Loop the channel's slate clip for ``seconds`` of media."""
+    async def _play_slate(self, seconds: float, pacer: Pacer, card: str | None = None) -> None:
+        """Loop the channel's slate clip (or an override's message ``card``) for ``seconds``
+        of media, or until an interrupt."""
         remaining = seconds
-        while remaining > 0.02:
-            played = await self._slate_step(remaining, pacer)
+        while remaining > 0.02 and not self._interrupted:
+            played = await self._slate_step(remaining, pacer, card)
             if played <= 0:
                 break
             remaining -= played
 
-    async def _slate_step(self, seconds: float, pacer: Pacer) -> float:
-        """Splice the slate clip from its start for at most ``seconds``; returns the media
-        seconds it added (each step starts on the clip's first keyframe)."""
-        clip = await self.context.slate(self.channel_name, self.profile)
+    async def _slate_step(self, seconds: float, pacer: Pacer, card: str | None = None) -> float:
+        """Splice the slate clip (or the message card) from its start for at most ``seconds``;
+        returns the media seconds it added (each step starts on the clip's first keyframe)."""
+        if card is not None and self.context.card is not None:
+            clip = await self.context.card(self.channel_name, card, self.profile)
+        else:
+            clip = await self.context.slate(self.channel_name, self.profile)
         await self._release(self.splicer.start_item(retimable=True), pacer)
         await self._splice(clip, pacer, seconds)
         await self._release(self.splicer.flush(), pacer)
-        self.slate_seconds += self.splicer.item_seconds
+        if card is None:
+            self.slate_seconds += self.splicer.item_seconds
         return self.splicer.item_seconds
 
     async def _splice(self, data: bytes, pacer: Pacer, limit: float | None) -> None:
@@ -470,6 +517,7 @@ class ChannelSession:
         released when it falls due: viewers get bytes steadily, not one burst per read."""
         for at in range(0, len(data), FEED_PIECE):
             piece = data[at : at + FEED_PIECE]
+            limit = self._cut(limit)
             if limit is None:
                 out = self.splicer.feed(piece)
             else:
@@ -484,3 +532,8 @@ class ChannelSession:
         if delay > 0:
             await asyncio.sleep(delay)
         self._broadcast(data, self.splicer.keyframe_offsets)
+
+
+def _card_text(item: MediaItem) -> str | None:
+    """An override's message (drawn on a card), or None for the schedule's own slate."""
+    return item.title if item.kind == ItemKind.OVERRIDE and not item.path else None
