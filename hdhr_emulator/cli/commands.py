@@ -185,6 +185,7 @@ def serve(args: argparse.Namespace) -> int:
             plex=plex_servers(station),
             server_ids=station.catalog.server_ids,
             current=station.catalog.current,
+            media_folders=station.settings.media,
         )
 
 
@@ -208,6 +209,7 @@ def play_channel(args: argparse.Namespace) -> int:
             plex=plex_servers(station),
             server_ids=station.catalog.server_ids,
             current=station.catalog.current,
+            media_folders=station.settings.media,
         )
 
 

@@ -21,6 +21,7 @@ from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy
+from hdhr_emulator.server.overrides import OverrideDesk
 from hdhr_emulator.server.rescan import ScanController
 from hdhr_emulator.server.routes.device import register_device_routes
 from hdhr_emulator.server.routes.guide import register_guide_routes
@@ -41,12 +42,14 @@ def create_app(
     scans: ScanController | None = None,
     media: MediaProxy | None = None,
     events: EventBus | None = None,
+    overrides: OverrideDesk | None = None,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
     ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it);
     ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers;
-    ``events`` is the station's event stream the API's SSE route reads)."""
+    ``events`` is the station's event stream the API's SSE route reads; ``overrides`` the
+    emergency overrides the API steers)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -83,6 +86,7 @@ def create_app(
             started_at=time.time(),
             engine=engine,
             device=device,
+            overrides=overrides,
         ),
     )
     register_guide_routes(app, live, base_url)
