@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from hdhr_emulator.server.api import errors
+from hdhr_emulator.server.api import errors, override
 from hdhr_emulator.server.api.schema import install_schema
 from hdhr_emulator.server.api.services import ApiServices
 
@@ -24,4 +24,5 @@ def register_api(app: Quart, services: ApiServices) -> None:
     blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
     errors.register(app, blueprint, API_PREFIX)
     # each concept's routes: add a line here per module
+    override.register(blueprint, services)
     app.register_blueprint(blueprint)

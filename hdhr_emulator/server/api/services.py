@@ -9,6 +9,7 @@ from hdhr_emulator.device.settings import DeviceSettings
 from hdhr_emulator.events import EventBus
 from hdhr_emulator.playout.engine import PlayoutEngine
 from hdhr_emulator.server.live_schedule import LiveSchedule
+from hdhr_emulator.server.overrides import OverrideDesk
 from hdhr_emulator.server.rescan import ScanController
 
 
@@ -24,3 +25,4 @@ class ApiServices:
     started_at: float  # time.time() when the server started: uptime
     engine: PlayoutEngine | None = None
     device: DeviceSettings | None = None
+    overrides: OverrideDesk | None = None  # emergency overrides (None: not on this server)
