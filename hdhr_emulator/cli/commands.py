@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hdhr_emulator.cli.override_command import run_override
 from hdhr_emulator.cli.pidfile import stop_existing
 from hdhr_emulator.cli.progress import (
     catch_up,
@@ -253,3 +254,8 @@ def play(args: argparse.Namespace) -> int:
                 server_ids=station.catalog.server_ids,
                 current=station.catalog.current,
             )
+
+
+def override(args: argparse.Namespace) -> int:
+    """Start, end or list emergency overrides on a running server (one line each)."""
+    return run_override(args)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hdhr_emulator.cli.data_dir import private_umask
+from hdhr_emulator.cli.override_command import add_override_options
 from lineup.errors import ConfigError, RetrovueError
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         "which only this machine can reach)",
     )
     guide.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
+
+    override = command("override", "start, end or list emergency overrides on a running server")
+    add_override_options(override)
     return parser
 
 

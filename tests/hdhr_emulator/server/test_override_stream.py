@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from hdhr_emulator.cli.clips import ClipSpec
+from tests.support.cli_run import retrovue
 from tests.support.picture_times import arrived_at, first_position, pictures
-from tests.support.server_process import RunningServer, running_server
+from tests.support.server_process import RunningServer, free_port, running_server
 from tests.support.streaming import (
     BackgroundViewer,
     assert_continuous,
@@ -226,3 +227,40 @@ def test_an_override_survives_a_restart_while_active(tmp_path: Path, clip_cache:
         corners = decoded_video(capture.body).corners
         assert sum(map(is_card, corners)) >= 0.8 * len(corners), "the override is not airing"
         assert "override " + started["id"] + " still on air" in server.log()
+
+
+def test_the_cli_starts_lists_and_ends_an_override_on_a_running_server(
+    served: tuple[RunningServer, Path],
+) -> None:
+    server, root = served
+    data = root / "data"
+
+    def cli(*args: str) -> tuple[int, list[str], list[str]]:
+        done = retrovue("override", *args, data_dir=data)
+        return done.returncode, done.stdout.splitlines(), done.stderr.splitlines()
+
+    code, out, err = cli(
+        "--port", str(server.port), "--channel", "2", "--message", "Hi", "--minutes", "5"
+    )
+    assert code == 0 and len(out) == 1 and not err, (out, err)
+    override_id = out[0].split()[0]
+    assert override_id.startswith("ov-") and "channel 2: Hi" in out[0] and "until " in out[0]
+    assert api(server, "/override")[1]["overrides"][0]["id"] == override_id
+
+    code, out, err = cli("--server", server.base_url, "--list")
+    assert code == 0 and len(out) == 1 and out[0].startswith(override_id), out
+    code, out, err = cli("--server", server.base_url, "--end", override_id)
+    assert code == 0 and out == [f"override {override_id} ended"], (out, err)
+    code, out, err = cli("--server", server.base_url, "--list")
+    assert out == ["no active overrides"]
+
+    for args, reason in [
+        (("--end", override_id), f"no active override {override_id} (HTTP 404)"),
+        (("--channel", "99", "--message", "x"), "no channel 99 in the lineup (HTTP 404)"),
+        (("--message", "x"), "say where: --all or --channel N"),
+        (("--all",), "say what: --message TEXT, --item ID or --file PATH"),
+    ]:
+        code, out, err = cli("--server", server.base_url, *args)
+        assert code == 1 and out == [] and err == [f"retrovue: error: {reason}"], (args, err)
+    code, out, err = cli("--server", f"http://127.0.0.1:{free_port()}", "--list")
+    assert code == 1 and len(err) == 1 and "cannot reach Retrovue at" in err[0], err
