@@ -19,6 +19,7 @@ RGB = tuple[int, int, int]
 class Picture:
     pos: int  # byte offset of the packet that carried it (decoder order: within a frame or two)
     corner: RGB  # pixel (4, 4)
+    time: float  # its presentation time, seconds
 
 
 def pictures(data: bytes) -> list[Picture]:
@@ -36,13 +37,28 @@ def pictures(data: bytes) -> list[Picture]:
                 plane = rgb.planes[0]
                 at = 4 * plane.line_size + 4 * 3
                 pixel = bytes(plane)[at : at + 3]
-                found.append(Picture(packet.pos or 0, (pixel[0], pixel[1], pixel[2])))
+                corner = (pixel[0], pixel[1], pixel[2])
+                found.append(Picture(packet.pos or 0, corner, float(frame.time or 0.0)))
     return found
 
 
+def first_picture(
+    found: list[Picture], test: Callable[[RGB], bool], after: int = 0
+) -> Picture | None:
+    """The first picture at or after byte ``after`` whose corner passes ``test``."""
+    return next((p for p in found if p.pos >= after and test(p.corner)), None)
+
+
 def first_position(found: list[Picture], test: Callable[[RGB], bool], after: int = 0) -> int | None:
-    """The byte position of the first picture at or after ``after`` whose corner passes."""
-    return next((p.pos for p in found if p.pos >= after and test(p.corner)), None)
+    """The byte position of :func:`first_picture`."""
+    picture = first_picture(found, test, after)
+    return picture.pos if picture is not None else None
+
+
+def received_by(capture: Capture, wall: float) -> int:
+    """How many bytes of the body had arrived at ``time.time()`` == ``wall``."""
+    counts = [count for t, count in capture.arrivals if capture.sent_at + t <= wall]
+    return counts[-1] if counts else 0
 
 
 def arrived_at(capture: Capture, pos: int) -> float:
