@@ -216,7 +216,8 @@ class ChannelSession:
         assert self._plan is not None
         # a stat, and a catalog query when the file moved: never on the event loop
         source = await asyncio.to_thread(self.context.source_for, item)
-        if self._plan.copy:
+        # an override's item need not have the channel's shape: re-encoded to it, like the slate
+        if self._plan.copy and item.kind != ItemKind.OVERRIDE:
             argv = copy_command(
                 self.context.ffmpeg,
                 item,
