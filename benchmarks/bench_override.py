@@ -71,7 +71,7 @@ def switch_times(
     """(arrival s, media lead s, byte position) of the first picture passing ``test``."""
     picture = first_picture(found, test, after)
     if picture is None:
-        raise SystemExit("a switch never reached the viewer")
+        raise SystemExit(f"the switch requested at {sent:.3f} never reached the viewer")
     had = received_by(capture, sent)
     before = [p for p in found if p.pos < had]
     lead = picture.time - before[-1].time if before else 0.0
@@ -92,7 +92,7 @@ def run(rounds: int, gap: float, hold: float) -> dict[str, Any]:
             '[[channel]]\nnumber = 1\nname = "Steady"\nshows = ["Steady"]\n'
             "filler = { items = 0 }\n",
         )
-        seconds = int(rounds * (gap + hold) + gap + 2)
+        seconds = int(rounds * (gap + hold + 2) + gap + 5)  # the requests take time too
         with running_server("--config", config, data_dir=root / "data") as server:
             requests: list[tuple[float, float, float]] = []  # (start sent, end sent, POST s)
             with BackgroundViewer(server.port, f"/auto/v1?duration={seconds}", 30) as viewer:
@@ -139,6 +139,8 @@ def judge(capture: Capture, requests: list[tuple[float, float, float]]) -> dict[
         "pcr_backsteps": report.pcr_backsteps,
         "video_max_gap_s": report.video.max_gap if report.video else None,
         "audio_max_gap_s": report.audio.max_gap if report.audio else None,
+        "video_max_step_s": report.video.max_step if report.video else None,
+        "audio_max_step_s": report.audio.max_step if report.audio else None,
         "connected": capture.status == 200 and not capture.cut,
         "seconds": capture.elapsed,
     }
@@ -170,7 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  decode errors {result['decode_errors']}, CC errors {result['cc_errors']}, "
         f"DTS backsteps {result['dts_backsteps']}, PCR backsteps {result['pcr_backsteps']}, "
         f"longest video/audio hole {result['video_max_gap_s']:.3f}/"
-        f"{result['audio_max_gap_s']:.3f} s, viewer connected: {result['connected']}"
+        f"{result['audio_max_gap_s']:.3f} s, longest video/audio DTS step "
+        f"{result['video_max_step_s']:.3f}/{result['audio_max_step_s']:.3f} s, "
+        f"viewer connected: {result['connected']}"
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
