@@ -38,6 +38,7 @@ LATE_GRACE = 0.5  # media due and none for this long: the producer is late (kill
 BRIDGE_STEP = 0.2  # slate per step while a restart starts: the most it delays the item's return
 HICCUP_SECONDS = 1.0  # a producer late after this much media worked: restarted, not slated
 FEED_PIECE = 1316 * 10  # bytes spliced and released at a time (~50 ms at 2 Mbit/s)
+CARD_PIECE = 1316 * 2  # ... of a message card (~0.1 s: a still picture needs few bytes)
 MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
 SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
 RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
@@ -507,17 +508,21 @@ class ChannelSession:
         else:
             clip = await self.context.slate(self.channel_name, self.profile)
         await self._release(self.splicer.start_item(retimable=True), pacer)
-        await self._splice(clip, pacer, seconds)
+        await self._splice(clip, pacer, seconds, FEED_PIECE if card is None else CARD_PIECE)
         await self._release(self.splicer.flush(), pacer)
         if card is None:
             self.slate_seconds += self.splicer.item_seconds
         return self.splicer.item_seconds
 
-    async def _splice(self, data: bytes, pacer: Pacer, limit: float | None) -> None:
-        """Splice ``data`` (whole packets of the current item) a piece at a time, each
-        released when it falls due: viewers get bytes steadily, not one burst per read."""
-        for at in range(0, len(data), FEED_PIECE):
-            piece = data[at : at + FEED_PIECE]
+    async def _splice(
+        self, data: bytes, pacer: Pacer, limit: float | None, size: int = FEED_PIECE
+    ) -> None:
+        """Splice ``data`` (whole packets of the current item) ``size`` bytes at a time, each
+        released when it falls due: viewers get bytes steadily, not one burst per read (and
+        a piece is released when its end is due, so a piece of many seconds would hold back
+        its start: an override's card comes in small pieces to go on air at once)."""
+        for at in range(0, len(data), size):
+            piece = data[at : at + size]
             limit = self._cut(limit)
             if limit is None:
                 out = self.splicer.feed(piece)
