@@ -126,6 +126,7 @@ def judge(capture: Capture, requests: list[tuple[float, float, float]]) -> dict[
     report = analyse(capture.body)
     video, audio = decoded_video(capture.body), decoded_audio(capture.body)
     streams = [s for s in (report.video, report.audio) if s is not None]
+    end = min(s.end for s in streams)
     return {
         "rounds": len(requests),
         "start_arrival_s": [a for a, _ in starts],
@@ -133,7 +134,10 @@ def judge(capture: Capture, requests: list[tuple[float, float, float]]) -> dict[
         "start_media_lead_s": [lead for _, lead in starts],
         "end_media_lead_s": [lead for _, lead in ends],
         "post_response_s": [answered for _, _, answered in requests],
-        "decode_errors": len(video.errors) + len(audio.errors),
+        # a capture ends mid-frame when ?duration= cuts it: errors in its last 0.5 s are that
+        "decode_errors": sum(1 for t in video.errors + audio.errors if t < end - 0.5),
+        "decode_error_times_s": sorted(video.errors + audio.errors),
+        "stream_end_s": end,
         "cc_errors": report.cc_error_total,
         "dts_backsteps": sum(s.dts_backsteps for s in streams),
         "pcr_backsteps": report.pcr_backsteps,
