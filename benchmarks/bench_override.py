@@ -25,13 +25,13 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
+from tests.support.override_calls import call_api, is_card
 from tests.support.picture_times import Picture, arrived_at, first_picture, pictures, received_by
 from tests.support.server_process import RunningServer, running_server
 from tests.support.streaming import (
@@ -39,30 +39,17 @@ from tests.support.streaming import (
     Capture,
     decoded_audio,
     decoded_video,
-    near,
     wait_for,
     write_config,
 )
 from tests.support.ts_analysis import analyse
 
-CARD_RGB = (0x7A, 0x10, 0x10)  # playout/slate.py CARD_COLOR
-
-
-def is_card(rgb: tuple[int, int, int]) -> bool:
-    return near(rgb, CARD_RGB, tolerance=24)
-
 
 def post(server: RunningServer, path: str, method: str, body: Any = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        f"{server.base_url}/api/v1{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"} if data else {},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        raw = response.read()
-        return json.loads(raw) if raw else None
+    status, reply = call_api(server, path, method, body)
+    if status >= 300:
+        raise SystemExit(f"{method} {path}: {status} {reply}")
+    return reply
 
 
 def switch_times(

@@ -8,19 +8,17 @@ red with silent audio, so its pictures and its silence are unmistakable.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from hdhr_emulator.cli.clips import ClipSpec
 from tests.support.cli_run import retrovue
+from tests.support.override_calls import call_api, is_card
 from tests.support.picture_times import arrived_at, first_position, pictures
 from tests.support.server_process import RunningServer, free_port, running_server
 from tests.support.streaming import (
@@ -32,7 +30,6 @@ from tests.support.streaming import (
     fetch,
     frequency,
     guide_entries,
-    near,
     nearest_tone,
     wait_for,
     write_config,
@@ -42,7 +39,6 @@ from tests.support.ts_analysis import analyse
 pytestmark = pytest.mark.slow
 
 ClipCache = Callable[[ClipSpec, str], Path]
-CARD_RGB = (0x7A, 0x10, 0x10)  # playout/slate.py CARD_COLOR
 TONES = {440: "Low", 660: "High", 1320: "Siren"}
 SWITCH_BOUND = 2.5  # seconds; the target is 1 s (measured in benchmarks/bench_override.py)
 
@@ -92,22 +88,6 @@ filler = { items = 0 }
     )
 
 
-def api(server: RunningServer, path: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        f"{server.base_url}/api/v1{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"} if data else {},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
 @pytest.fixture(scope="module")
 def served(
     tmp_path_factory: pytest.TempPathFactory, clip_cache: ClipCache
@@ -120,10 +100,6 @@ def served(
         yield server, root
 
 
-def is_card(rgb: tuple[int, int, int]) -> bool:
-    return near(rgb, CARD_RGB, tolerance=24)
-
-
 def test_a_message_override_switches_a_watched_channel_and_back_cleanly(
     served: tuple[RunningServer, Path],
 ) -> None:
@@ -132,7 +108,7 @@ def test_a_message_override_switches_a_watched_channel_and_back_cleanly(
         assert wait_for(lambda: viewer.received() > 0, 10)
         time.sleep(3.0)
         posted = time.time()
-        status, started = api(
+        status, started = call_api(
             server,
             "/override",
             "POST",
@@ -142,7 +118,7 @@ def test_a_message_override_switches_a_watched_channel_and_back_cleanly(
         assert started["channels"] == [1] and started["title"] == "Tornado warning"
         time.sleep(4.0)
         ended = time.time()
-        status, _ = api(server, f"/override/{started['id']}", "DELETE")
+        status, _ = call_api(server, f"/override/{started['id']}", "DELETE")
         assert status == 204
         capture = viewer.wait(30)
 
@@ -175,14 +151,14 @@ def test_a_message_override_switches_a_watched_channel_and_back_cleanly(
         entry = next(e for e in entries if e.start <= capture.sent_at + probe < e.stop)
     assert probe + 0.2 < audio.seconds
     assert nearest_tone(frequency(audio, probe, 0.2), TONES) == entry.sub_title, entry
-    assert status == 204 and api(server, "/override")[1] == {"overrides": []}
+    assert status == 204 and call_api(server, "/override")[1] == {"overrides": []}
 
 
 def test_a_file_override_on_all_channels_airs_for_channels_tuned_during_it(
     served: tuple[RunningServer, Path],
 ) -> None:
     server, root = served
-    status, started = api(
+    status, started = call_api(
         server, "/override", "POST", {"channels": "all", "file": "Alerts/Siren.mp4"}
     )
     assert status == 201, started
@@ -192,7 +168,7 @@ def test_a_file_override_on_all_channels_airs_for_channels_tuned_during_it(
         transcoded = fetch(server.port, "/auto/v2?duration=4")
         copied = fetch(server.port, "/auto/v3?duration=4")  # re-encoded to the copy shape
     finally:
-        assert api(server, f"/override/{started['id']}", "DELETE")[0] == 204
+        assert call_api(server, f"/override/{started['id']}", "DELETE")[0] == 204
     for capture, size in ((transcoded, (320, 240)), (copied, (384, 216))):
         assert_continuous(analyse(capture.body), audio_gap=0.1)
         video, audio = decoded_video(capture.body), decoded_audio(capture.body)
@@ -219,25 +195,25 @@ def test_bad_override_requests_are_refused(served: tuple[RunningServer, Path]) -
         ({"channels": [1], "file": "../outside.mp4"}, 400),
     ]
     for body, expected in cases:
-        status, reply = api(server, "/override", "POST", body)
+        status, reply = call_api(server, "/override", "POST", body)
         assert status == expected, (body, reply)
         assert isinstance(reply["error"], str) and "\n" not in reply["error"]
-    assert api(server, "/override/ov-nope", "DELETE")[0] == 404
-    assert api(server, "/override")[1] == {"overrides": []}
+    assert call_api(server, "/override/ov-nope", "DELETE")[0] == 404
+    assert call_api(server, "/override")[1] == {"overrides": []}
 
 
 def test_an_override_survives_a_restart_while_active(tmp_path: Path, clip_cache: ClipCache) -> None:
     config = station(tmp_path, clip_cache)
     data = tmp_path / "data"
     with running_server("--config", config, data_dir=data) as server:
-        status, started = api(
+        status, started = call_api(
             server, "/override", "POST", {"channels": [2], "message": "Back soon", "minutes": 10}
         )
         assert status == 201, started
         stored = data / "overrides.json"
         assert stat.S_IMODE(os.stat(stored).st_mode) == 0o600
     with running_server("--config", config, data_dir=data) as server:
-        status, listed = api(server, "/override")
+        status, listed = call_api(server, "/override")
         assert status == 200 and listed["overrides"] == [started]
         capture = fetch(server.port, "/auto/v2?duration=3")
         corners = decoded_video(capture.body).corners
@@ -261,7 +237,7 @@ def test_the_cli_starts_lists_and_ends_an_override_on_a_running_server(
     assert code == 0 and len(out) == 1 and not err, (out, err)
     override_id = out[0].split()[0]
     assert override_id.startswith("ov-") and "channel 2: Hi" in out[0] and "until " in out[0]
-    assert api(server, "/override")[1]["overrides"][0]["id"] == override_id
+    assert call_api(server, "/override")[1]["overrides"][0]["id"] == override_id
 
     code, out, err = cli("--server", server.base_url, "--list")
     assert code == 0 and len(out) == 1 and out[0].startswith(override_id), out
