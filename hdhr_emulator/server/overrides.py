@@ -22,6 +22,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -40,6 +41,10 @@ MESSAGE_LOOP_SECONDS = 3600.0  # a message card's loop unit in the schedule (it 
 _NO_INFO = MediaInfo(MESSAGE_LOOP_SECONDS, container="", video_codec="", width=0, height=0, fps=0)
 
 Target = Literal["all"] | tuple[int, ...]
+
+
+def iso_utc(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class OverrideError(RetrovueError):
@@ -76,10 +81,18 @@ class Override:
     ends: float | None
 
     def as_record(self) -> dict[str, Any]:
+        """As ``overrides.json`` keeps it (POSIX times)."""
         record = asdict(self)
         record["target"] = "all" if self.target == "all" else list(self.target)
         record["channels"] = list(self.channels)
         return record
+
+    def as_json(self) -> dict[str, Any]:
+        """As the API and the event stream show it (ISO 8601 times in UTC)."""
+        shown = self.as_record()
+        shown["started"] = iso_utc(self.started)
+        shown["ends"] = None if self.ends is None else iso_utc(self.ends)
+        return shown
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Override:
@@ -167,7 +180,7 @@ class OverrideDesk:
             override.title,
             "until ended" if ends is None else f"{request.minutes:g} min",
         )
-        self.events.publish(EventKind.OVERRIDE_START, **override.as_record())
+        self.events.publish(EventKind.OVERRIDE_START, **override.as_json())
         self.context.interrupt(channels)
         return override
 

@@ -3,7 +3,6 @@ on, end it early. The routes only translate JSON to and from the :class:`Overrid
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -48,23 +47,9 @@ class OverrideRefused(BaseModel):
     detail: Any = None
 
 
-def iso_utc(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def override_json(override: Override) -> OverrideOut:
     """The API's Override shape (also what ``/api/v1/status`` lists)."""
-    return OverrideOut(
-        id=override.id,
-        channels=list(override.channels),
-        target="all" if override.target == "all" else list(override.target),
-        message=override.message,
-        item=override.item,
-        file=override.file,
-        title=override.title,
-        started=iso_utc(override.started),
-        ends=None if override.ends is None else iso_utc(override.ends),
-    )
+    return OverrideOut.model_validate(override.as_json())
 
 
 def register(blueprint: Blueprint, services: ApiServices) -> None:
