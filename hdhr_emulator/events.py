@@ -63,7 +63,11 @@ class StationEvent:
         }
 
 
-Publish = Callable[..., None]  # publish(kind, channel=None, **data)
+class BusClosed(Exception):
+    """The bus was closed (the server is stopping): a listener gets no more events."""
+
+
+Publish = Callable[..., object]  # publish(kind, channel=None, **data)
 
 
 class EventBus:
@@ -74,9 +78,11 @@ class EventBus:
         self._ids = itertools.count(1)
         self._listeners: set[_Listener] = set()
         self._taps: list[Callable[[StationEvent], None]] = []
+        self._closed = False
 
-    def publish(self, kind: EventKind, channel: int | None = None, **data: Any) -> StationEvent:
-        """Record an event and hand it to every listener (never blocks, never raises)."""
+    def publish(self, kind: EventKind, /, channel: int | None = None, **data: Any) -> StationEvent:
+        """Record an event and hand it to every listener (never blocks, never raises).
+        ``kind`` is positional-only so that ``data`` may hold a ``kind`` (an item's)."""
         event = StationEvent(next(self._ids), kind, self._clock(), channel, data)
         for tap in self._taps:
             try:
@@ -99,23 +105,52 @@ class EventBus:
     async def listen(self) -> AsyncIterator[_Listener]:
         """A listener for as long as the block runs: ``await listener.get()`` per event."""
         listener = _Listener()
+        if self._closed:
+            listener.close()
         self._listeners.add(listener)
         try:
             yield listener
         finally:
             self._listeners.discard(listener)
 
+    def close(self) -> None:
+        """The server is stopping: each listener gets what it has queued, then ``get()``
+        raises :class:`BusClosed`, so event streams end at once instead of holding the
+        shutdown until the HTTP server cuts them off."""
+        self._closed = True
+        for listener in self._listeners:
+            listener.close()
+
+    async def async_stop(self) -> None:
+        """:meth:`close`, as a server service's stop."""
+        self.close()
+
 
 class _Listener:
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[StationEvent] = asyncio.Queue(LISTENER_BACKLOG)
+        # None is the end: put by close(), after the events still queued
+        self._queue: asyncio.Queue[StationEvent | None] = asyncio.Queue(LISTENER_BACKLOG + 1)
         self.dropped = 0  # events lost because this listener fell behind
+        self._closed = False
 
     def put(self, event: StationEvent) -> None:
-        if self._queue.full():
+        if self._closed:
+            return
+        if self._queue.qsize() >= LISTENER_BACKLOG:
             self._queue.get_nowait()
             self.dropped += 1
         self._queue.put_nowait(event)
 
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put_nowait(None)  # the one slot above the backlog is kept for it
+
     async def get(self) -> StationEvent:
-        return await self._queue.get()
+        """The next event; raises :class:`BusClosed` once the bus is closed and the events
+        queued before are read."""
+        event = await self._queue.get()
+        if event is None:
+            self._queue.put_nowait(None)  # every later get() ends too
+            raise BusClosed
+        return event

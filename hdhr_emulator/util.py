@@ -6,6 +6,7 @@ half-written, stopping an asyncio task, and spelling a host for a URL or a bind.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -64,3 +65,14 @@ def bracket_host(host: str) -> str:
 def is_ipv6(host: str) -> bool:
     """True for an IPv6 literal (which needs AF_INET6 sockets and brackets in URLs)."""
     return ":" in host
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a peer address is this machine's loopback (IPv4, IPv6 or IPv4-mapped IPv6)."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback

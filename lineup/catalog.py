@@ -266,6 +266,13 @@ class Catalog(Closing):
         rows = self._db.execute("SELECT count(*) FROM media_items WHERE skipped = 1")
         return int(rows[0][0])
 
+    def counts(self) -> dict[ItemKind, int]:
+        """Playable items per kind (kinds without any are absent)."""
+        rows = self._db.execute(
+            "SELECT kind, count(*) FROM media_items WHERE skipped = 0 GROUP BY kind"
+        )
+        return {ItemKind(kind): int(count) for kind, count in rows}
+
     def shows(self) -> list[str]:
         """Names of the shows with at least one playable episode, alphabetically."""
         rows = self._db.execute(

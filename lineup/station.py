@@ -17,6 +17,7 @@ from lineup.channels import auto_lineup, resolve_channels
 from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig
 from lineup.db_check import check_database
 from lineup.errors import ConfigError, ScanError
+from lineup.library_report import LibraryReport, library_report
 from lineup.models import Channel
 from lineup.numbering import ChannelNumbers
 from lineup.plex.importer import import_plex
@@ -59,6 +60,7 @@ class Station(Closing):
         self.numbers = numbers
         self.store = store
         self.rebuilt: RebuildReport | None = None  # set by open(rebuild=True)
+        self.last_scan: float | None = None  # time.time() when scan() last finished
 
     @classmethod
     def open(cls, settings: StationSettings, *, rebuild: bool = False) -> Station:
@@ -117,7 +119,12 @@ class Station(Closing):
                 # the caller tells the user (the CLI prints it; the server logs it)
                 log.info("%s; its channels keep the items imported before", exc)
                 summary = replace(summary, failures=(*summary.failures, str(exc)))
+        self.last_scan = time.time()
         return summary
+
+    def library_report(self) -> LibraryReport:
+        """Counts, the last scan and the skipped files (blocking: catalog queries)."""
+        return library_report(self.catalog, self.last_scan)
 
     def channels(self) -> list[Channel]:
         """The lineup as the settings define it, resolved against the current catalog."""

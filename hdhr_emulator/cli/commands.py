@@ -22,8 +22,16 @@ from hdhr_emulator.cli.progress import (
     scan_before_serving,
     scan_with_progress,
 )
-from hdhr_emulator.cli.settings import apply_server_defaults, open_station
+from hdhr_emulator.cli.remote import ApiClient, server_url
+from hdhr_emulator.cli.settings import apply_server_defaults, open_station, settings_from_args
+from hdhr_emulator.cli.status_table import render_status
 from hdhr_emulator.cli.wiring import plex_servers, run_server
+from hdhr_emulator.server.api_token import (
+    load_or_create_token,
+    read_token,
+    rotate_token,
+    token_path,
+)
 from hdhr_emulator.server.rescan import ProgressCallback
 from hdhr_emulator.util import atomic_write
 from lineup.channels import marathon_channel
@@ -186,6 +194,7 @@ def serve(args: argparse.Namespace) -> int:
             plex=plex_servers(station),
             server_ids=station.catalog.server_ids,
             current=station.catalog.current,
+            library=station.library_report,
             media_folders=station.settings.media,
         )
 
@@ -254,6 +263,25 @@ def play(args: argparse.Namespace) -> int:
                 server_ids=station.catalog.server_ids,
                 current=station.catalog.current,
             )
+
+
+def token(args: argparse.Namespace) -> int:
+    """Print the API token (the one the server uses for the same data dir and token file)."""
+    path = token_path(settings_from_args(args).data_dir, args.api_token_file)
+    value = rotate_token(path) if args.rotate else load_or_create_token(path)
+    print(value)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print what a running server is doing (``GET /api/v1/status``) as a table."""
+    settings = settings_from_args(args)
+    config_port = settings.config.server.port if settings.config is not None else None
+    token = read_token(token_path(settings.data_dir, args.api_token_file))
+    with ApiClient(server_url(args, config_port), token) as client:
+        document = client.request("GET", "/status")
+    print(render_status(document))
+    return 0
 
 
 def override(args: argparse.Namespace) -> int:

@@ -125,9 +125,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     guide.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
 
+    token = command(
+        "token",
+        "print the API token that changes through the API from other machines need "
+        "(made on first use)",
+    )
+    _token_file_option(token)
+    token.add_argument(
+        "--rotate",
+        action="store_true",
+        help="replace it with a new one (a running server takes it at once; the old one stops "
+        "working)",
+    )
+    status = command("status", "show what a running server is doing: tuners, channels, viewers")
+    status.add_argument(
+        "--server",
+        metavar="URL",
+        help="the server's address, e.g. http://192.168.1.50:8000 "
+        "(default http://127.0.0.1:PORT, this machine)",
+    )
+    status.add_argument(
+        "--port", type=int, help="the port of the server on this machine (default 8000)"
+    )
+    _token_file_option(status)
     override = command("override", "start, end or list emergency overrides on a running server")
     add_override_options(override)
+    _token_file_option(override)
     return parser
+
+
+def _token_file_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--api-token-file",
+        type=Path,
+        metavar="FILE",
+        help="where the API token is kept (created if missing; default: api_token in the data dir)",
+    )
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
@@ -189,6 +222,18 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     )
     device.add_argument("--no-ssdp", action="store_true", help="do not answer or send SSDP")
     device.add_argument("--no-zeroconf", action="store_true", help="do not advertise over mDNS")
+    api = parser.add_argument_group(
+        "the API (/api/v1)",
+        "requests from this machine (loopback) never need the token; `retrovue token` prints it",
+    )
+    api.add_argument(
+        "--api-auth",
+        choices=["writes", "all"],  # server.api.auth.AuthScope; this module imports no server code
+        default="writes",
+        help="what needs the API token from other machines: writes (changes, the default) or "
+        "all (reads too)",
+    )
+    _token_file_option(api)
 
 
 def _setup_logging(debug: bool) -> None:

@@ -7,11 +7,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hdhr_emulator.cli.remote import Remote, RemoteError, server_options
+from hdhr_emulator.cli.remote import ApiClient, server_url
+from hdhr_emulator.cli.settings import settings_from_args
+from hdhr_emulator.server.api_token import read_token, token_path
+from lineup.errors import RetrovueError
 
 
 def add_override_options(parser: argparse.ArgumentParser) -> None:
-    server_options(parser)
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="the server's address, e.g. http://192.168.1.50:8000 "
+        "(default http://127.0.0.1:PORT, this machine)",
+    )
+    parser.add_argument(
+        "--port", type=int, help="the port of the server on this machine (default 8000)"
+    )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--list", action="store_true", help="list the active overrides")
     action.add_argument("--end", metavar="ID", help="end an override now")
@@ -30,27 +41,30 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_override(args: argparse.Namespace) -> int:
-    remote = Remote.from_args(args)
-    if args.list:
-        overrides = remote.call("GET", "/override")["overrides"]
-        for override in overrides:
-            print(describe(override))
-        if not overrides:
-            print("no active overrides")
-        return 0
-    if args.end:
-        remote.call("DELETE", f"/override/{args.end}")
-        print(f"override {args.end} ended")
-        return 0
-    print(describe(remote.call("POST", "/override", request_body(args))))
+    settings = settings_from_args(args)
+    config_port = settings.config.server.port if settings.config is not None else None
+    token = read_token(token_path(settings.data_dir, args.api_token_file))
+    body = None if args.list or args.end else request_body(args)
+    with ApiClient(server_url(args, config_port), token) as client:
+        if args.list:
+            overrides = client.request("GET", "/override")["overrides"]
+            for override in overrides:
+                print(describe(override))
+            if not overrides:
+                print("no active overrides")
+        elif args.end:
+            client.request("DELETE", f"/override/{args.end}")
+            print(f"override {args.end} ended")
+        else:
+            print(describe(client.request("POST", "/override", body)))
     return 0
 
 
 def request_body(args: argparse.Namespace) -> dict[str, Any]:
     if not args.all and not args.channel:
-        raise RemoteError("say where: --all or --channel N")
+        raise RetrovueError("say where: --all or --channel N")
     if args.message is None and args.item is None and args.file is None:
-        raise RemoteError("say what: --message TEXT, --item ID or --file PATH")
+        raise RetrovueError("say what: --message TEXT, --item ID or --file PATH")
     body: dict[str, Any] = {"channels": "all" if args.all else args.channel}
     if args.message is not None:
         body["message"] = args.message

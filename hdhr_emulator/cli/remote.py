@@ -1,76 +1,89 @@
-"""Talking to a running server's API from the command line (``retrovue override``).
+"""The command line as a client of a running server's API (``retrovue status``): where the
+server is, the token it wants for changes, and every failure as one line.
 
-The server is ``--server URL``, else ``http://127.0.0.1:PORT`` with the port from ``--port``,
-the config's ``[server]`` table or 8000. The API token, when the data dir has one, goes with
-every request (loopback needs none, another host does). Every failure is one line.
+The token is sent when the data dir has one (``api_token``, written by the server at first
+start), so the same command works against a server that protects its API; reads need none.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import dataclass
+import re
 from typing import Any
 
 import httpx
 
-from hdhr_emulator.cli.settings import SERVER_DEFAULTS, settings_from_args
 from lineup.errors import RetrovueError
 
 log = logging.getLogger(__name__)
 
-TOKEN_FILE = "api_token"  # in the data dir, written by the server at first start
-TIMEOUT = 15.0
+API_PREFIX = "/api/v1"
+TOKEN_FILE = "api_token"  # in the data dir
+DEFAULT_PORT = 8000
+TIMEOUT_SECONDS = 10.0
 
 
-class RemoteError(RetrovueError):
-    """The running server could not be reached, or refused the request."""
+def server_url(args: argparse.Namespace, config_port: int | None = None) -> str:
+    """``--server``, else this machine at ``--port`` (else the config's port, else 8000)."""
+    server = getattr(args, "server", None)
+    if server:
+        url = str(server).strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise RetrovueError(f"--server must be an http(s) URL, not {server!r}")
+        return url
+    port = getattr(args, "port", None) or config_port or DEFAULT_PORT
+    return f"http://127.0.0.1:{port}"
 
 
-def server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--server",
-        metavar="URL",
-        help="the running Retrovue to talk to (default http://127.0.0.1:PORT)",
-    )
-    parser.add_argument("--port", type=int, help="its HTTP port when --server is not given")
+class ApiClient:
+    """Calls one server's API; raises :class:`RetrovueError` with one line on any failure."""
 
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = TIMEOUT_SECONDS):
+        self.base_url = base_url
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
 
-@dataclass(frozen=True, slots=True)
-class Remote:
-    base: str  # http://host:port, no trailing slash
-    token: str | None = None
+    def __enter__(self) -> ApiClient:
+        return self
 
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Remote:
-        settings = settings_from_args(args)
-        base = getattr(args, "server", None)
-        if not base:
-            config = settings.config
-            port = args.port or (config.server.port if config else None) or SERVER_DEFAULTS.port
-            base = f"http://127.0.0.1:{port}"
-        token = None
-        path = settings.data_dir / TOKEN_FILE
+    def __exit__(self, *exc: object) -> None:
+        self._client.close()
+
+    def request(self, method: str, path: str, json: Any = None) -> Any:
+        """The JSON answer (None for an empty one) of ``method`` ``/api/v1{path}``."""
         try:
-            token = path.read_text(encoding="utf-8").strip() or None
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            log.warning("cannot read %s: %s", path, exc)
-        return cls(base.rstrip("/"), token)
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        """The JSON reply of ``method path`` (None for 204); raises :class:`RemoteError`."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        url = f"{self.base}/api/v1{path}"
-        try:
-            reply = httpx.request(method, url, json=body, headers=headers, timeout=TIMEOUT)
+            response = self._client.request(method, API_PREFIX + path, json=json)
+        except httpx.TimeoutException:
+            raise RetrovueError(f"no answer from the server at {self.base_url}") from None
         except httpx.HTTPError as exc:
-            raise RemoteError(f"cannot reach Retrovue at {self.base}: {exc}") from exc
-        if reply.status_code >= 400:
-            try:
-                reason = str(reply.json()["error"])
-            except (ValueError, KeyError, TypeError):
-                reason = reply.reason_phrase
-            raise RemoteError(f"{reason} (HTTP {reply.status_code})")
-        return reply.json() if reply.content else None
+            raise RetrovueError(
+                f"cannot reach a Retrovue server at {self.base_url} ({_reason(exc)}); "
+                "is it running? (--server URL or --port PORT)"
+            ) from None
+        if response.is_error:
+            raise RetrovueError(f"the server said {response.status_code}: {_error_text(response)}")
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise RetrovueError(
+                f"{self.base_url} did not answer as a Retrovue server (no JSON at {path})"
+            ) from None
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    """``connection refused`` rather than ``[Errno 111] Connection refused``."""
+    text = str(exc) or exc.__class__.__name__
+    return re.sub(r"^\[Errno -?\d+\]\s*", "", text.splitlines()[0]).lower()
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return str(body["error"])
+    return response.reason_phrase or "error"

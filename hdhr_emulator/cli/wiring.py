@@ -17,6 +17,8 @@ from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.playout.headroom import auto_tuner_count
 from hdhr_emulator.playout.sources import CurrentItem, SourceResolver
+from hdhr_emulator.server.api.auth import ApiAuth, AuthScope
+from hdhr_emulator.server.api_token import TokenSource, token_path
 from hdhr_emulator.server.app import create_app
 from hdhr_emulator.server.discovery.control_tcp import ControlServer, TunerState
 from hdhr_emulator.server.discovery.mdns import MdnsService
@@ -31,6 +33,7 @@ from hdhr_emulator.server.runner import Service, serve_app
 from hdhr_emulator.util import WILDCARD_HOSTS, bracket_host
 from lineup.config import MAX_TUNERS, TUNERS_AUTO, Tuners
 from lineup.errors import ConfigError
+from lineup.library_report import LibraryReport
 from lineup.models import OutputMode
 from lineup.plex.dvr import DvrGuideReload
 from lineup.plex.settings import PlexSettings
@@ -97,6 +100,13 @@ def tuner_setting(value: object) -> Tuners:
     raise ConfigError(f"--tuners must be between 1 and {MAX_TUNERS} or auto, not {text!r}")
 
 
+def api_auth(args: argparse.Namespace, data_dir: Path) -> ApiAuth:
+    """``--api-auth`` and the token of ``--api-token-file`` (else the data dir's, made at the
+    first start)."""
+    tokens = TokenSource(token_path(data_dir, getattr(args, "api_token_file", None)))
+    return ApiAuth(tokens.current, AuthScope(getattr(args, "api_auth", AuthScope.WRITES)))
+
+
 def run_server(
     args: argparse.Namespace,
     data_dir: Path,
@@ -107,13 +117,14 @@ def run_server(
     plex: tuple[PlexSettings, ...] = (),
     server_ids: Callable[[], Mapping[str, str]] = dict,
     current: CurrentItem | None = None,
+    library: Callable[[], LibraryReport] | None = None,
     media_folders: tuple[Path, ...] = (),
 ) -> int:
     """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
 
     ``scan_library`` (re-read the media folders) is what ``lineup.post?scan=start`` and the
-    periodic re-scan run, followed by a guide refresh. ``media_folders`` bound the files an
-    emergency override may play.
+    periodic re-scan run, followed by a guide refresh; ``library`` reports the catalog to the
+    API (blocking); ``media_folders`` bound the files an emergency override may play.
     """
     tuners = tuner_setting(args.tuners)
     auto = tuners == TUNERS_AUTO
@@ -138,6 +149,7 @@ def run_server(
     live = LiveSchedule(build_schedule, hours)
     live.refresh()
     media = MediaProxy(plex, _loopback_base(args.host, args.port), server_ids) if plex else None
+    events = EventBus()  # the one event stream: playout and re-scans publish, the API reads
     engine = PlayoutEngine(
         EngineSettings(
             ffmpeg=ffmpeg.path,
@@ -149,6 +161,7 @@ def run_server(
         ),
         lambda: live.schedule,
         source_for=SourceResolver(current, media.source_for if media else None).source_for,
+        events=events,
     )
     engine.check_channels()
     device = DeviceSettings(
@@ -157,8 +170,11 @@ def run_server(
         advertise_url=advertise_url,
         bind_host=args.discovery_address,
     )
-    rescan = RescanService(scan_library, live, rescan_hours) if scan_library is not None else None
-    events = EventBus()
+    rescan = (
+        RescanService(scan_library, live, rescan_hours, publish=events.publish)
+        if scan_library is not None
+        else None
+    )
     overrides = _override_desk(data_dir, events, live, engine, media_folders)
     app = create_app(
         live,
@@ -167,6 +183,8 @@ def run_server(
         rescan.controller if rescan else None,
         media,
         events=events,
+        api_auth=api_auth(args, data_dir),
+        library=library,
         overrides=overrides,
     )
     for server in plex:
@@ -197,6 +215,8 @@ def run_server(
         Service("overrides", overrides.async_start, overrides.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
         *_discovery_services(args, device, engine, live),
+        # last, so stopped first: open event streams end before anything else stops
+        Service("event stream", _nothing_to_start, events.async_stop),
     ]
     try:
         asyncio.run(
@@ -230,6 +250,10 @@ def _override_desk(
     desk.load()
     live.overrides = desk.windows
     return desk
+
+
+async def _nothing_to_start() -> None:
+    """The event bus needs no start; only its stop matters (see EventBus.close)."""
 
 
 def _banner_host(host: str) -> str:

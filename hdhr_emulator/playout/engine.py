@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
+from hdhr_emulator.events import EventBus, EventKind
 from hdhr_emulator.playout.headroom import HeadroomMonitor
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.slate import SlateCache
@@ -40,11 +41,15 @@ class PlayoutEngine:
         settings: EngineSettings,
         schedule: Callable[[], Schedule],
         source_for: Callable[[MediaItem], str] = attrgetter("path"),
+        events: EventBus | None = None,
     ):
         """``schedule()`` is the live schedule (replaced on every refresh): what is on;
-        ``source_for(item)`` what ffmpeg opens for an item (blocking; run in a thread)."""
+        ``source_for(item)`` what ffmpeg opens for an item (blocking; run in a thread);
+        ``events`` the station's event stream, told of tune-ins, sessions, seams and failures
+        (a private bus when None, so the engine and its sessions never check for one)."""
         self.settings = settings
         self.schedule = schedule
+        self.events = events if events is not None else EventBus()
         self.slates = SlateCache(settings.ffmpeg, settings.data_dir / "slates")
         self.context = PlayoutContext(
             ffmpeg=settings.ffmpeg,
@@ -54,6 +59,7 @@ class PlayoutEngine:
             mode_override=settings.mode,
             source_for=source_for,
             card=self.slates.card,
+            publish=self.events.publish,
         )
         self.headroom = HeadroomMonitor(leads=self._leads) if settings.admit_by_headroom else None
         self.pool = TunerPool(
@@ -105,6 +111,28 @@ class PlayoutEngine:
             session.viewer_count,
         )
         return session, viewer
+
+    def tuned_in(self, session: ChannelSession, viewer: Viewer, latency: float) -> None:
+        """The viewer's first bytes were written ``latency`` s after its request arrived: the
+        tune-in a person waits for (the stream route calls this, as only it sees the write)."""
+        self.events.publish(
+            EventKind.TUNE,
+            session.channel_number,
+            address=viewer.address,
+            tuner=session.tuner,
+            latency_s=round(latency, 4),
+        )
+
+    def tuned_out(self, session: ChannelSession, viewer: Viewer, seconds: float) -> None:
+        """The viewer left after ``seconds`` (its response ended or the client went away)."""
+        self.events.publish(
+            EventKind.UNTUNE,
+            session.channel_number,
+            address=viewer.address,
+            tuner=session.tuner,
+            bytes=viewer.bytes_sent,
+            seconds=round(seconds, 3),
+        )
 
     def running(self) -> list[ChannelSession]:
         """Every running session (watched or lingering)."""

@@ -64,8 +64,12 @@ def _check(path: str, origin: str) -> FFmpeg:
     missing = [enc for enc in _REQUIRED_ENCODERS if not re.search(rf"\s{enc}\s", encoders.stdout)]
     if missing:
         raise FFmpegError(f"ffmpeg at {path} lacks the encoder(s) {', '.join(missing)}")
-    match = re.search(r"ffmpeg version (\S+)", out.stdout)
-    return FFmpeg(path=path, version=match.group(1) if match else "unknown", origin=origin)
+    return FFmpeg(path=path, version=_version(out.stdout), origin=origin)
+
+
+def _version(banner: str) -> str:
+    match = re.search(r"ffmpeg version (\S+)", banner)
+    return match.group(1) if match else "unknown"
 
 
 @functools.cache
@@ -88,3 +92,16 @@ def find_ffmpeg(explicit: str | None = None) -> FFmpeg:
         "no usable ffmpeg found" + detail + ": install ffmpeg (e.g. 'apt-get install ffmpeg'), "
         f"'pip install imageio-ffmpeg', or point --ffmpeg / {ENV_VAR} at a binary"
     )
+
+
+@functools.cache
+def ffmpeg_version(path: str) -> str:
+    """The version ffmpeg at ``path`` reports (``7.1.1``), asked once per path; ``unknown`` if it
+    cannot say. Blocking: call it from a worker thread."""
+    try:
+        out = subprocess.run(
+            [path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return _version(out.stdout)

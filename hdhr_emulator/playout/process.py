@@ -5,6 +5,13 @@ whole group is signalled; stdout keeps being drained while we wait, because an f
 a full pipe ignores SIGTERM and asyncio's ``wait()`` can hang even after SIGKILL; stderr is
 drained continuously (a full stderr pipe blocks ffmpeg too) and its tail kept for error messages;
 on Linux the child gets SIGKILL if the server itself dies, so no orphan encoders survive.
+
+That death signal is set by util-linux's ``setpriv --pdeathsig KILL`` in front of ffmpeg, not by
+a Python ``preexec_fn``: a ``preexec_fn`` runs Python in the forked child of a threaded server
+(our ``to_thread`` workers), which can deadlock before exec on a lock another thread held at the
+fork; the server's loop then waits in ``fork_exec`` for an exec that never comes, and the whole
+station freezes (seen in a test run: three orphaned children stuck in a futex). With no
+``preexec_fn`` no Python code runs between fork and exec.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -27,13 +35,22 @@ log = logging.getLogger(__name__)
 READ_SIZE = 1316 * 64  # whole TS packets per read
 _STOP_GRACE_SECONDS = 2.0
 _PR_SET_PDEATHSIG = 1
+_SETPRIV = shutil.which("setpriv") if sys.platform == "linux" else None
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _die_with_parent() -> None:  # runs in the child between fork and exec: fallback only
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:
         pass
+
+
+def owned_argv(argv: Sequence[str]) -> list[str]:
+    """``argv`` run so that it gets SIGKILL when its parent dies (``setpriv`` execs it in the
+    same process: same pid, ``comm`` becomes ffmpeg's)."""
+    if _SETPRIV is not None:
+        return [_SETPRIV, "--pdeathsig", "KILL", "--", *argv]
+    return list(argv)
 
 
 class FFmpegProcess:
@@ -62,12 +79,13 @@ class FFmpegProcess:
     async def start(self) -> None:
         log.debug("starting %s: %s", self.name, self.argv)
         self._process = await asyncio.create_subprocess_exec(
-            *self.argv,
+            *owned_argv(self.argv),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            # only where setpriv is missing (not on Debian: util-linux is essential)
+            preexec_fn=_die_with_parent if sys.platform == "linux" and not _SETPRIV else None,
             limit=READ_SIZE * 2,
         )
         self._stderr_task = asyncio.create_task(self._drain_stderr(), name=f"{self.name}-stderr")

@@ -19,7 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from operator import attrgetter
+from typing import Any
 
+from hdhr_emulator.events import EventKind, Publish
 from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
@@ -45,6 +47,10 @@ RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then
 USUAL_REORDER_FRAMES = 2  # how far ahead files with B-frames decode (x264's default pyramid)
 
 
+def _publish_nothing(kind: EventKind, /, channel: int | None = None, **data: Any) -> None:
+    """The default: a session built without a station (unit tests) tells nobody."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlayoutContext:
     """What every session needs from the server."""
@@ -60,6 +66,17 @@ class PlayoutContext:
     source_for: Callable[[MediaItem], str] = attrgetter("path")  # blocking; run in a thread
     # (channel name, message, profile) -> an override's message card as TS bytes
     card: Callable[[str, str, ChannelProfile], Awaitable[bytes]] | None = None
+    # the station's event stream (EventBus.publish): tune-ins, seams, failures, the slate
+    publish: Publish = _publish_nothing
+
+
+@dataclass(frozen=True, slots=True)
+class OnAir:
+    """What a session is sending now: the item and how far into its file (of the media last
+    released to viewers, which runs up to ``BURST_SECONDS`` ahead of the wall clock)."""
+
+    item: MediaItem
+    offset: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +102,8 @@ class ChannelSession:
         self.restarts = 0
         self.slate_seconds = 0.0  # media seconds of slate put on air (failed or late items)
         self._last_out = 0.0  # time.monotonic() of the last bytes sent to viewers
+        self._aired: tuple[float, int] | None = None  # (segment start, item id) last announced
+        self._failure = ""  # why the last item's ffmpeg ended early (for item_failed)
         self._hiccup = False  # the last item's producer stalled after playing (see _play)
         self._producer: asyncio.Task[None] | None = None
         self._linger: asyncio.Task[None] | None = None
@@ -94,6 +113,10 @@ class ChannelSession:
         self.pacer: Pacer | None = None  # read by admission control (playout/headroom.py)
         self._interrupted = False  # interrupt(): leave the item on air, re-plan from now
         self._cut_at: float | None = None  # ... at this timeline second (once noticed)
+        # what the API reports (see the read-only block below); set by _play
+        self.started_at = context.clock()
+        self._airing: tuple[_Planned, float] | None = None  # segment, timeline seconds at entry
+        self._feed: ItemFeed | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -129,6 +152,11 @@ class ChannelSession:
         reorder = USUAL_REORDER_FRAMES if self._plan.copy else 0
         self.splicer.first_decode_delay = round(reorder * frame)
         self._producer = asyncio.create_task(self._produce(), name=f"channel {self.channel_number}")
+        self._publish(
+            EventKind.SESSION_START,
+            tuner=self.tuner,
+            mode="copy" if self._plan.copy else "transcode",
+        )
 
     async def async_stop(self) -> None:
         if self._stopped:
@@ -141,6 +169,10 @@ class ChannelSession:
             viewer.close()
         self.viewers.clear()
         log.info("channel %d: stopped (tuner %d free)", self.channel_number, self.tuner)
+        self._publish(EventKind.SESSION_STOP, tuner=self.tuner)
+
+    def _publish(self, event: EventKind, /, **data: Any) -> None:
+        self.context.publish(event, self.channel_number, **data)
 
     def interrupt(self) -> None:
         """Leave what is on air at its next frame boundary and play what the schedule says
@@ -184,6 +216,30 @@ class ChannelSession:
         if not self.viewers:
             self._linger = None
             await self.async_stop()
+
+    # -- read-only views for the API (status): never change what the session does -----------
+    def on_air(self) -> OnAir | None:
+        """The segment being sent and the offset into its file; None before the first one."""
+        if self._airing is None:
+            return None
+        planned, entered = self._airing
+        elapsed = max(0.0, self.splicer.timeline_seconds - entered)
+        return OnAir(planned.segment.item, planned.seek + min(elapsed, planned.duration))
+
+    @property
+    def mode(self) -> OutputMode | None:
+        """Copy or transcode, as planned at start (None before it started)."""
+        if self._plan is None:
+            return None
+        return OutputMode.COPY if self._plan.copy else OutputMode.TRANSCODE
+
+    @property
+    def ffmpeg_pid(self) -> int | None:
+        """The pid of the ffmpeg playing the current segment (None on the slate or between)."""
+        feed = self._feed
+        if feed is None or feed.process.returncode is not None:
+            return None
+        return feed.process.pid
 
     # -- production ------------------------------------------------------------------------
     def _broadcast(self, data: bytes, keyframe_offsets: tuple[int, ...] = ()) -> None:
@@ -285,6 +341,7 @@ class ChannelSession:
                 self._stopped = True
                 for viewer in self.viewers:
                     viewer.close("the channel stopped")
+                self._publish(EventKind.SESSION_STOP, tuner=self.tuner)
 
     async def _finish(
         self,
@@ -313,13 +370,23 @@ class ChannelSession:
         if planned.segment.item.kind == ItemKind.SLATE or not planned.segment.item.path:
             # the schedule's own slate (padding, an empty channel): nothing failed
             if short > 0:
-                await self._play_slate(short, pacer, _card_text(planned.segment.item))
+                await self._play_slate(short, pacer, "schedule", _card_text(planned.segment.item))
         elif short > SHORT_ITEM_TOLERANCE:
+            item = planned.segment.item
+            self._publish(
+                EventKind.ITEM_FAILED,
+                item_id=item.id,
+                title=item.title,
+                reason=self._failure or f"stopped {short:.1f} s early",
+            )
             if key not in retried:
                 # ffmpeg died (or could not start): restart it once where we are; a
                 # file that cannot be played fails again and gets the slate
                 retried.add(key)
                 self.restarts += 1
+                self._publish(
+                    EventKind.RESTART, item_id=item.id, title=item.title, restarts=self.restarts
+                )
                 log.warning(
                     "channel %d: ffmpeg for %s stopped %.1f s early; "
                     "restarting at the schedule position",
@@ -342,7 +409,7 @@ class ChannelSession:
         elif played <= 0 < short:
             # nothing came out of a short segment (e.g. the schedule's own slate padding
             # a slot to a whole second): slate it, or the timeline would never move on
-            await self._play_slate(short, pacer)
+            await self._play_slate(short, pacer, "schedule")
 
     async def _play(
         self, planned: _Planned, feed: ItemFeed | None, pacer: Pacer, limit: float | None
@@ -359,6 +426,9 @@ class ChannelSession:
         await self._release(self.splicer.start_item(), pacer)
         self._upcoming = None
         self._hiccup = False
+        self._failure = ""
+        self._announce(planned)
+        self._airing, self._feed = (planned, self.splicer.timeline_seconds), feed
         if feed is None:  # the schedule's own slate segment
             return 0.0, None
         gate = PesGate()
@@ -378,6 +448,7 @@ class ChannelSession:
                 if isinstance(chunk, FeedEnd):
                     clean = chunk.returncode == 0
                     if not clean:
+                        self._failure = f"ffmpeg exited with {chunk.returncode}"
                         log.warning(
                             "channel %d: ffmpeg for %s exited with %s: %s",
                             self.channel_number,
@@ -414,8 +485,32 @@ class ChannelSession:
             # would only wait, and the restart must not
             await feed.stop(grace=0.0 if late else None)
         self._hiccup = late and played >= HICCUP_SECONDS
+        self._report_play(late, bridged)
         upcoming, self._upcoming = self._upcoming, None
         return played + bridged, upcoming
+
+    def _report_play(self, late: bool, bridged: float) -> None:
+        """After an item's feed: why it fell short (if late), and the slate that bridged it."""
+        if late:
+            self._failure = "late: no output after media was due"
+        if bridged > 0:
+            self._publish(EventKind.SLATE, seconds=round(bridged, 3), reason="bridge")
+
+    def _announce(self, planned: _Planned) -> None:
+        """An item goes on air at this seam: tell the station once (not again when its ffmpeg
+        is restarted mid-item)."""
+        item = planned.segment.item
+        key = (planned.segment.start, item.id)
+        if key == self._aired:
+            return
+        self._aired = key
+        self._publish(
+            EventKind.ITEM_START,
+            item_id=item.id if item.kind != ItemKind.SLATE else None,
+            title=item.title,
+            kind=item.kind.value,
+            offset_s=round(planned.seek, 3),
+        )
 
     async def _next_chunk(
         self, planned: _Planned, feed: ItemFeed, pacer: Pacer, fresh: bool
@@ -490,15 +585,20 @@ class ChannelSession:
         feed = await self._feed_for(upcoming)
         return (upcoming, feed) if feed is not None else None
 
-    async def _play_slate(self, seconds: float, pacer: Pacer, card: str | None = None) -> None:
+    async def _play_slate(
+        self, seconds: float, pacer: Pacer, reason: str = "failed", card: str | None = None
+    ) -> None:
         """Loop the channel's slate clip (or an override's message ``card``) for ``seconds``
-        of media, or until an interrupt."""
+        of media, or until an interrupt (``reason``: "schedule" for the schedule's own padding,
+        "failed" for an item that cannot be played)."""
         remaining = seconds
         while remaining > 0.02 and not self._interrupted:
             played = await self._slate_step(remaining, pacer, card)
             if played <= 0:
                 break
             remaining -= played
+        if remaining < seconds and card is None:  # a message card is not the slate
+            self._publish(EventKind.SLATE, seconds=round(seconds - remaining, 3), reason=reason)
 
     async def _slate_step(self, seconds: float, pacer: Pacer, card: str | None = None) -> float:
         """Splice the slate clip (or the message card) from its start for at most ``seconds``;

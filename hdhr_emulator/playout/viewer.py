@@ -27,6 +27,7 @@ class Viewer:
         self.max_bytes = max_bytes  # buffered bytes that close the viewer
         self.allowance = max_bytes  # of which "falling behind" (the rest: the joining burst)
         self.connected_at = time.monotonic()
+        self.joined_at = time.time()  # wall clock, for status reports
         self.bytes_sent = 0
         self.dropped_reason: str | None = None
         self._chunks: collections.deque[bytes | memoryview] = collections.deque()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from quart import Quart, Response, request
 
@@ -17,19 +18,23 @@ from hdhr_emulator.events import EventBus
 from hdhr_emulator.playout.engine import PlayoutEngine
 from hdhr_emulator.playout.stream_plan import output_height
 from hdhr_emulator.server.api import register_api
+from hdhr_emulator.server.api.auth import LOOPBACK_ONLY, ApiAuth
 from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy
+from hdhr_emulator.server.metrics import StationMetrics
 from hdhr_emulator.server.overrides import OverrideDesk
 from hdhr_emulator.server.rescan import ScanController
 from hdhr_emulator.server.routes.device import register_device_routes
 from hdhr_emulator.server.routes.guide import register_guide_routes
 from hdhr_emulator.server.routes.logos import register_logo_routes
 from hdhr_emulator.server.routes.media import register_media_routes
+from hdhr_emulator.server.routes.metrics import register_metrics_routes
 from hdhr_emulator.server.routes.responses import base_url_resolver
 from hdhr_emulator.server.routes.streams import register_stream_routes
 from lineup.errors import RetrovueError
+from lineup.library_report import LibraryReport
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -42,14 +47,19 @@ def create_app(
     scans: ScanController | None = None,
     media: MediaProxy | None = None,
     events: EventBus | None = None,
+    api_auth: ApiAuth = LOOPBACK_ONLY,
+    library: Callable[[], LibraryReport] | None = None,
     overrides: OverrideDesk | None = None,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
     ``lineup.post?scan=start`` (a :class:`RescanService`'s controller, stopped with it);
     ``media`` serves media-server parts to our ffmpeg and their artwork to guide readers;
-    ``events`` is the station's event stream the API's SSE route reads; ``overrides`` the
-    emergency overrides the API steers)."""
+    ``events`` is the station's event stream the API's SSE route and ``/metrics`` read (the
+    engine's own when None, so what playout publishes is what they see); ``api_auth`` who may
+    change things through the API: without it, only this machine's loopback may; ``library``
+    reports the catalog to the API, blocking; ``overrides`` the emergency overrides the API
+    steers)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -72,8 +82,10 @@ def create_app(
         )
     else:
         documents = LineupDocuments(live_schedule, profile_height)
+    if events is None:
+        events = engine.events if engine is not None else EventBus()
     if scans is None:  # lineup.post?scan=start still shows a short scan; nothing is re-read
-        scans = ScanController(None, lambda: len(live.schedule.channels))
+        scans = ScanController(None, lambda: len(live.schedule.channels), publish=events.publish)
     base_url = base_url_resolver(device.advertise_url if device is not None else None)
 
     register_api(
@@ -81,17 +93,22 @@ def create_app(
         ApiServices(
             live=live,
             scans=scans,
-            events=events if events is not None else EventBus(),
+            events=events,
             base_url=base_url,
             started_at=time.time(),
             engine=engine,
             device=device,
+            auth=api_auth,
+            documents=documents,
+            library=library,
+            favorites=documents.favorites,
             overrides=overrides,
         ),
     )
     register_guide_routes(app, live, base_url)
     register_device_routes(app, documents, scans, base_url, engine=engine, device=device)
     register_logo_routes(app, live_schedule)
+    register_metrics_routes(app, StationMetrics(events, engine))
     if engine is not None:
         register_stream_routes(app, engine)
         if media is not None:

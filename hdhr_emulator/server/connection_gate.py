@@ -108,7 +108,10 @@ class CountingListener(socket.socket):
 def counting_listener(host: str, port: int, gate: ConnectionGate, backlog: int) -> socket.socket:
     """A bound, listening, non-blocking TCP socket that counts its connections in ``gate``."""
     family = socket.AF_INET6 if is_ipv6(host) else socket.AF_INET
-    listener = CountingListener(family, socket.SOCK_STREAM)
+    # proto named, not 0: asyncio sets TCP_NODELAY only on sockets whose proto is TCP, and
+    # without it a keep-alive client waits ~40 ms (Nagle and delayed ACK) on every answer
+    # written in two parts (head, then body)
+    listener = CountingListener(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))

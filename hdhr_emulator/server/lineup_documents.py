@@ -63,6 +63,10 @@ class LineupDocuments:
         self._schedule: Schedule | None = None
         self._rendered: _RenderedLineup | None = None
 
+    def favorites(self) -> frozenset[int]:
+        """The channel numbers marked as favourites."""
+        return self._favorites
+
     def current(self) -> _RenderedLineup:
         schedule = self._live_schedule()
         if self._rendered is None or schedule is not self._schedule:

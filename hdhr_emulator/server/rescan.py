@@ -15,7 +15,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from hdhr_emulator.device.documents import ScanStatus
+from hdhr_emulator.events import Publish
 from hdhr_emulator.server.live_schedule import LiveSchedule
+from hdhr_emulator.server.scan_events import ScanReporter
 from hdhr_emulator.util import cancel_and_wait
 from lineup.errors import RetrovueError
 from lineup.scanner import ScanSummary
@@ -38,13 +40,18 @@ class RescanService:
         scan_library: Callable[[ProgressCallback], ScanSummary],
         live: LiveSchedule,
         every_hours: float = 0.0,
+        publish: Publish | None = None,
     ):
+        """``publish`` (the station's EventBus.publish) is told each scan's progress and result."""
         self._scan_library = scan_library
         self._live = live
         self._period = every_hours * 3600
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self.controller = ScanController(self.rescan, lambda: len(live.schedule.channels))
+        self._publish = publish
+        self.controller = ScanController(
+            self.rescan, lambda: len(live.schedule.channels), publish=publish
+        )
         """What ``lineup.post`` starts and ``lineup_status.json`` reports."""
 
     async def rescan(self, progress: ProgressCallback) -> ScanSummary:
@@ -67,11 +74,18 @@ class RescanService:
     async def _periodically(self) -> None:
         while True:
             await asyncio.sleep(self._period)
+            reporter = ScanReporter(self._publish) if self._publish is not None else None
             try:
-                summary = await self.rescan(lambda done, total: None)
+                summary = await self.rescan(
+                    reporter.progress if reporter is not None else lambda done, total: None
+                )
             except RetrovueError as exc:  # a failing source is logged by the scan itself
                 log.warning("periodic re-scan failed: %s", exc)
+                if reporter is not None:
+                    reporter.done(None, str(exc))
                 continue
+            if reporter is not None:
+                reporter.done(summary)
             log.info(
                 "periodic re-scan: %d added, %d updated, %d removed",
                 summary.added,
@@ -97,8 +111,11 @@ class ScanController:
         *,
         min_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        publish: Publish | None = None,
     ):
+        """``publish`` (the station's EventBus.publish) is told each scan's progress and result."""
         self._rescan = rescan
+        self._publish = publish
         self._found = found
         self._min_seconds = MIN_SCAN_SECONDS if min_seconds is None else min_seconds
         self._clock = clock
@@ -136,9 +153,18 @@ class ScanController:
         self._fraction = 0.9 * done / total if total else 0.9  # the guide refresh is the rest
 
     async def _run(self) -> None:
+        reporter = ScanReporter(self._publish) if self._publish is not None else None
+        summary: ScanSummary | None = None
+        error: str | None = None
+
+        def progress(done: int, total: int) -> None:  # the scan's worker thread
+            self._on_progress(done, total)
+            if reporter is not None:
+                reporter.progress(done, total)
+
         try:
             if self._rescan is not None:
-                summary = await self._rescan(self._on_progress)
+                summary = await self._rescan(progress)
                 log.info(
                     "lineup scan: %d added, %d updated, %d removed, %d unchanged",
                     summary.added,
@@ -148,10 +174,14 @@ class ScanController:
                 )
         except RetrovueError as exc:
             log.warning("lineup scan failed: %s", exc)
-        except Exception:  # keep serving the old lineup; the traceback says what broke
+            error = str(exc)
+        except Exception as exc:  # keep serving the old lineup; the traceback says what broke
             log.exception("lineup scan failed")
+            error = f"{type(exc).__name__}: {exc}"
         finally:
             self._fraction = 1.0
+        if reporter is not None:
+            reporter.done(summary, error)
 
     async def async_stop(self) -> None:
         await cancel_and_wait(self._task)

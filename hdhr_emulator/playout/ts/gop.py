@@ -31,6 +31,7 @@ class GopCache:
         self._chunks: list[bytes] = []  # since the latest keyframe; empty: no usable GOP
         self._size = 0
         self._joined: bytes | None = None
+        self.keyframes = 0  # keyframes seen: names the cached GOP (a thumbnail's cache key)
 
     @property
     def size(self) -> int:
@@ -51,6 +52,7 @@ class GopCache:
         self._joined = None
         if keyframe_offsets:
             start = keyframe_offsets[-1]
+            self.keyframes += len(keyframe_offsets)
             self._chunks, self._size = [data[start:]], len(data) - start
         elif self._chunks:
             self._chunks.append(data)

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from hdhr_emulator.server.api import errors, override
+from hdhr_emulator.server.api import (
+    auth,
+    channels,
+    errors,
+    events,
+    favorites,
+    guide,
+    library,
+    override,
+    sessions,
+    status,
+)
 from hdhr_emulator.server.api.schema import install_schema
 from hdhr_emulator.server.api.services import ApiServices
 
@@ -23,6 +34,14 @@ def register_api(app: Quart, services: ApiServices) -> None:
     install_schema(app, API_PREFIX)
     blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
     errors.register(app, blueprint, API_PREFIX)
+    auth.register(blueprint, services.auth)  # first: it guards every route below
     # each concept's routes: add a line here per module
+    status.register(blueprint, services)
+    channels.register(blueprint, services)
+    guide.register(blueprint, services)
+    library.register(blueprint, services)
+    sessions.register(blueprint, services)
+    favorites.register(blueprint, services)
+    events.register(blueprint, services)
     override.register(blueprint, services)
     app.register_blueprint(blueprint)

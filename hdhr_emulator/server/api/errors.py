@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, jsonify, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
@@ -65,3 +66,10 @@ def register(app: Quart, blueprint: Blueprint, prefix: str) -> None:
         if not request.path.startswith(prefix):
             return exc
         return error_response(exc.code or 500, exc.description or exc.name)
+
+
+class ErrorBody(BaseModel):
+    """Every API error: a one-line reason, and details where there are some."""
+
+    error: str
+    detail: Any = None

@@ -7,7 +7,6 @@ own headers.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -15,6 +14,7 @@ import httpx
 from quart import Quart, Response, request
 
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy, Upstream, image_type
+from hdhr_emulator.util import is_loopback
 from lineup.models import MediaItem
 
 log = logging.getLogger(__name__)
@@ -33,17 +33,6 @@ ItemLookup = Callable[[int], MediaItem | None]
 
 def _empty(status: int) -> Response:
     return Response(b"", status=status, headers={"Content-Length": "0"})
-
-
-def is_loopback(address: str | None) -> bool:
-    """Whether a peer address is this machine's loopback (IPv4, IPv6 or IPv4-mapped IPv6)."""
-    try:
-        ip = ipaddress.ip_address((address or "").split("%")[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
 
 
 def register_media_routes(

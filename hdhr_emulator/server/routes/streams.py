@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from quart import Quart, Response, request
 
 from hdhr_emulator.errors import TunerBusyError
 from hdhr_emulator.playout.engine import PlayoutEngine
+from hdhr_emulator.playout.session import ChannelSession
+from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.server.log_limiter import OncePerPeriod
 from hdhr_emulator.server.routes.stream_request import (
     UNKNOWN_CHANNEL,
@@ -50,6 +53,44 @@ def refusal(rejection: Rejection, refusals: OncePerPeriod) -> Response:
     return Response(b"", status=rejection.status, headers=headers)
 
 
+async def relay(
+    engine: PlayoutEngine,
+    session: ChannelSession,
+    viewer: Viewer,
+    duration: float | None,
+    arrived: float,
+) -> AsyncIterator[bytes]:
+    """The response body: the viewer's bytes until it closes, the client leaves or
+    ``duration`` s pass. The engine is told when the first bytes are written (the tune-in
+    latency, from ``arrived``) and when the viewer leaves; the viewer is always detached."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + duration if duration else None
+    tuned = False
+    try:
+        while True:
+            if deadline is None:
+                data = await viewer.next_chunk()
+            else:
+                left = deadline - loop.time()
+                if left <= 0:
+                    break
+                try:
+                    async with asyncio.timeout(left):  # not wait_for: gh-86296
+                        data = await viewer.next_chunk()
+                except TimeoutError:
+                    break
+            if not data:
+                break
+            yield data  # resumes once the ASGI server has written it
+            if not tuned:
+                tuned = True
+                engine.tuned_in(session, viewer, time.monotonic() - arrived)
+    finally:
+        if tuned:
+            engine.tuned_out(session, viewer, time.monotonic() - arrived)
+        session.detach(viewer)
+
+
 def register_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
     # a client (or a scan of the LAN) repeating a bad URL is one line a minute, not one a request
     refusals = OncePerPeriod(log, level=logging.INFO)
@@ -61,6 +102,7 @@ def register_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
         """Tune a channel. Unknown query parameters (Plex's ``?transcode=``) are ignored;
         ``?duration=<s>`` ends the response after that many seconds. HEAD is checked like GET
         but takes no tuner."""
+        arrived = time.monotonic()  # tune-in latency: from here to the first byte written
         parsed = parse_stream_request(
             number, tuner, request.args.get("duration"), engine.pool.count
         )
@@ -77,30 +119,7 @@ def register_stream_routes(app: Quart, engine: PlayoutEngine) -> None:
             )
         except TunerBusyError as busy:
             return hdhr_error(503, busy.code, busy.reason)
-        duration = parsed.duration
-
-        async def body() -> AsyncIterator[bytes]:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + duration if duration else None
-            try:
-                while True:
-                    if deadline is None:
-                        data = await viewer.next_chunk()
-                    else:
-                        left = deadline - loop.time()
-                        if left <= 0:
-                            break
-                        try:
-                            async with asyncio.timeout(left):  # not wait_for: gh-86296
-                                data = await viewer.next_chunk()
-                        except TimeoutError:
-                            break
-                    if not data:
-                        break
-                    yield data
-            finally:
-                session.detach(viewer)
-
-        response = Response(body(), status=200, headers=stream_headers())
+        body = relay(engine, session, viewer, parsed.duration, arrived)
+        response = Response(body, status=200, headers=stream_headers())
         response.timeout = None
         return response

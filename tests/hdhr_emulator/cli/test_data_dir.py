@@ -46,6 +46,7 @@ def test_an_open_data_dir_is_closed_once_at_start(tv_library: Path, tmp_path: Pa
     data_dir = tmp_path / "data"
     assert retrovue("scan", "--media", tv_library, data_dir=data_dir).returncode == 0
     (data_dir / "favorites.json").write_text("[]")
+    (data_dir / "api_token").write_text("a-token-written-by-hand\n")
     loosen(data_dir)
     assert open_to_others(data_dir)
 
@@ -61,6 +62,7 @@ def test_an_open_data_dir_is_closed_once_at_start(tv_library: Path, tmp_path: Pa
     assert open_to_others(data_dir) == []  # and what serve wrote (device.json...) too
     assert stat.S_IMODE((data_dir / "retrovue.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((data_dir / "device.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE((data_dir / "api_token").stat().st_mode) == 0o600
 
 
 def test_files_written_for_the_user_keep_their_umask(tv_library: Path, tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ from hdhr_emulator.server.media_proxy import (
     ArtworkCache,
     MediaProxy,
 )
-from hdhr_emulator.server.routes.media import is_loopback, register_media_routes
+from hdhr_emulator.server.routes.media import register_media_routes
+from hdhr_emulator.util import is_loopback
 from lineup.models import ItemKind, MediaInfo, MediaItem
 from lineup.models import MediaServerRef as Remote
 from lineup.plex import PathMap, PlexSettings, Secret

@@ -247,12 +247,12 @@ def test_the_cli_starts_lists_and_ends_an_override_on_a_running_server(
     assert out == ["no active overrides"]
 
     for args, reason in [
-        (("--end", override_id), f"no active override {override_id} (HTTP 404)"),
-        (("--channel", "99", "--message", "x"), "no channel 99 in the lineup (HTTP 404)"),
+        (("--end", override_id), f"the server said 404: no active override {override_id}"),
+        (("--channel", "99", "--message", "x"), "the server said 404: no channel 99 in the lineup"),
         (("--message", "x"), "say where: --all or --channel N"),
         (("--all",), "say what: --message TEXT, --item ID or --file PATH"),
     ]:
         code, out, err = cli("--server", server.base_url, *args)
         assert code == 1 and out == [] and err == [f"retrovue: error: {reason}"], (args, err)
     code, out, err = cli("--server", f"http://127.0.0.1:{free_port()}", "--list")
-    assert code == 1 and len(err) == 1 and "cannot reach Retrovue at" in err[0], err
+    assert code == 1 and len(err) == 1 and "cannot reach a Retrovue server at" in err[0], err

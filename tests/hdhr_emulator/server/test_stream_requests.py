@@ -24,7 +24,7 @@ from hdhr_emulator.server.routes.stream_request import (
     parse_stream_request,
 )
 from lineup.schedule import ScheduleStore
-from tests.hdhr_emulator.server.test_http_device import AppClient, Reply
+from tests.support.app_client import AppClient, Reply
 from tests.support.device_helpers import live_schedule, open_store
 from tests.xmltv.builders import channel, episode
 

@@ -63,6 +63,12 @@ def test_an_override_is_created_listed_aired_and_ended(
 
         listed = await desk_client.request("/api/v1/override")
         assert listed.json() == {"overrides": [override]}
+        status = await desk_client.request("/api/v1/status")
+        assert status.json()["overrides"] == [override]
+        schedule = (await desk_client.request("/api/v1/channels/7/schedule")).json()
+        first = schedule["segments"][0]
+        assert (first["kind"], first["title"], first["item_id"]) == ("override", "Storm", None)
+        assert any(s["kind"] != "override" for s in schedule["segments"])  # after its end
         airing = guide.schedule.at(7, time.time())
         assert airing.segment.item.kind == ItemKind.OVERRIDE
         assert guide.schedule.at(1, time.time()).segment.item.kind != ItemKind.OVERRIDE
