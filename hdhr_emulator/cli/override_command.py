@@ -14,15 +14,7 @@ from lineup.errors import RetrovueError
 
 
 def add_override_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--server",
-        metavar="URL",
-        help="the server's address, e.g. http://192.168.1.50:8000 "
-        "(default http://127.0.0.1:PORT, this machine)",
-    )
-    parser.add_argument(
-        "--port", type=int, help="the port of the server on this machine (default 8000)"
-    )
+    """What to put on air where, or --list / --end (the server options are main's)."""
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--list", action="store_true", help="list the active overrides")
     action.add_argument("--end", metavar="ID", help="end an override now")
