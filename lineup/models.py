@@ -16,12 +16,14 @@ MAX_CHANNEL_NUMBER = 9999
 
 
 class ItemKind(StrEnum):
-    """What an item is for: a programme (episode, movie), a break item (filler) or the slate."""
+    """What an item is for: a programme (episode, movie), a break item (filler), the slate, or
+    what an emergency override puts on air instead of the schedule (never in the catalog)."""
 
     EPISODE = "episode"
     MOVIE = "movie"
     FILLER = "filler"
     SLATE = "slate"
+    OVERRIDE = "override"
 
 
 class OutputMode(StrEnum):

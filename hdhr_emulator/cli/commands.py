@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hdhr_emulator.cli.override_command import run_override
 from hdhr_emulator.cli.pidfile import stop_existing
 from hdhr_emulator.cli.progress import (
     catch_up,
@@ -194,6 +195,7 @@ def serve(args: argparse.Namespace) -> int:
             server_ids=station.catalog.server_ids,
             current=station.catalog.current,
             library=station.library_report,
+            media_folders=station.settings.media,
         )
 
 
@@ -217,6 +219,7 @@ def play_channel(args: argparse.Namespace) -> int:
             plex=plex_servers(station),
             server_ids=station.catalog.server_ids,
             current=station.catalog.current,
+            media_folders=station.settings.media,
         )
 
 
@@ -279,3 +282,8 @@ def status(args: argparse.Namespace) -> int:
         document = client.request("GET", "/status")
     print(render_status(document))
     return 0
+
+
+def override(args: argparse.Namespace) -> int:
+    """Start, end or list emergency overrides on a running server (one line each)."""
+    return run_override(args)

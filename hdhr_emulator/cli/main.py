@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hdhr_emulator.cli.data_dir import private_umask
+from hdhr_emulator.cli.override_command import add_override_options
 from lineup.errors import ConfigError, RetrovueError
 
 log = logging.getLogger(__name__)
@@ -137,16 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
         "working)",
     )
     status = command("status", "show what a running server is doing: tuners, channels, viewers")
-    status.add_argument(
-        "--server",
-        metavar="URL",
-        help="the server's address, e.g. http://192.168.1.50:8000 "
-        "(default http://127.0.0.1:PORT, this machine)",
-    )
-    status.add_argument(
-        "--port", type=int, help="the port of the server on this machine (default 8000)"
-    )
-    _token_file_option(status)
+    _remote_options(status)
+    override = command("override", "start, end or list emergency overrides on a running server")
+    _remote_options(override)
+    add_override_options(override)
     return parser
 
 
@@ -157,6 +152,20 @@ def _token_file_option(parser: argparse._ActionsContainer) -> None:
         metavar="FILE",
         help="where the API token is kept (created if missing; default: api_token in the data dir)",
     )
+
+
+def _remote_options(parser: argparse.ArgumentParser) -> None:
+    """Where a client command finds the running server, and its token file."""
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="the server's address, e.g. http://192.168.1.50:8000 "
+        "(default http://127.0.0.1:PORT, this machine)",
+    )
+    parser.add_argument(
+        "--port", type=int, help="the port of the server on this machine (default 8000)"
+    )
+    _token_file_option(parser)
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:

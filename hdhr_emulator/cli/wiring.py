@@ -27,6 +27,7 @@ from hdhr_emulator.server.discovery.udp import DiscoveryResponder
 from hdhr_emulator.server.identity_file import load_identity
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import MediaProxy
+from hdhr_emulator.server.overrides import DeskContext, OverrideDesk
 from hdhr_emulator.server.rescan import ProgressCallback, RescanService
 from hdhr_emulator.server.runner import Service, serve_app
 from hdhr_emulator.util import WILDCARD_HOSTS, bracket_host
@@ -117,12 +118,13 @@ def run_server(
     server_ids: Callable[[], Mapping[str, str]] = dict,
     current: CurrentItem | None = None,
     library: Callable[[], LibraryReport] | None = None,
+    media_folders: tuple[Path, ...] = (),
 ) -> int:
     """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
 
     ``scan_library`` (re-read the media folders) is what ``lineup.post?scan=start`` and the
     periodic re-scan run, followed by a guide refresh; ``library`` reports the catalog to the
-    API (blocking).
+    API (blocking); ``media_folders`` bound the files an emergency override may play.
     """
     tuners = tuner_setting(args.tuners)
     auto = tuners == TUNERS_AUTO
@@ -173,6 +175,7 @@ def run_server(
         if scan_library is not None
         else None
     )
+    overrides = _override_desk(data_dir, events, live, engine, media_folders)
     app = create_app(
         live,
         engine,
@@ -182,6 +185,7 @@ def run_server(
         events=events,
         api_auth=api_auth(args, data_dir),
         library=library,
+        overrides=overrides,
     )
     for server in plex:
         if server.reload_guide:
@@ -208,6 +212,7 @@ def run_server(
         *([Service("Plex media", media.async_start, media.async_stop)] if media else []),
         *([Service("re-scans", rescan.async_start, rescan.async_stop)] if rescan else []),
         Service("guide refresh", live.async_start, live.async_stop),
+        Service("overrides", overrides.async_start, overrides.async_stop),
         Service("playout", engine.async_start, engine.async_stop),
         *_discovery_services(args, device, engine, live),
         # last, so stopped first: open event streams end before anything else stops
@@ -220,6 +225,31 @@ def run_server(
     finally:
         pid_file.release()
     return 0
+
+
+def _override_desk(
+    data_dir: Path,
+    events: EventBus,
+    live: LiveSchedule,
+    engine: PlayoutEngine,
+    media_folders: tuple[Path, ...],
+) -> OverrideDesk:
+    """The emergency overrides, read back from the data dir and laid over the live schedule
+    (before any session starts, so a channel tuned after a restart starts with them)."""
+    desk = OverrideDesk(
+        data_dir,
+        events,
+        DeskContext(
+            channels=lambda: [channel.number for channel in live.schedule.channels],
+            item=live.item,
+            media_folders=media_folders,
+            interrupt=engine.interrupt,
+            prepare=engine.prepare_card,
+        ),
+    )
+    desk.load()
+    live.overrides = desk.windows
+    return desk
 
 
 async def _nothing_to_start() -> None:

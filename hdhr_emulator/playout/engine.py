@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -57,6 +58,7 @@ class PlayoutEngine:
             linger=settings.linger,
             mode_override=settings.mode,
             source_for=source_for,
+            card=self.slates.card,
             publish=self.events.publish,
         )
         self.headroom = HeadroomMonitor(leads=self._leads) if settings.admit_by_headroom else None
@@ -131,6 +133,26 @@ class PlayoutEngine:
             bytes=viewer.bytes_sent,
             seconds=round(seconds, 3),
         )
+
+    def running(self) -> list[ChannelSession]:
+        """Every running session (watched or lingering)."""
+        return [s for s in self.pool.sessions().values() if isinstance(s, ChannelSession)]
+
+    def interrupt(self, channels: Collection[int] | None = None) -> None:
+        """Make the sessions of ``channels`` (None: all) re-plan from now at their next frame:
+        what the schedule says changed under them (an override started or ended)."""
+        for session in self.running():
+            if channels is None or session.channel_number in channels:
+                session.interrupt()
+
+    async def prepare_card(self, message: str, channels: Collection[int]) -> None:
+        """Render an override's message card for the running sessions of ``channels`` now,
+        so that their switch is not delayed by the rendering."""
+        sessions = [s for s in self.running() if s.channel_number in channels and not s.stopped]
+        cards = (self.slates.card(s.channel_name, message, s.profile) for s in sessions)
+        for result in await asyncio.gather(*cards, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.warning("%s", result)
 
     def watched_tuners(self) -> dict[int, ChannelSession]:
         """Tuner index → session, for tuners someone is watching (a session lingering with no

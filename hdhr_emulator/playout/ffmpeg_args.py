@@ -253,17 +253,21 @@ def slate_command(
     seconds: float,
     output: str,
     font: str | None,
+    subtitle: str = "We\u2019ll be right back",
+    color: str = "0x1c2a4a",
 ) -> list[str]:
-    """A short "We'll be right back" clip in the channel profile, looped by the splicer."""
+    """A short "We'll be right back" clip in the channel profile, looped by the splicer (an
+    override's message card is the same clip with the message as ``title``, lines split by
+    newlines, and the channel's name as ``subtitle``)."""
     rate = fps_fraction(profile.fps)
     size = f"{profile.width}x{profile.height}"
-    video = f"color=c=0x1c2a4a:s={size}:r={rate.numerator}/{rate.denominator}:d={_seconds(seconds)}"
+    video = f"color=c={color}:s={size}:r={rate.numerator}/{rate.denominator}:d={_seconds(seconds)}"
     if font:
         big, small = max(12, profile.height // 10), max(10, profile.height // 16)
         video += (
             f",drawtext=fontfile={font}:text='{escape_drawtext(title)}':fontsize={big}"
             ":fontcolor=white:x=(w-text_w)/2:y=h/2-text_h-10"
-            f",drawtext=fontfile={font}:text='We\u2019ll be right back':fontsize={small}"
+            f",drawtext=fontfile={font}:text='{escape_drawtext(subtitle)}':fontsize={small}"
             ":fontcolor=0xd0d0d0:x=(w-text_w)/2:y=h/2+10"
         )
     layout = "stereo" if profile.audio_channels == 2 else "mono"

@@ -40,6 +40,7 @@ LATE_GRACE = 0.5  # media due and none for this long: the producer is late (kill
 BRIDGE_STEP = 0.2  # slate per step while a restart starts: the most it delays the item's return
 HICCUP_SECONDS = 1.0  # a producer late after this much media worked: restarted, not slated
 FEED_PIECE = 1316 * 10  # bytes spliced and released at a time (~50 ms at 2 Mbit/s)
+CARD_PIECE = 1316 * 2  # ... of a message card (~0.1 s: a still picture needs few bytes)
 MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
 SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
 RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
@@ -63,6 +64,8 @@ class PlayoutContext:
     # what ffmpeg opens for an item: its path, or for a media server's item a mapped local
     # path or our loopback proxy URL (see hdhr_emulator.server.media_proxy)
     source_for: Callable[[MediaItem], str] = attrgetter("path")  # blocking; run in a thread
+    # (channel name, message, profile) -> an override's message card as TS bytes
+    card: Callable[[str, str, ChannelProfile], Awaitable[bytes]] | None = None
     # the station's event stream (EventBus.publish): tune-ins, seams, failures, the slate
     publish: Publish = _publish_nothing
 
@@ -108,6 +111,8 @@ class ChannelSession:
         self._plan: StreamPlan | None = None
         self._upcoming: tuple[_Planned, ItemFeed] | None = None  # next segment, pre-started
         self.pacer: Pacer | None = None  # read by admission control (playout/headroom.py)
+        self._interrupted = False  # interrupt(): leave the item on air, re-plan from now
+        self._cut_at: float | None = None  # ... at this timeline second (once noticed)
         # what the API reports (see the read-only block below); set by _play
         self.started_at = context.clock()
         self._airing: tuple[_Planned, float] | None = None  # segment, timeline seconds at entry
@@ -168,6 +173,26 @@ class ChannelSession:
 
     def _publish(self, event: EventKind, /, **data: Any) -> None:
         self.context.publish(event, self.channel_number, **data)
+
+    def interrupt(self) -> None:
+        """Leave what is on air at its next frame boundary and play what the schedule says
+        from there (an override started or ended): the splicer cuts the item as a time limit
+        would, so the stream stays one continuous timeline and viewers stay connected."""
+        self._interrupted = True
+
+    def _take_interrupt(self) -> bool:
+        """True once after an interrupt has cut the item on air (the caller re-plans)."""
+        taken, self._interrupted, self._cut_at = self._interrupted, False, None
+        return taken
+
+    def _cut(self, limit: float | None) -> float | None:
+        """``limit`` (item seconds) lowered to the interrupt's cut, if one is pending."""
+        if not self._interrupted:
+            return limit
+        if self._cut_at is None:
+            self._cut_at = self.splicer.timeline_seconds
+        cut = max(0.0, self.splicer.item_seconds - (self.splicer.timeline_seconds - self._cut_at))
+        return cut if limit is None else min(limit, cut)
 
     def attach(self, viewer: Viewer) -> None:
         """Add a viewer; it gets the cached GOP (PAT, PMT, last keyframe onward) at once."""
@@ -248,7 +273,8 @@ class ChannelSession:
         assert self._plan is not None
         # a stat, and a catalog query when the file moved: never on the event loop
         source = await asyncio.to_thread(self.context.source_for, item)
-        if self._plan.copy:
+        # an override's item need not have the channel's shape: re-encoded to it, like the slate
+        if self._plan.copy and item.kind != ItemKind.OVERRIDE:
             argv = copy_command(
                 self.context.ffmpeg,
                 item,
@@ -293,8 +319,7 @@ class ChannelSession:
                 first = False
                 if self._hiccup:  # it played, then stalled: not an unplayable file: restart it
                     retried.discard((planned.segment.start, planned.segment.item.id))
-                await self._cover_shortfall(planned, played, retried, pacer)
-                self._upcoming = None
+                upcoming = await self._finish(planned, played, retried, pacer, upcoming)
                 now = origin + self.splicer.timeline_seconds
                 if upcoming is not None and abs(upcoming[0].start - now) < 1.0:
                     planned, feed = upcoming
@@ -318,6 +343,24 @@ class ChannelSession:
                     viewer.close("the channel stopped")
                 self._publish(EventKind.SESSION_STOP, tuner=self.tuner)
 
+    async def _finish(
+        self,
+        planned: _Planned,
+        played: float,
+        retried: set[tuple[float, int]],
+        pacer: Pacer,
+        upcoming: tuple[_Planned, ItemFeed] | None,
+    ) -> tuple[_Planned, ItemFeed] | None:
+        """Fill what the segment left short, unless an interrupt cut it (then the next
+        segment, planned before the interrupt, is stale and stopped); returns the next."""
+        if not self._interrupted:
+            await self._cover_shortfall(planned, played, retried, pacer)
+        self._upcoming = None
+        if self._take_interrupt() and upcoming is not None:
+            await upcoming[1].stop()
+            upcoming = None
+        return upcoming
+
     async def _cover_shortfall(
         self, planned: _Planned, played: float, retried: set[tuple[float, int]], pacer: Pacer
     ) -> None:
@@ -327,7 +370,7 @@ class ChannelSession:
         if planned.segment.item.kind == ItemKind.SLATE or not planned.segment.item.path:
             # the schedule's own slate (padding, an empty channel): nothing failed
             if short > 0:
-                await self._play_slate(short, pacer, "schedule")
+                await self._play_slate(short, pacer, "schedule", _card_text(planned.segment.item))
         elif short > SHORT_ITEM_TOLERANCE:
             item = planned.segment.item
             self._publish(
@@ -515,7 +558,7 @@ class ChannelSession:
         bridged = 0.0
         give_up = time.monotonic() + LATE_SECONDS
         try:
-            while not get.done() and time.monotonic() < give_up:
+            while not get.done() and time.monotonic() < give_up and not self._interrupted:
                 bridged += await self._slate_step(BRIDGE_STEP, pacer)
                 await asyncio.sleep(0)  # a step that was due at once did not yield: let it read
         finally:
@@ -525,7 +568,8 @@ class ChannelSession:
                     await get
         if get.done() and not get.cancelled():
             return get.result(), bridged
-        self._log_late(planned, LATE_SECONDS)
+        if not self._interrupted:
+            self._log_late(planned, LATE_SECONDS)
         return None, bridged
 
     def _log_late(self, planned: _Planned, seconds: float) -> None:
@@ -541,33 +585,45 @@ class ChannelSession:
         feed = await self._feed_for(upcoming)
         return (upcoming, feed) if feed is not None else None
 
-    async def _play_slate(self, seconds: float, pacer: Pacer, reason: str = "failed") -> None:
-        """Loop the channel's slate clip for ``seconds`` of media (``reason``: "schedule" for
-        the schedule's own padding, "failed" for an item that cannot be played)."""
+    async def _play_slate(
+        self, seconds: float, pacer: Pacer, reason: str = "failed", card: str | None = None
+    ) -> None:
+        """Loop the channel's slate clip (or an override's message ``card``) for ``seconds``
+        of media, or until an interrupt (``reason``: "schedule" for the schedule's own padding,
+        "failed" for an item that cannot be played)."""
         remaining = seconds
-        while remaining > 0.02:
-            played = await self._slate_step(remaining, pacer)
+        while remaining > 0.02 and not self._interrupted:
+            played = await self._slate_step(remaining, pacer, card)
             if played <= 0:
                 break
             remaining -= played
-        if remaining < seconds:
+        if remaining < seconds and card is None:  # a message card is not the slate
             self._publish(EventKind.SLATE, seconds=round(seconds - remaining, 3), reason=reason)
 
-    async def _slate_step(self, seconds: float, pacer: Pacer) -> float:
-        """Splice the slate clip from its start for at most ``seconds``; returns the media
-        seconds it added (each step starts on the clip's first keyframe)."""
-        clip = await self.context.slate(self.channel_name, self.profile)
+    async def _slate_step(self, seconds: float, pacer: Pacer, card: str | None = None) -> float:
+        """Splice the slate clip (or the message card) from its start for at most ``seconds``;
+        returns the media seconds it added (each step starts on the clip's first keyframe)."""
+        if card is not None and self.context.card is not None:
+            clip = await self.context.card(self.channel_name, card, self.profile)
+        else:
+            clip = await self.context.slate(self.channel_name, self.profile)
         await self._release(self.splicer.start_item(retimable=True), pacer)
-        await self._splice(clip, pacer, seconds)
+        await self._splice(clip, pacer, seconds, FEED_PIECE if card is None else CARD_PIECE)
         await self._release(self.splicer.flush(), pacer)
-        self.slate_seconds += self.splicer.item_seconds
+        if card is None:
+            self.slate_seconds += self.splicer.item_seconds
         return self.splicer.item_seconds
 
-    async def _splice(self, data: bytes, pacer: Pacer, limit: float | None) -> None:
-        """Splice ``data`` (whole packets of the current item) a piece at a time, each
-        released when it falls due: viewers get bytes steadily, not one burst per read."""
-        for at in range(0, len(data), FEED_PIECE):
-            piece = data[at : at + FEED_PIECE]
+    async def _splice(
+        self, data: bytes, pacer: Pacer, limit: float | None, size: int = FEED_PIECE
+    ) -> None:
+        """Splice ``data`` (whole packets of the current item) ``size`` bytes at a time, each
+        released when it falls due: viewers get bytes steadily, not one burst per read (and
+        a piece is released when its end is due, so a piece of many seconds would hold back
+        its start: an override's card comes in small pieces to go on air at once)."""
+        for at in range(0, len(data), size):
+            piece = data[at : at + size]
+            limit = self._cut(limit)
             if limit is None:
                 out = self.splicer.feed(piece)
             else:
@@ -582,3 +638,8 @@ class ChannelSession:
         if delay > 0:
             await asyncio.sleep(delay)
         self._broadcast(data, self.splicer.keyframe_offsets)
+
+
+def _card_text(item: MediaItem) -> str | None:
+    """An override's message (drawn on a card), or None for the schedule's own slate."""
+    return item.title if item.kind == ItemKind.OVERRIDE and not item.path else None

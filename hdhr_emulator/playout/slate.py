@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from hdhr_emulator.errors import FFmpegError
@@ -23,6 +25,9 @@ from lineup.models import ChannelProfile
 log = logging.getLogger(__name__)
 
 SLATE_SECONDS = 2.0
+CARD_COLOR = "0x7a1010"  # an override's message card: alert red, unlike the slate's blue
+CARD_LINE_CHARS = 28  # a message is wrapped to lines of this many characters at most ...
+CARD_LINES = 6  # ... and this many lines (the rest would not fit the picture)
 
 
 class SlateCache:
@@ -38,7 +43,7 @@ class SlateCache:
     def warm(self, title: str, profile: ChannelProfile) -> None:
         """Load (or render) a slate in the background when its channel starts, so that the
         first late item is bridged at once instead of waiting for ffmpeg to render it."""
-        if self.key(title, profile) in self._clips:
+        if f"slate-{self.key(title, profile)}" in self._clips:
             return
         task = asyncio.create_task(self._warm(title, profile), name=f"slate {title}")
         self._warming.add(task)
@@ -62,27 +67,53 @@ class SlateCache:
         return hashlib.sha1(f"v3|{title}|{profile!r}".encode()).hexdigest()[:16]
 
     async def get(self, title: str, profile: ChannelProfile) -> bytes:
-        key = self.key(title, profile)
-        if key in self._clips:
-            return self._clips[key]
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            if key not in self._clips:
-                self._clips[key] = await self._load_or_render(key, title, profile)
-        return self._clips[key]
+        def argv(output: str) -> list[str]:
+            return slate_command(self.ffmpeg, profile, title, SLATE_SECONDS, output, find_font())
 
-    async def _load_or_render(self, key: str, title: str, profile: ChannelProfile) -> bytes:
-        path = self.directory / f"slate-{key}.ts"
+        return await self._clip(f"slate-{self.key(title, profile)}", f"the slate for {title}", argv)
+
+    async def card(self, channel: str, message: str, profile: ChannelProfile) -> bytes:
+        """An emergency override's message card: the message full-screen over the channel's
+        name, looped like the slate (rendered once per message, channel and shape)."""
+        text = "\n".join(textwrap.wrap(message, CARD_LINE_CHARS)[:CARD_LINES]) or " "
+
+        def argv(output: str) -> list[str]:
+            return slate_command(
+                self.ffmpeg,
+                profile,
+                text,
+                SLATE_SECONDS,
+                output,
+                find_font(),
+                subtitle=channel,
+                color=CARD_COLOR,
+            )
+
+        key = hashlib.sha1(f"card-v1|{channel}|{message}|{profile!r}".encode()).hexdigest()[:16]
+        return await self._clip(f"card-{key}", f"the message card on {channel}", argv)
+
+    async def _clip(self, name: str, what: str, argv: Callable[[str], list[str]]) -> bytes:
+        if name in self._clips:
+            return self._clips[name]
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            if name not in self._clips:
+                self._clips[name] = await self._load_or_render(name, what, argv)
+        return self._clips[name]
+
+    async def _load_or_render(
+        self, name: str, what: str, argv: Callable[[str], list[str]]
+    ) -> bytes:
+        path = self.directory / f"{name}.ts"
         if path.exists() and path.stat().st_size > 0:
             return await asyncio.to_thread(path.read_bytes)
         self.directory.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
-        argv = slate_command(self.ffmpeg, profile, title, SLATE_SECONDS, str(partial), find_font())
-        async with FFmpegProcess(argv, name=f"slate {title}") as process:
+        async with FFmpegProcess(argv(str(partial)), name=name) as process:
             code = await process.wait()
         if code != 0 or not partial.exists():
             partial.unlink(missing_ok=True)
-            raise FFmpegError(f"cannot render the slate for {title}: {process.error_text}")
+            raise FFmpegError(f"cannot render {what}: {process.error_text}")
         partial.replace(path)
-        log.debug("rendered slate %s for %s", path.name, title)
+        log.debug("rendered %s for %s", path.name, what)
         return await asyncio.to_thread(path.read_bytes)

@@ -24,6 +24,7 @@ from hdhr_emulator.server.lineup_documents import FAVORITES_FILE, LineupDocument
 from hdhr_emulator.server.live_schedule import LiveSchedule
 from hdhr_emulator.server.media_proxy import ArtworkCache, MediaProxy
 from hdhr_emulator.server.metrics import StationMetrics
+from hdhr_emulator.server.overrides import OverrideDesk
 from hdhr_emulator.server.rescan import ScanController
 from hdhr_emulator.server.routes.console import register_console_routes
 from hdhr_emulator.server.routes.device import device_xml_response, register_device_routes
@@ -49,6 +50,7 @@ def create_app(
     events: EventBus | None = None,
     api_auth: ApiAuth = LOOPBACK_ONLY,
     library: Callable[[], LibraryReport] | None = None,
+    overrides: OverrideDesk | None = None,
 ) -> Quart:
     """The app serving ``live``'s guide and lineup (and with ``engine`` its streams and tuner
     status, with ``device`` the HDHomeRun identity documents; ``scans`` runs
@@ -57,7 +59,8 @@ def create_app(
     ``events`` is the station's event stream the API's SSE route and ``/metrics`` read (the
     engine's own when None, so what playout publishes is what they see); ``api_auth`` who may
     change things through the API: without it, only this machine's loopback may; ``library``
-    reports the catalog to the API, blocking)."""
+    reports the catalog to the API, blocking; ``overrides`` the emergency overrides the API
+    steers)."""
     app = Quart("retrovue")
     app.config["RESPONSE_TIMEOUT"] = None  # streams run as long as the client reads
 
@@ -100,6 +103,7 @@ def create_app(
             documents=documents,
             library=library,
             favorites=documents.favorites,
+            overrides=overrides,
         ),
     )
     register_guide_routes(app, live, base_url)

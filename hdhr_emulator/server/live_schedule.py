@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from hdhr_emulator.server.guide_cache import RenderedGuide, render_guide
 from hdhr_emulator.util import cancel_and_wait
 from lineup.models import MediaItem
 from lineup.schedule import Schedule
+from lineup.schedule.overlay import OverlaidSchedule, OverrideWindow
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,17 @@ class LiveSchedule:
         # called (in the refreshing thread) after each refresh once the server is up, e.g. to
         # ask Plex's DVR to re-read the guide
         self.after_refresh: list[Callable[[], object]] = []  # what they return is ignored
+        # the emergency overrides laid over the schedule (set by the override desk)
+        self.overrides: Callable[[], Sequence[OverrideWindow]] = tuple
 
     @property
     def schedule(self) -> Schedule:
+        """What airs: the published schedule with any active overrides laid over it (playout
+        and the API both read this, so they cannot disagree)."""
         if self._schedule is None:
             raise RuntimeError("LiveSchedule.refresh() has not run yet")
-        return self._schedule
+        windows = self.overrides()
+        return OverlaidSchedule(self._schedule, windows) if windows else self._schedule
 
     @property
     def guide(self) -> RenderedGuide:

@@ -19,6 +19,7 @@ from hdhr_emulator.server.api import (
     favorites,
     guide,
     library,
+    override,
     sessions,
     status,
 )
@@ -42,4 +43,5 @@ def register_api(app: Quart, services: ApiServices) -> None:
     sessions.register(blueprint, services)
     favorites.register(blueprint, services)
     events.register(blueprint, services)
+    override.register(blueprint, services)
     app.register_blueprint(blueprint)

@@ -42,8 +42,9 @@ def item_text(item: MediaItem) -> ItemText:
 
 
 def item_id(item: MediaItem) -> int | None:
-    """The catalog id; None for the synthetic slate (it is no catalog row)."""
-    return None if item.kind == ItemKind.SLATE else item.id
+    """The catalog id; None for the synthetic slate and an override's message card or file
+    (they are no catalog row: id 0)."""
+    return None if item.kind == ItemKind.SLATE or item.id == 0 else item.id
 
 
 def programme(airing: Airing) -> Programme:

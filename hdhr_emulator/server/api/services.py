@@ -11,6 +11,7 @@ from hdhr_emulator.playout.engine import PlayoutEngine
 from hdhr_emulator.server.api.auth import LOOPBACK_ONLY, ApiAuth
 from hdhr_emulator.server.lineup_documents import LineupDocuments
 from hdhr_emulator.server.live_schedule import LiveSchedule
+from hdhr_emulator.server.overrides import OverrideDesk
 from hdhr_emulator.server.rescan import ScanController
 from lineup.library_report import LibraryReport
 
@@ -32,3 +33,4 @@ class ApiServices:
     # the catalog's counts and skipped files (blocking; None: guide-only apps and ``play``)
     library: Callable[[], LibraryReport] | None = None
     favorites: Callable[[], frozenset[int]] = frozenset  # channels marked with lineup.post
+    overrides: OverrideDesk | None = None  # emergency overrides (None: not on this server)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from pydantic import BaseModel
 from quart import Blueprint
@@ -18,6 +17,7 @@ from quart_schema import validate_response
 from hdhr_emulator.playout.ffmpeg_binary import ffmpeg_version
 from hdhr_emulator.playout.session import ChannelSession
 from hdhr_emulator.playout.viewer import Viewer
+from hdhr_emulator.server.api.override import OverrideOut, override_json
 from hdhr_emulator.server.api.programmes import display_title, item_id
 from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.api.times import iso
@@ -66,7 +66,7 @@ class Status(BaseModel):
     ffmpeg_version: str | None
     tuners: Tuners
     sessions: list[SessionStatus]
-    overrides: list[dict[str, Any]]
+    overrides: list[OverrideOut]
 
 
 def running_sessions(services: ApiServices) -> list[ChannelSession]:
@@ -137,5 +137,7 @@ def register(blueprint: Blueprint, services: ApiServices) -> None:
                 in_use=len(sessions),
             ),
             sessions=[session_status(s) for s in sessions],
-            overrides=[],
+            overrides=[override_json(o) for o in services.overrides.active()]
+            if services.overrides is not None
+            else [],
         )
