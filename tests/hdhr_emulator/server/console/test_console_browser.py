@@ -2,16 +2,13 @@
 every page, reads the guide, watches a channel, stops a session, scans, overrides.
 
 One module-scoped server (three channels of generated clips, 320x240 ultrafast) and one
-headless Chromium serve every test, so the module costs one browser start. Pages that read an
-API endpoint not on this branch yet skip with "<name> API not merged": the console is built to
-the shared JSON shapes, and each endpoint lands from another branch.
+headless Chromium serve every test, so the module costs one browser start.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 import urllib.error
@@ -40,26 +37,12 @@ pytestmark = pytest.mark.slow
 
 ClipCache = Callable[[ClipSpec, str], Path]
 
-# The API paths each page reads (as the OpenAPI document names them, parameters as {}).
-CHANNELS = "/api/v1/channels"
+ROUTES = ["now", "guide", "watch", "tuners", "library", "override", "connect"]
 CHANNEL = "/api/v1/channels/{}"
-GUIDE = "/api/v1/guide"
 STATUS = "/api/v1/status"
 LIBRARY = "/api/v1/library"
 SCAN = "/api/v1/library/scan"
-SESSION = "/api/v1/sessions/{}"
 OVERRIDES = "/api/v1/override"
-OVERRIDE = "/api/v1/override/{}"
-EVENTS = "/api/v1/events"
-PAGE_NEEDS = {
-    "now": (CHANNELS, EVENTS),
-    "guide": (GUIDE,),
-    "watch": (CHANNELS, CHANNEL, EVENTS),
-    "tuners": (STATUS, EVENTS),
-    "library": (LIBRARY, EVENTS),
-    "override": (CHANNELS, OVERRIDES, EVENTS),
-    "connect": (CHANNELS,),
-}
 
 
 @pytest.fixture(scope="module")
@@ -97,41 +80,23 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         yield driver
 
 
-@pytest.fixture(scope="module")
-def api_paths(server: RunningServer) -> set[str]:
-    document = get_json(server, "/api/v1/openapi.json")
-    return {re.sub(r"\{[^}]*\}", "{}", path) for path in document.get("paths", {})}
-
-
-def needs(api_paths: set[str], *paths: str) -> None:
-    missing = [p for p in paths if p not in api_paths]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} API not merged")
-
-
 def get_json(server: RunningServer, path: str) -> Any:
     with urllib.request.urlopen(server.base_url + path, timeout=15) as response:
         return json.load(response)
 
 
 @pytest.fixture
-def page(browser: WebDriver, api_paths: set[str]) -> Iterator[WebDriver]:
-    """The browser for one test; its console must stay free of errors (but for the 404 of an
-    endpoint not merged yet, such as the event stream every page opens)."""
+def page(browser: WebDriver) -> Iterator[WebDriver]:
+    """The browser for one test; its console must stay free of errors."""
     console_errors(browser)  # drop what earlier tests left
     yield browser
     browser.get("about:blank")  # unmount: the Watch player closes its stream
-    unmerged = [path for path in PAGE_NEEDS["now"] if path not in api_paths]
-    errors = [e for e in console_errors(browser) if not any(f"{p} " in e for p in unmerged)]
-    assert errors == []
+    assert console_errors(browser) == []
 
 
 # -- every page ------------------------------------------------------------------------------
-@pytest.mark.parametrize("route", list(PAGE_NEEDS))
-def test_each_page_loads_without_errors(
-    server: RunningServer, page: WebDriver, api_paths: set[str], route: str
-) -> None:
-    needs(api_paths, *PAGE_NEEDS[route])
+@pytest.mark.parametrize("route", ROUTES)
+def test_each_page_loads_without_errors(server: RunningServer, page: WebDriver, route: str) -> None:
     section = open_page(page, server.base_url, route)
 
     assert section.find_element(By.TAG_NAME, "h1").text
@@ -140,8 +105,7 @@ def test_each_page_loads_without_errors(
         == "page"
     )
     assert not page.find_elements(By.CSS_SELECTOR, "section .error")
-    if EVENTS in api_paths:  # the page's event stream is connected
-        wait_until(lambda: page.find_element(By.ID, "live").text == "live", 10, "no event stream")
+    wait_until(lambda: page.find_element(By.ID, "live").text == "live", 10, "no event stream")
     assert console_errors(page) == []
     unlabelled = page.execute_script(
         """return [...document.querySelectorAll('input, select, textarea')]
@@ -159,14 +123,13 @@ def test_root_is_the_console_for_a_browser_only(server: RunningServer, page: Web
 
 
 def test_the_console_fits_a_phone_and_the_keyboard_reaches_it(
-    server: RunningServer, page: WebDriver, api_paths: set[str]
+    server: RunningServer, page: WebDriver
 ) -> None:
-    needs(api_paths, *PAGE_NEEDS["now"])
     page.set_window_size(390, 844)
     try:
-        for route, paths in PAGE_NEEDS.items():
-            if route == "watch" or not set(paths) <= api_paths:
-                continue  # Watch would start a channel; its layout is the same column
+        for route in ROUTES:
+            if route == "watch":
+                continue  # it would start a channel; its layout is the same column
             open_page(page, server.base_url, route)
             overflow = page.execute_script(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -215,9 +178,8 @@ def test_the_event_stream_parser_reads_what_a_server_may_send(
 
 # -- Guide -----------------------------------------------------------------------------------
 def test_the_guide_grid_shows_the_programmes_the_api_returns(
-    server: RunningServer, page: WebDriver, api_paths: set[str]
+    server: RunningServer, page: WebDriver
 ) -> None:
-    needs(api_paths, GUIDE)
     section = open_page(page, server.base_url, "guide")
     start = section.find_element(By.CLASS_NAME, "guide-scroll").get_attribute("data-start")
     guide = get_json(server, f"/api/v1/guide?start={start}&hours=6")
@@ -245,9 +207,8 @@ def test_the_guide_grid_shows_the_programmes_the_api_returns(
 
 # -- Watch -----------------------------------------------------------------------------------
 def test_watch_plays_the_channel_and_counts_as_a_viewer(
-    server: RunningServer, page: WebDriver, api_paths: set[str], tmp_path: Path
+    server: RunningServer, page: WebDriver, tmp_path: Path
 ) -> None:
-    needs(api_paths, *PAGE_NEEDS["watch"])
     open_page(page, server.base_url, "watch/1")
 
     def position() -> float:
@@ -267,35 +228,32 @@ def test_watch_plays_the_channel_and_counts_as_a_viewer(
     if target := os.environ.get("RETROVUE_SCREENSHOT_DIR"):
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, Path(target) / shot.name)
-    if STATUS in api_paths:
-        sessions = get_json(server, STATUS)["sessions"]
-        assert [len(s["viewers"]) for s in sessions if s["channel"] == 1] == [1]
+    sessions = get_json(server, STATUS)["sessions"]
+    assert [len(s["viewers"]) for s in sessions if s["channel"] == 1] == [1]
     page.get("about:blank")  # leaving the page closes the stream: the viewer is gone
-    if STATUS in api_paths:
-        wait_until(
-            lambda: all(
-                not s["viewers"] for s in get_json(server, STATUS)["sessions"] if s["channel"] == 1
-            ),
-            10,
-            "the viewer stayed after the page closed",
-        )
+    wait_until(
+        lambda: all(
+            not s["viewers"] for s in get_json(server, STATUS)["sessions"] if s["channel"] == 1
+        ),
+        10,
+        "the viewer stayed after the page closed",
+    )
 
 
 # -- Tuners ----------------------------------------------------------------------------------
 def test_tuners_shows_the_viewer_and_stop_ends_its_stream(
-    server: RunningServer, page: WebDriver, api_paths: set[str]
+    server: RunningServer, page: WebDriver
 ) -> None:
-    needs(api_paths, STATUS, SESSION, EVENTS)
     with BackgroundViewer(server.port, "/auto/v3", timeout=30) as viewer:
         wait_until(lambda: viewer.received() > 100_000, 20, "channel 3 did not stream")
-        if CHANNELS in api_paths:  # On now shows its live picture (a decodable JPEG)
-            cards = open_page(page, server.base_url, "now")
-            thumb = cards.find_element(By.CSS_SELECTOR, 'li[data-channel="3"] img.thumb')
-            wait_until(
-                lambda: page.execute_script("return arguments[0].naturalWidth", thumb) > 0,
-                10,
-                "the live picture did not load",
-            )
+        # On now shows its live picture (a decodable JPEG)
+        cards = open_page(page, server.base_url, "now")
+        thumb = cards.find_element(By.CSS_SELECTOR, 'li[data-channel="3"] img.thumb')
+        wait_until(
+            lambda: page.execute_script("return arguments[0].naturalWidth", thumb) > 0,
+            10,
+            "the live picture did not load",
+        )
         section = open_page(page, server.base_url, "tuners")
         row = wait_for_element(section, 'tr[data-channel="3"]', "no row for channel 3")
         assert "127.0.0.1" in row.text and "Charlie" in row.text
@@ -312,9 +270,8 @@ def test_tuners_shows_the_viewer_and_stop_ends_its_stream(
 
 # -- Library ---------------------------------------------------------------------------------
 def test_library_scan_button_runs_a_scan_and_shows_its_progress(
-    server: RunningServer, page: WebDriver, api_paths: set[str]
+    server: RunningServer, page: WebDriver
 ) -> None:
-    needs(api_paths, LIBRARY, SCAN, EVENTS)
     section = open_page(page, server.base_url, "library")
     counts = section.find_element(By.CLASS_NAME, "counts").text
     assert "Episodes\n6" in counts
@@ -337,9 +294,8 @@ def test_library_scan_button_runs_a_scan_and_shows_its_progress(
 
 # -- Override --------------------------------------------------------------------------------
 def test_the_override_form_switches_a_channel_and_the_page_shows_it(
-    server: RunningServer, page: WebDriver, api_paths: set[str]
+    server: RunningServer, page: WebDriver
 ) -> None:
-    needs(api_paths, CHANNELS, CHANNEL, OVERRIDES, OVERRIDE, EVENTS)
     section = open_page(page, server.base_url, "override")
     section.find_element(By.CSS_SELECTOR, 'input[name=channel][value="2"]').click()
     section.find_element(By.ID, "ov-message").send_keys("Storm warning: stay inside")
@@ -367,9 +323,8 @@ def test_the_override_form_switches_a_channel_and_the_page_shows_it(
 
 # -- Connect ---------------------------------------------------------------------------------
 def test_connect_gives_the_advertised_address_and_device_id(
-    server: RunningServer, page: WebDriver, api_paths: set[str]
+    server: RunningServer, page: WebDriver
 ) -> None:
-    needs(api_paths, CHANNELS)
     section = open_page(page, server.base_url, "connect")
     discover = get_json(server, "/discover.json")
     values = {
