@@ -14,6 +14,7 @@ from quart import Blueprint, Quart
 from hdhr_emulator.server.api import (
     auth,
     channels,
+    compression,
     errors,
     events,
     favorites,
@@ -44,4 +45,5 @@ def register_api(app: Quart, services: ApiServices) -> None:
     favorites.register(blueprint, services)
     events.register(blueprint, services)
     override.register(blueprint, services)
+    compression.register(blueprint)
     app.register_blueprint(blueprint)
