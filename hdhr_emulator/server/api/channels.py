@@ -72,7 +72,8 @@ class ScheduleQuery(BaseModel):
 class ScheduleSegment(BaseModel):
     start: str
     stop: str
-    kind: str
+    kind: str  # what the air is doing: programme, filler, slate, override (later: bumper, ...)
+    item_kind: str  # what the item is in the catalog: episode, movie, filler, slate, override
     title: str
     episode: str | None
     episode_title: str | None
@@ -157,13 +158,22 @@ def channel_info(
     )
 
 
+PROGRAMME_KINDS = frozenset({ItemKind.EPISODE, ItemKind.MOVIE})
+
+
+def segment_kind(kind: ItemKind) -> str:
+    """A segment's kind as the schedule speaks of it: episodes and movies are the programme."""
+    return "programme" if kind in PROGRAMME_KINDS else kind.value
+
+
 def schedule_segment(segment: Segment) -> ScheduleSegment:
     item = segment.item
     text = item_text(item)
     return ScheduleSegment(
         start=iso(segment.start),
         stop=iso(segment.stop),
-        kind=item.kind.value,
+        kind=segment_kind(item.kind),
+        item_kind=item.kind.value,
         title=text.title,
         episode=text.episode,
         episode_title=text.episode_title,

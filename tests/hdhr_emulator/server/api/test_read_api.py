@@ -140,7 +140,10 @@ def test_the_schedule_is_the_live_schedule_segment_by_segment(
     for got, want in zip(segments, expected, strict=True):
         assert seconds(got["start"]) == pytest.approx(want.start, abs=1e-3)
         assert seconds(got["stop"]) == pytest.approx(want.stop, abs=1e-3)
-        assert got["item_id"] == want.item.id and got["kind"] == want.item.kind.value
+        assert got["item_id"] == want.item.id and got["item_kind"] == want.item.kind.value
+        assert got["kind"] == (
+            "programme" if want.item.kind in ("episode", "movie") else got["item_kind"]
+        )
         assert got["source"] == want.item.path and got["seek_s"] == want.seek
     # contiguous: each segment starts where the one before stopped
     for earlier, later in zip(segments, segments[1:], strict=False):
@@ -335,9 +338,10 @@ def test_the_schedule_names_breaks_and_padding_by_their_kind(store: ScheduleStor
     client = AppClient(app)
     with_breaks = get(client, "/api/v1/channels/3/schedule").json()["segments"]
     with_padding = get(client, "/api/v1/channels/4/schedule").json()["segments"]
-    assert {s["kind"] for s in with_breaks} == {"episode", "filler"}
-    assert {s["kind"] for s in with_padding} == {"episode", "slate"}
-    show = next(s for s in with_breaks if s["kind"] == "episode")
+    assert {s["kind"] for s in with_breaks} == {"programme", "filler"}
+    assert {s["kind"] for s in with_padding} == {"programme", "slate"}
+    show = next(s for s in with_breaks if s["kind"] == "programme")
+    assert show["item_kind"] == "episode"
     assert (show["title"], show["episode"], show["episode_title"], show["source"]) == (
         "Taxi",
         "S01E01",
