@@ -10,10 +10,16 @@ status (``server/app.py``)::
      ├── ProbeError                   one file cannot be played (lineup.probe; a skip reason)
      ├── UnknownChannelError          HTTP 404: no channel has the requested number
      ├── FFmpegError                  the ffmpeg binary is missing or unusable
-     └── TunerBusyError               HTTP 503: no tuner free (HDHomeRun error 804/805)
+     ├── TunerBusyError               HTTP 503: no tuner free (HDHomeRun error 804/805)
+     ├── TokenFileError               the API token file cannot be read or written
+     └── ApiError                     HTTP 4xx: an API request refused, its status chosen by the
+          │                           route (a JSON ``{"error","detail"}`` at api/errors.py)
+          └── OverrideError           an emergency override that cannot be honoured
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from lineup.errors import RetrovueError
 
@@ -35,3 +41,14 @@ class TunerBusyError(RetrovueError):
         self.code = code
         self.reason = reason
         super().__init__(f"{code} {reason}")
+
+
+class ApiError(RetrovueError):
+    """Raised when the REST API refuses a request: the route gives the status (400 bad input,
+    404 unknown channel or item, 409 conflict) and a one-line reason; JSON at the API's boundary,
+    exit 1 if a command hits it."""
+
+    def __init__(self, status: int, message: str, detail: Any = None):
+        super().__init__(message)
+        self.http_status = status
+        self.detail = detail

@@ -28,7 +28,8 @@ _OWNER_ONLY = 0o600
 
 
 class TokenFileError(RetrovueError):
-    """The token file cannot be read or written (permissions, a folder in the way, ...)."""
+    """Raised when the API token file cannot be read or written (permissions, a folder in the
+    way, ...): one line naming the file, exit 1 (``retrovue token``, ``serve``)."""
 
 
 def token_path(data_dir: Path, override: Path | None = None) -> Path:

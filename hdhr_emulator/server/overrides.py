@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from hdhr_emulator.errors import ApiError
 from hdhr_emulator.events import EventBus, EventKind
 from hdhr_emulator.util import atomic_write, cancel_and_wait
 from lineup.errors import RetrovueError, UnknownChannelError
@@ -47,12 +48,10 @@ def iso_utc(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class OverrideError(RetrovueError):
-    """A request for an override that cannot be honoured (its status says why)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.http_status = status
+class OverrideError(ApiError):
+    """Raised when an override cannot be honoured: 400 for a bad request (none or two of message,
+    item and file; minutes not above 0; a file outside the media folders), 404 for an unknown
+    channel, item or override id."""
 
 
 @dataclass(frozen=True, slots=True)

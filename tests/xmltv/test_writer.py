@@ -335,6 +335,7 @@ def random_item(rng: random.Random, n: int) -> MediaItem:
         ItemKind.MOVIE: movie,
         ItemKind.FILLER: filler,
         ItemKind.SLATE: None,
+        ItemKind.OVERRIDE: None,
     }[kind]
     fields = {
         "year": maybe(rng.randint(1950, 2020)),
@@ -356,7 +357,7 @@ def random_item(rng: random.Random, n: int) -> MediaItem:
             episode_end=maybe(rng.randint(1, 13)),
             **fields,
         )
-    if kind == ItemKind.SLATE:
-        return item(ItemKind.SLATE, f"Slate {n}", **fields)
+    if kind in (ItemKind.SLATE, ItemKind.OVERRIDE):
+        return item(kind, f"{kind.value.title()} {n}", **fields)
     assert maker is not None
     return maker(f"Item {n}", **fields)

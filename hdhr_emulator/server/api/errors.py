@@ -15,18 +15,12 @@ from quart import Blueprint, Quart, Response, jsonify, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
+from hdhr_emulator.errors import ApiError
 from lineup.errors import RetrovueError
 
+__all__ = ["ApiError", "error_response", "register"]
+
 log = logging.getLogger(__name__)
-
-
-class ApiError(RetrovueError):
-    """A request the API refuses: raised by a route with its status and a one-line reason."""
-
-    def __init__(self, status: int, message: str, detail: Any = None):
-        super().__init__(message)
-        self.http_status = status
-        self.detail = detail
 
 
 def error_response(status: int, message: str, detail: Any = None) -> Response:
