@@ -24,7 +24,7 @@ from hdhr_emulator.server.api import (
     sessions,
     status,
 )
-from hdhr_emulator.server.api.schema import install_schema
+from hdhr_emulator.server.api.schema import build_schema, install_schema
 from hdhr_emulator.server.api.services import ApiServices
 
 API_PREFIX = "/api/v1"
@@ -47,3 +47,4 @@ def register_api(app: Quart, services: ApiServices) -> None:
     override.register(blueprint, services)
     compression.register(blueprint)
     app.register_blueprint(blueprint)
+    build_schema(app)

@@ -94,7 +94,8 @@ def test_the_schedule_is_what_a_viewer_hears(server: RunningServer) -> None:
     )
     assert status == 200
     segments = window["segments"]
-    assert all(s["kind"] == "episode" and s["source"].endswith(".mp4") for s in segments)
+    assert all(s["kind"] == "programme" and s["source"].endswith(".mp4") for s in segments)
+    assert all(s["item_kind"] == "episode" for s in segments)
     titles = [s["episode_title"] for s in segments]
     at_tune = next(i for i, s in enumerate(segments) if seconds(s["stop"]) > tuned)
     heard = tone_sequence(decoded_audio(capture.body), TONES, steady=2)
