@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 from quart import Blueprint, Response
 from quart_schema import document_response, validate_querystring, validate_response
 
@@ -20,6 +20,7 @@ from hdhr_emulator.playout.stream_plan import plan_stream
 from hdhr_emulator.server.api.error_body import ErrorBody
 from hdhr_emulator.server.api.errors import ApiError
 from hdhr_emulator.server.api.programmes import Programme, item_id, item_text, programme
+from hdhr_emulator.server.api.schema import media_type
 from hdhr_emulator.server.api.services import ApiServices
 from hdhr_emulator.server.api.status import running_sessions
 from hdhr_emulator.server.api.times import iso, parse_time
@@ -80,6 +81,10 @@ class ScheduleSegment(BaseModel):
     item_id: int | None
     seek_s: float
     source: str | None
+
+
+class JpegPicture(RootModel[bytes]):
+    """A JPEG picture (documents the thumbnail's body; never built)."""
 
 
 class ChannelSchedule(BaseModel):
@@ -245,6 +250,8 @@ def register(blueprint: Blueprint, services: ApiServices) -> None:
         )
 
     @blueprint.get("/channels/<number>/thumbnail.jpg")
+    @media_type("image/jpeg")
+    @document_response(JpegPicture, 200)
     @document_response(ErrorBody, 404)
     async def thumbnail(number: str) -> Response:
         """The latest picture of a running channel, as ``image/jpeg``.
