@@ -49,14 +49,14 @@ def test_socket_left_open():
 
 def test_loop_blocked():
     async def main():
-        time.sleep(0.2)
+        time.sleep(0.4)  # over the bound in a plain run (100 ms) and in an xdist worker (250 ms)
 
     asyncio.run(main())
 
 
 def test_loop_on_a_thread_blocked():
     async def main():
-        time.sleep(0.2)
+        time.sleep(0.4)
 
     thread = threading.Thread(target=asyncio.run, args=(main(),))
     thread.start()
@@ -165,7 +165,7 @@ def test_a_socket_left_open_is_counted_and_described(outcomes: dict[str, str]) -
 @pytest.mark.parametrize("name", ["test_loop_blocked", "test_loop_on_a_thread_blocked"])
 def test_a_blocked_event_loop_fails(outcomes: dict[str, str], name: str) -> None:
     failure = outcomes[name]
-    assert "the event loop was blocked for more than 100 ms" in failure
+    assert "the event loop was blocked for more than" in failure
     assert "Executing <Task" in failure and "main()" in failure
 
 
