@@ -4,13 +4,10 @@ the wall-clock time those bytes arrived (for switches that must happen within a 
 from __future__ import annotations
 
 import bisect
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import av
-
-from tests.support.streaming import Capture
+from tests.support.streaming import Capture, corner_rgb, decodable_frames
 
 RGB = tuple[int, int, int]
 
@@ -24,22 +21,10 @@ class Picture:
 
 def pictures(data: bytes) -> list[Picture]:
     """Every decodable picture of the capture's video, in order."""
-    found: list[Picture] = []
-    with av.open(io.BytesIO(data), format="mpegts") as container:
-        stream = container.streams.video[0]
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.error.InvalidDataError:
-                continue
-            for frame in frames:
-                rgb = frame.reformat(format="rgb24")
-                plane = rgb.planes[0]
-                at = 4 * plane.line_size + 4 * 3
-                pixel = bytes(plane)[at : at + 3]
-                corner = (pixel[0], pixel[1], pixel[2])
-                found.append(Picture(packet.pos or 0, corner, float(frame.time or 0.0)))
-    return found
+    return [
+        Picture(packet.pos or 0, corner_rgb(frame), float(frame.time or 0.0))
+        for packet, frame, _ in decodable_frames(data, "video")
+    ]
 
 
 def first_picture(

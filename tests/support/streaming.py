@@ -347,6 +347,28 @@ def _decode(data: bytes, kind: str) -> Iterator[Any]:
                 yield float(packet.pts * packet.time_base) if packet.pts is not None else -1.0
 
 
+def decodable_frames(data: bytes, kind: str) -> Iterator[tuple[Any, Any, Any]]:
+    """(packet, frame, stream) for every frame of the first ``kind`` stream, skipping packets
+    the decoder rejects (a capture that ends mid-frame)."""
+    with _open_ts(data) as container:
+        stream = next(s for s in container.streams if s.type == kind)
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                continue
+            for frame in frames:
+                yield packet, frame, stream
+
+
+def corner_rgb(frame: Any) -> tuple[int, int, int]:
+    """A picture's pixel (4, 4) as RGB: the test clips and cards are flat there."""
+    plane = frame.reformat(format="rgb24").planes[0]
+    at = 4 * plane.line_size + 4 * 3
+    pixel = bytes(plane)[at : at + 3]
+    return (pixel[0], pixel[1], pixel[2])
+
+
 @dataclass(frozen=True)
 class Video:
     sizes: collections.Counter[tuple[int, int]]  # decoded picture sizes
@@ -363,11 +385,7 @@ def decoded_video(data: bytes) -> Video:
             errors.append(frame)
             continue
         sizes[(frame.width, frame.height)] += 1
-        rgb = frame.reformat(format="rgb24")
-        plane = rgb.planes[0]
-        at = 4 * plane.line_size + 4 * 3
-        pixel = bytes(plane)[at : at + 3]
-        corners.append((pixel[0], pixel[1], pixel[2]))
+        corners.append(corner_rgb(frame))
     return Video(sizes, corners, errors)
 
 

@@ -9,12 +9,13 @@ that each seam leaves in the audio (about 15 ms a seam), and read as the air run
 from __future__ import annotations
 
 import array
-import io
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import av
+
+from tests.support.streaming import decodable_frames
 
 STEADY = 3  # AAC frames of one tone in a row make a seam
 
@@ -40,17 +41,11 @@ def tone_of(frame: av.AudioFrame, tones: Sequence[int]) -> int | None:
 def seams_heard(data: bytes, tones: Sequence[int]) -> list[Seam]:
     """Each new tone in the capture, at the PTS of its first frame. Packets the decoder
     rejects (a capture that ends mid-frame) are skipped."""
-    labels: list[tuple[int | None, float]] = []
-    with av.open(io.BytesIO(data), format="mpegts") as container:
-        stream = container.streams.audio[0]
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.error.InvalidDataError:
-                continue
-            for frame in frames:
-                if frame.pts is not None:
-                    labels.append((tone_of(frame, tones), float(frame.pts * stream.time_base)))
+    labels = [
+        (tone_of(frame, tones), float(frame.pts * stream.time_base))
+        for _, frame, stream in decodable_frames(data, "audio")
+        if frame.pts is not None
+    ]
     seams: list[Seam] = []
     current: int | None = None
     for at in range(len(labels) - STEADY + 1):
