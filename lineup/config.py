@@ -111,6 +111,9 @@ TUNERS_AUTO: Final = (
 )
 Tuners = int | Literal["auto"]
 _E = TypeVar("_E", bound=StrEnum)
+#: a channel's own rotation loops its programmes (every loop the same length), so it takes the
+#: orders that are permutations; ``random`` and ``marathon`` are for slots
+CHANNEL_ORDERS = (Order.CHRONOLOGICAL, Order.SHUFFLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,12 +325,18 @@ class _Loader:
             )
         return number
 
-    def choice(self, value: object, enum: type[_E], *where: PathPart) -> _E:
+    def choice(
+        self, value: object, enum: type[_E], *where: PathPart, allowed: Sequence[_E] = ()
+    ) -> _E:
         text = self.typed(value, str, "a string", *where)
+        members = list(allowed or enum)
         try:
-            return enum(text)
+            found = enum(text)
+            if found not in members:
+                raise ValueError(text)
+            return found
         except ValueError:
-            names = [member.value for member in enum]
+            names = [member.value for member in members]
             hint = _suggest(text, names)
             tail = f"did you mean '{hint}'?" if hint else "expected " + " or ".join(names)
             raise self.error(f"unknown {where[-1]} '{text}' ({tail})", *where) from None
@@ -479,7 +488,9 @@ class _Loader:
     ) -> ChannelSpec:
         """How a ``[[channel]]`` airs it: order, seed, filler, logo, mode, group."""
         if "order" in table:
-            spec = replace(spec, order=self.choice(table["order"], Order, *at, "order"))
+            spec = replace(
+                spec, order=self.choice(table["order"], Order, *at, "order", allowed=CHANNEL_ORDERS)
+            )
         if "seed" in table:
             seed = self.typed(table["seed"], int, "an integer", *at, "seed")
             spec = replace(spec, seed=int(seed))

@@ -24,6 +24,26 @@ class ItemKind(StrEnum):
     FILLER = "filler"
     SLATE = "slate"
     OVERRIDE = "override"
+    CARD = "card"  # an "up next" card, generated from the schedule (never in the catalog)
+
+
+class FillerKind(StrEnum):
+    """What a break item is for, from the folder it sits in (``Commercials/``, ``Bumpers/``,
+    ``IDs/`` or ``Station IDs/``, ``Filler/``): breaks are composed from these roles."""
+
+    COMMERCIAL = "commercial"
+    BUMPER = "bumper"
+    STATION_ID = "id"
+    FILLER = "filler"
+
+
+class BreakSource(StrEnum):
+    """Where a channel cuts a programme for mid-roll breaks: at the file's chapter marks (else
+    at the natural breaks found at scan), at the natural breaks only, or nowhere."""
+
+    CHAPTERS = "chapters"
+    DETECTED = "detected"
+    NONE = "none"
 
 
 class OutputMode(StrEnum):
@@ -40,6 +60,8 @@ class Order(StrEnum):
 
     CHRONOLOGICAL = "chronological"
     SHUFFLE = "shuffle"
+    RANDOM = "random"  # every pick independent (repeats allowed)
+    MARATHON = "marathon"  # a whole show or season back to back, from its first episode
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +121,13 @@ class MediaItem:
     section: str | None = None  # the library section it came from ("TV Shows")
     collections: tuple[str, ...] = ()
     remote: MediaServerRef | None = None  # set for items read from a media server
+    #: natural break points (seconds into the file, ascending): the chapter marks, else the
+    #: black-with-silence moments found at scan; where mid-roll breaks may cut the programme
+    breaks: tuple[float, ...] = ()
+    #: True when ``breaks`` are the file's chapter marks, False when detected at scan
+    chapters: bool = False
+    studio: str | None = None  # network (TV) or studio (film), from Plex or an .nfo file
+    filler_kind: FillerKind | None = None  # for FILLER items: its role in a break
 
     @property
     def duration(self) -> float:
@@ -150,6 +179,19 @@ class ChannelProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class BreakPolicy:
+    """Mid-roll breaks inside programmes (``breaks = …`` on a ``[[channel]]``).
+
+    ``per_half_hour`` breaks at most per 30 minutes of programme, each about ``seconds`` of
+    filler, cut only at the file's natural break points (:attr:`MediaItem.breaks`).
+    """
+
+    source: BreakSource = BreakSource.NONE
+    per_half_hour: int = 2
+    seconds: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
     """A channel resolved against the catalog: everything the schedule needs, nothing more."""
 
@@ -164,6 +206,12 @@ class Channel:
     mode: OutputMode = OutputMode.TRANSCODE
     group: str | None = None
     profile: ChannelProfile = field(default_factory=ChannelProfile)
+    breaks: BreakPolicy = field(default_factory=BreakPolicy)
+    up_next: bool = False  # an "up next" card at the end of each break between programmes
+    #: break roles this channel uses (empty: every filler item as plain filler, as before)
+    filler_kinds: tuple[FillerKind, ...] = ()
+    #: a station ID airs in a break that falls within this many minutes of the top of the hour
+    id_window_minutes: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from lineup.errors import CatalogError
-from lineup.models import ItemKind, MediaInfo, MediaItem, MediaServerRef
+from lineup.models import FillerKind, ItemKind, MediaInfo, MediaItem, MediaServerRef
 from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,9 @@ def item_from_json(text: str) -> MediaItem:
     known["kind"] = ItemKind(known["kind"])
     known["genres"] = tuple(known.get("genres", ()))
     known["collections"] = tuple(known.get("collections", ()))
+    known["breaks"] = tuple(known.get("breaks", ()))
+    if known.get("filler_kind") is not None:
+        known["filler_kind"] = FillerKind(known["filler_kind"])
     if known.get("remote") is not None:
         remote = known["remote"]
         known["remote"] = MediaServerRef(

@@ -336,6 +336,7 @@ def random_item(rng: random.Random, n: int) -> MediaItem:
         ItemKind.FILLER: filler,
         ItemKind.SLATE: None,
         ItemKind.OVERRIDE: None,
+        ItemKind.CARD: None,
     }[kind]
     fields = {
         "year": maybe(rng.randint(1950, 2020)),
@@ -357,7 +358,7 @@ def random_item(rng: random.Random, n: int) -> MediaItem:
             episode_end=maybe(rng.randint(1, 13)),
             **fields,
         )
-    if kind in (ItemKind.SLATE, ItemKind.OVERRIDE):
+    if kind in (ItemKind.SLATE, ItemKind.OVERRIDE, ItemKind.CARD):
         return item(kind, f"{kind.value.title()} {n}", **fields)
     assert maker is not None
     return maker(f"Item {n}", **fields)
