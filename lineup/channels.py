@@ -19,8 +19,9 @@ from pathlib import Path
 from lineup.catalog import SkippedEpisode
 from lineup.config import ChannelSpec
 from lineup.errors import ConfigError
-from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem
+from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem, SlotPlan
 from lineup.numbering import MOVIES_KEY, ChannelNumbers, show_key
+from lineup.slot_config import SlotSpec
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,15 @@ def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[C
     return sorted(channels, key=lambda channel: channel.number)
 
 
-def resolve_channels(specs: Sequence[ChannelSpec], items: Sequence[MediaItem]) -> list[Channel]:
+def resolve_channels(
+    specs: Sequence[ChannelSpec], items: Sequence[MediaItem], timezone: str = ""
+) -> list[Channel]:
     """Match each spec against the catalog; a spec that matches nothing airs the slate.
+
+    A channel's ``[[channel.slot]]`` tables are resolved the same way; a slot that matches
+    nothing raises ConfigError at its line (an empty 9 pm movie slot is a mistake worth stopping
+    for). A channel with slots and no content of its own rotates its slots' programmes outside
+    them. ``timezone`` is the IANA zone of the slots' local times ("" = the system's).
 
     A channel with several sources (shows, movies, folders) takes one programme from each in
     turn — one Cheers, one Frasier, one Cheers… — so it feels like a network rather than a
@@ -122,11 +130,17 @@ def resolve_channels(specs: Sequence[ChannelSpec], items: Sequence[MediaItem]) -
     channels = []
     for spec in specs:
         filler = library.filler(spec.filler_folders)
+        slots = tuple(_slot_plan(spec, slot, library) for slot in spec.slots)
+        programmes = _programmes(spec, library)
+        if slots and not _has_own_content(spec):
+            programmes = _interleave([list(slot.programmes) for slot in slots])
         channels.append(
             Channel(
                 number=spec.number,
                 name=spec.name,
-                programmes=_programmes(spec, library),
+                slots=slots,
+                timezone=timezone if slots else "",
+                programmes=programmes,
                 filler=filler,
                 policy=spec.filler if spec.filler is not None else default_policy(bool(filler)),
                 order=spec.order,
@@ -238,6 +252,50 @@ def _programmes(spec: ChannelSpec, library: _Library) -> tuple[MediaItem, ...]:
             _add_by_show(groups, found)
 
     return _interleave(groups.values())
+
+
+def _has_own_content(spec: ChannelSpec) -> bool:
+    return bool(spec.shows or spec.movies or spec.folders or spec.collections or spec.sections)
+
+
+def _slot_plan(spec: ChannelSpec, slot: SlotSpec, library: _Library) -> SlotPlan:
+    """One slot's programmes, in the order its progression plays them."""
+    content = ChannelSpec(
+        number=spec.number,
+        name=spec.name,
+        shows=slot.shows,
+        movies=slot.movies,
+        folders=slot.folders,
+        collections=slot.collections,
+        sections=slot.sections,
+    )
+    programmes = _programmes(content, library)
+    if slot.seasons:
+        wanted = set(slot.seasons)
+        programmes = tuple(
+            item for item in programmes if item.kind != ItemKind.EPISODE or item.season in wanted
+        )
+    if slot.count_movies:
+        programmes = tuple(item for item in programmes if item.kind == ItemKind.MOVIE)
+    if not programmes:
+        raise ConfigError(
+            f"channel {spec.number}: this slot ({slot.describe()}) has nothing to play: "
+            "nothing in the library matches its selection",
+            slot.file,
+            slot.line,
+        )
+    return SlotPlan(
+        key=slot.key,
+        where=slot.where,
+        weekdays=slot.weekdays,
+        dates=slot.dates,
+        start=slot.start,
+        end=slot.end,
+        count=slot.count,
+        programmes=programmes,
+        order=slot.order,
+        seed=slot.seed,
+    )
 
 
 def _add_by_show(groups: dict[str, list[MediaItem]], items: Iterable[MediaItem]) -> None:

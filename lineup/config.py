@@ -69,13 +69,24 @@ from lineup.models import (
     Preset,
 )
 from lineup.plex.settings import PlexSettings, parse_plex
+from lineup.slot_config import SlotSpec, parse_slots
+from lineup.slots import zone_or_none
 from lineup.toml_lines import PathPart, TomlLines
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HORIZON_HOURS = 72.0
 MAX_HORIZON_HOURS = 31 * 24  # a longer guide is never fetched by clients, and costs publish time
-_TOP_KEYS = ("media", "data_dir", "horizon_hours", "profile", "channel", "server", "plex")
+_TOP_KEYS = (
+    "media",
+    "data_dir",
+    "horizon_hours",
+    "profile",
+    "channel",
+    "server",
+    "plex",
+    "timezone",
+)
 _CHANNEL_KEYS = (
     "number",
     "name",
@@ -91,6 +102,7 @@ _CHANNEL_KEYS = (
     "mode",
     "group",
     "profile",
+    "slot",
 )
 _PROFILE_KEYS = (
     "resolution",
@@ -139,6 +151,7 @@ class ChannelSpec:
     mode: OutputMode = OutputMode.TRANSCODE
     group: str | None = None
     profile: ChannelProfile = field(default_factory=ChannelProfile)
+    slots: tuple[SlotSpec, ...] = ()  # [[channel.slot]] tables, checked, in file order
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +182,7 @@ class RetrovueConfig:
     server: ServerSettings = field(default_factory=ServerSettings)
     plex: tuple[PlexSettings, ...] = ()
     path: Path | None = None  # the file it came from; None when built from the command line
+    timezone: str | None = None  # IANA zone of the slots' local times (None: the system's)
     lines: TomlLines | None = field(default=None, repr=False, compare=False)
 
     def error_at(self, message: str, *where: PathPart) -> ConfigError:
@@ -377,7 +391,15 @@ class _Loader:
         if "profile" in data:
             self.default_profile = self.profile(data["profile"], ChannelProfile(), "profile")
         channels = self.channels(self.tables(data.get("channel", []), "channel"))
+        timezone = None
+        if "timezone" in data:
+            timezone = self.string(data["timezone"], "timezone").strip()
+            try:
+                zone_or_none(timezone)
+            except ValueError as exc:
+                raise self.error(str(exc), "timezone") from None
         return RetrovueConfig(
+            timezone=timezone,
             media=media,
             data_dir=data_dir,
             horizon_hours=horizon,
@@ -450,18 +472,24 @@ class _Loader:
             table["number"], MIN_CHANNEL_NUMBER, MAX_CHANNEL_NUMBER, *at, "number"
         )
         name = self.string(table["name"], *at, "name").strip()
-        if not any(key in table for key in _CONTENT_KEYS):
+        if not any(key in table for key in (*_CONTENT_KEYS, "slot")):
             raise self.error(
                 f"channel {number} ('{name}') has no content: set shows, movies, folders, "
                 "collections or sections",
                 *at,
             )
         spec = self.channel_content(ChannelSpec(number=number, name=name), table, *at)
+        if "slot" in table:
+            spec = replace(spec, slots=self.slots(table["slot"], *at, "slot"))
         spec = self.channel_presentation(spec, table, *at)
         profile = self.default_profile
         if "profile" in table:
             profile = self.profile(table["profile"], profile, *at, "profile")
         return replace(spec, profile=profile)
+
+    def slots(self, value: object, *at: PathPart) -> tuple[SlotSpec, ...]:
+        """``[[channel.slot]]`` tables (see :mod:`lineup.slot_config`)."""
+        return parse_slots(self, value, self.file, self.lines.line, self.choice, *at)
 
     def channel_content(
         self, spec: ChannelSpec, table: Mapping[str, Any], *at: PathPart

@@ -175,6 +175,16 @@ class Cycle:
                 return (position + 1) % len(order)
         return 0
 
+    def position_of(self, programme_id: int) -> int:
+        """Where in loop 0 ``programme_id`` airs (0 when it is no longer here)."""
+        if programme_id <= 0 or self.empty:
+            return 0
+        order, _ = self.loop(0)
+        for position, index in enumerate(order):
+            if self._programmes[index].id == programme_id:
+                return position
+        return 0
+
     def _lay_out(
         self, programme: MediaItem, cursor: int, *, build: bool
     ) -> tuple[int, int, tuple[Part, ...]]:
@@ -277,6 +287,32 @@ def fingerprint(channel: Channel, digests: ItemDigests) -> str:
             channel.seed,
             digests(channel.programmes),
             digests(channel.filler),
+            _slots_digest(channel, digests),
         )
     )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _slots_digest(channel: Channel, digests: ItemDigests) -> str:
+    """A channel's time slots and zone, as they shape its airings ("" without slots)."""
+    if not channel.slots:
+        return ""
+    return repr(
+        (
+            channel.timezone,
+            [
+                (
+                    slot.key,
+                    sorted(slot.weekdays),
+                    sorted(slot.dates),
+                    slot.start,
+                    slot.end,
+                    slot.count,
+                    str(slot.order),
+                    slot.seed,
+                    digests(slot.programmes),
+                )
+                for slot in channel.slots
+            ],
+        )
+    )

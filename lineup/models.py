@@ -192,6 +192,30 @@ class BreakPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class SlotPlan:
+    """One ``[[channel.slot]]`` resolved against the catalog: when it airs and what fills it.
+
+    ``weekdays`` (0 = Monday) and ``dates`` (ISO ``YYYY-MM-DD``) say on which local days it
+    airs; a dated slot wins over weekly slots it overlaps on its date. ``start`` and ``end`` are
+    minutes after local midnight (``end`` may be 1440); without ``end`` the slot airs ``count``
+    programmes (a marathon without either plays its whole selection once). ``key`` names the
+    slot's own episode progression, so a slot continues where it left off across days, restarts
+    and edits of other slots.
+    """
+
+    key: str
+    where: str  # "retrovue.toml:14", for messages
+    weekdays: frozenset[int]
+    dates: frozenset[str]
+    start: int
+    end: int | None
+    count: int | None
+    programmes: tuple[MediaItem, ...]
+    order: Order = Order.CHRONOLOGICAL
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
     """A channel resolved against the catalog: everything the schedule needs, nothing more."""
 
@@ -212,6 +236,8 @@ class Channel:
     filler_kinds: tuple[FillerKind, ...] = ()
     #: a station ID airs in a break that falls within this many minutes of the top of the hour
     id_window_minutes: float = 5.0
+    slots: tuple[SlotPlan, ...] = ()  # time slots; outside them the channel's own rotation airs
+    timezone: str = ""  # IANA name the slots' local times are in ("" = the system's)
 
 
 @dataclass(frozen=True, slots=True)

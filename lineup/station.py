@@ -39,6 +39,7 @@ class StationSettings:
     media: tuple[Path, ...] = ()
     config: RetrovueConfig | None = None
     horizon_hours: float = DEFAULT_HORIZON_HOURS
+    timezone: str | None = None  # --timezone; None: the config's, else the system's
 
     @property
     def db_path(self) -> Path:
@@ -131,7 +132,8 @@ class Station(Closing):
         items = self.catalog.items()
         config = self.settings.config
         if config is not None and config.channels:
-            return resolve_channels(config.channels, items)
+            zone = self.settings.timezone or config.timezone or ""
+            return resolve_channels(config.channels, items, zone)
         channels = auto_lineup(items, self.numbers)
         if config is not None:  # a config with media and [profile] but no [[channel]]
             channels = [replace(channel, profile=config.profile) for channel in channels]

@@ -37,10 +37,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from lineup.cycle import Cycle, ItemDigests, Slot
+from lineup.cycle import Cycle, ItemDigests, Slot, fingerprint
 from lineup.errors import UnknownChannelError
 from lineup.models import Airing, Channel, MediaItem, Tune
 from lineup.schedule.past import StoredItems
+from lineup.schedule.slotted import BASE_KEY, SlottedTimeline, Sources
 from lineup.schedule.store import ChannelState, ScheduleStore, item_json, item_key
 from lineup.schedule.timeline import Timeline
 
@@ -50,6 +51,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HORIZON = 72 * 3600.0
 KEEP_PAST = 24 * 3600  # published rows are kept this long after they end
+#: a slotted channel's era is moved up to a recent airing once it is older than this, so a
+#: restart simulates a day or two of airings rather than everything since the era began
+REANCHOR_AFTER = 2 * 24 * 3600
 
 _JSON = json.JSONEncoder(separators=(",", ":"))
 _Row = tuple[int, int, int, int, str, str]  # channel, start, stop, programme id, key, parts
@@ -86,7 +90,7 @@ class Schedule:
         self._epochs = dict(epochs or {})  # exact start for channels first seen (``play``)
         self._lock = threading.RLock()
         self._states: dict[int, ChannelState] | None = None
-        self._timelines: dict[int, Timeline] = {}
+        self._timelines: dict[int, Timeline | SlottedTimeline] = {}
         # per channel, its timeline's slots as row columns (by slot index), built on publishing
         self._row_columns: dict[int, dict[int, _RowColumns]] = {}
         self._digests = ItemDigests()
@@ -160,13 +164,22 @@ class Schedule:
             for channel in self._channels:
                 timeline = self._timelines[channel.number]
                 until = self._append_rows(timeline, now, keep_from, end, rows, needed)
-                if until != timeline.state.published_until:
-                    states[channel.number] = replace(timeline.state, published_until=until)
+                state = timeline.state
+                if until != state.published_until:
+                    state = replace(state, published_until=until)
+                if isinstance(timeline, SlottedTimeline) and until is not None:
+                    state = _slotted_state(timeline, state, until, now)
+                if state != timeline.state:
+                    states[channel.number] = state
             items = [(key, self._json[key]) for key in needed - self._saved]
             collected = self._store.publish(states.values(), items, rows, keep_from)
             self._saved = needed if collected else self._saved | needed
             for state in states.values():
-                self._timelines[state.channel].state = state
+                timeline = self._timelines[state.channel]
+                if state.era_start != timeline.state.era_start:
+                    del self._timelines[state.channel]  # re-anchored: rebuilt on next use
+                else:
+                    timeline.state = state
                 self._state_map()[state.channel] = state
         log.info(
             "published %d airing(s) on %d channel(s) up to %d in %.2fs",
@@ -180,7 +193,7 @@ class Schedule:
 
     def _append_rows(
         self,
-        timeline: Timeline,
+        timeline: Timeline | SlottedTimeline,
         now: float,
         keep_from: int,
         end: int,
@@ -199,11 +212,14 @@ class Schedule:
         number = timeline.number
         known = self._row_columns[number]
         used: dict[int, tuple[str, ...]] = {}
+        slotted = isinstance(timeline, SlottedTimeline)
         for index, start in timeline.slot_starts(begin, end):
             columns = known.get(index)
             if columns is None:
                 slot = timeline.slot(index, keep=False)  # read once: not worth keeping
-                columns = known[index] = self._row_columns_of(slot)
+                columns = self._row_columns_of(slot)
+                if not slotted:  # a slotted channel's airings are each published once
+                    known[index] = columns
             length, programme_id, key, parts, used[index] = columns
             until = start + length
             rows.append((number, start, until, programme_id, key, parts))
@@ -218,28 +234,84 @@ class Schedule:
 
     def _timeline(
         self, number: int, now: float | None = None, created: list[ChannelState] | None = None
-    ) -> Timeline:
-        timeline = self._timelines.get(number)
-        if timeline is not None:
-            return timeline
+    ) -> Timeline | SlottedTimeline:
+        found = self._timelines.get(number)
+        if found is not None:
+            return found
         channel = self.channel(number)
         with self._lock:
-            timeline = self._timelines.get(number)
-            if timeline is not None:
-                return timeline
-            cycle = Cycle(channel, self._digests)
+            found = self._timelines.get(number)
+            if found is not None:
+                return found
             old = self._state_map().get(number)
-            state = self._reconcile(cycle, old, now)
-            if state != old:
-                if created is None:
-                    self._store.save_states([state])
-                else:
-                    created.append(state)
-                self._state_map()[number] = state
-            timeline = Timeline(number, cycle, state, self._store, self._stored_items)
+            timeline: Timeline | SlottedTimeline
+            if channel.slots:
+                sources = Sources(channel, self._digests)
+                state = self._reconcile_slotted(channel, sources, old, now)
+                self._save_state(state, old, created)
+                timeline = SlottedTimeline(
+                    number, channel, state, self._store, self._stored_items, sources
+                )
+            else:
+                cycle = Cycle(channel, self._digests)
+                state = self._reconcile(cycle, old, now)
+                self._save_state(state, old, created)
+                timeline = Timeline(number, cycle, state, self._store, self._stored_items)
             self._row_columns[number] = {}  # slot indexes are the new cycle's
             self._timelines[number] = timeline
             return timeline
+
+    def _save_state(
+        self, state: ChannelState, old: ChannelState | None, created: list[ChannelState] | None
+    ) -> None:
+        if state != old:
+            if created is None:
+                self._store.save_states([state])
+            else:
+                created.append(state)
+            self._state_map()[state.channel] = state
+
+    def _reconcile_slotted(
+        self, channel: Channel, sources: Sources, state: ChannelState | None, now: float | None
+    ) -> ChannelState:
+        """A slotted channel's state for its current programming: the same era, or a new one
+        from where its published guide ends, each slot resuming its own progression."""
+        number = channel.number
+        content = fingerprint(channel, self._digests)
+        if state is None:
+            epoch = math.floor(self._clock() if now is None else now) // 3600 * 3600
+            if number in self._epochs:
+                epoch = math.floor(self._epochs[number])
+            log.info("channel %d: first seen, schedule starts at %d", number, epoch)
+            plan = _plan(sources.start_positions(None), sources, {})
+            return ChannelState(number, epoch, epoch, 0, content, None, plan)
+        if state.fingerprint == content and state.plan is not None:
+            return state
+        join = state.era_start if state.published_until is None else state.published_until
+        following: dict[str, int] = {}
+        if state.plan is not None:
+            following = dict(json.loads(state.plan).get("next", {}))
+        elif state.published_until is not None:  # it was a looped channel
+            last = self._store.last_programme_id(number, state.published_until)
+            base = sources.all[0].cycle
+            if last is not None and not base.empty:
+                order, _ = base.loop(0)
+                after = base.slot_programmes[order[base.position_after(last)]]
+                following = {BASE_KEY: after.id}
+        positions = sources.resume_positions(following)
+        log.info(
+            "channel %d: programming changed; the guide published up to %s is kept, the new "
+            "schedule starts there",
+            number,
+            time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(join)),
+        )
+        return replace(
+            state,
+            era_start=join,
+            era_first=0,
+            fingerprint=content,
+            plan=_plan(positions, sources, following),
+        )
 
     def _reconcile(
         self, cycle: Cycle, state: ChannelState | None, now: float | None
@@ -283,3 +355,25 @@ class Schedule:
         self._keyed_items.append(item)
         self._json[key] = text
         return key
+
+
+def _plan(positions: Sequence[int], sources: Sources, following: Mapping[str, int]) -> str:
+    """A slotted era's plan JSON (see :class:`ChannelState`)."""
+    plan = {"p": dict(zip(sources.keys, positions, strict=True)), "next": dict(following)}
+    return _JSON.encode(plan)
+
+
+def _slotted_state(
+    timeline: SlottedTimeline, state: ChannelState, until: int, now: float
+) -> ChannelState:
+    """After publishing up to ``until``: remember what each slot airs next (for a new era),
+    and move an old era up to a recent airing (identical airings, a shorter simulation)."""
+    plan = json.loads(state.plan) if state.plan else {}
+    plan["next"] = timeline.following(until)
+    era_start = state.era_start
+    if era_start < now - REANCHOR_AFTER:
+        found = timeline.checkpoint(math.floor(now) - 3600)
+        if found is not None and found[0] > era_start:
+            era_start, anchored = found
+            plan["p"] = json.loads(anchored)["p"]
+    return replace(state, era_start=era_start, plan=_JSON.encode(plan))

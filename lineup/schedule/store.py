@@ -28,7 +28,7 @@ from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: schedule_channels.plan (a slotted channel's source positions)
 _ITEM_GC_INTERVAL = 24 * 3600
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS schedule_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -38,7 +38,8 @@ _SCHEMA = (
     " era_start INTEGER NOT NULL,"
     " era_first INTEGER NOT NULL,"
     " fingerprint TEXT NOT NULL,"
-    " published_until INTEGER)",
+    " published_until INTEGER,"
+    " plan TEXT)",
     "CREATE TABLE IF NOT EXISTS schedule_items (key TEXT PRIMARY KEY, item TEXT NOT NULL)"
     " WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS schedule_airings ("
@@ -67,6 +68,9 @@ class ChannelState:
     era_first: int
     fingerprint: str
     published_until: int | None = None
+    #: a slotted channel's era plan, JSON: ``{"p": {source: position at era_start},
+    #: "next": {source: programme id due next at published_until}}`` (None: a looped channel)
+    plan: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +153,7 @@ class ScheduleStore(Closing):
 
     def states(self) -> dict[int, ChannelState]:
         rows = self._db.execute(
-            "SELECT channel, epoch, era_start, era_first, fingerprint, published_until"
+            "SELECT channel, epoch, era_start, era_first, fingerprint, published_until, plan"
             " FROM schedule_channels"
         )
         return {row[0]: ChannelState(*row) for row in rows}
@@ -237,13 +241,22 @@ class ScheduleStore(Closing):
     def _upsert_states(tx: sqlite3.Connection, states: Iterable[ChannelState]) -> None:
         tx.executemany(
             "INSERT INTO schedule_channels"
-            " (channel, epoch, era_start, era_first, fingerprint, published_until)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
+            " (channel, epoch, era_start, era_first, fingerprint, published_until, plan)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch,"
             " era_start = excluded.era_start, era_first = excluded.era_first,"
-            " fingerprint = excluded.fingerprint, published_until = excluded.published_until",
+            " fingerprint = excluded.fingerprint, published_until = excluded.published_until,"
+            " plan = excluded.plan",
             [
-                (s.channel, s.epoch, s.era_start, s.era_first, s.fingerprint, s.published_until)
+                (
+                    s.channel,
+                    s.epoch,
+                    s.era_start,
+                    s.era_first,
+                    s.fingerprint,
+                    s.published_until,
+                    s.plan,
+                )
                 for s in states
             ],
         )
@@ -281,6 +294,9 @@ def _migrate(db: SqliteFile) -> None:
         )
     if version < SCHEMA_VERSION:
         with db.transaction() as tx:
+            columns = {row[1] for row in tx.execute("PRAGMA table_info(schedule_channels)")}
+            if "plan" not in columns:  # schema 1
+                tx.execute("ALTER TABLE schedule_channels ADD COLUMN plan TEXT")
             tx.execute(
                 "INSERT OR REPLACE INTO schedule_meta (key, value) VALUES ('schema', ?)",
                 (str(SCHEMA_VERSION),),

@@ -25,7 +25,7 @@ from lineup.models import Airing, Segment
 from lineup.schedule.past import PastAirings, StoredItems
 from lineup.schedule.store import ChannelState, ScheduleStore
 
-__all__ = ["BRIDGE", "Timeline"]
+__all__ = ["BRIDGE", "Timeline", "segments_of"]
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class Timeline:
             append(airing)
         if segments:
             for airing, index, start in zip(airings, indexes, starts, strict=True):
-                _airing_segments(airing, _segments(self.slot(index), start))
+                _airing_segments(airing, segments_of(self.slot(index), start))
         return airings
 
     def _past_airings(self, *, segments: bool) -> PastAirings:
@@ -197,7 +197,7 @@ class Timeline:
         return found
 
 
-def _segments(slot: Slot, start: int) -> tuple[Segment, ...]:
+def segments_of(slot: Slot, start: int) -> tuple[Segment, ...]:
     """The segments of ``slot`` airing from ``start``."""
     segments: list[Segment] = []
     append = segments.append
