@@ -27,21 +27,33 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BREAK_ITEMS = 2
 DEFAULT_PAD_MINUTES = 30
+PAD_MIN_SECONDS = 600  # programmes shorter than this are not padded to the clock by default
 MOVIES_NAME = "Movies"
 _PROGRAMME_KINDS = (ItemKind.EPISODE, ItemKind.MOVIE)
 _TITLE_YEAR = re.compile(r"^(.*?)\s*\((\d{4})\)\s*$")
 
 
-def default_policy(has_filler: bool) -> FillerPolicy:
+def default_policy(has_filler: bool, programmes: Sequence[MediaItem] = ()) -> FillerPolicy:
     """The break a channel gets when nobody configured one.
 
     With filler: two items after every programme, then more filler up to the next :00 or :30,
-    which is how broadcast TV looked. Without filler: no break and no padding, so programmes run
-    back to back — padding with the slate alone would put minutes of a test card after each show.
+    which is how broadcast TV looked — but only when the material fits a clock grid (its
+    typical programme is :data:`PAD_MIN_SECONDS` or longer): padding 30-second clips to the
+    half hour would loop commercials for 29 minutes under a show's title. Without filler: no
+    break and no padding, so programmes run back to back — padding with the slate alone would
+    put minutes of a test card after each show.
     """
     if not has_filler:
         return FillerPolicy()
+    if programmes and _typical_duration(programmes) < PAD_MIN_SECONDS:
+        return FillerPolicy(items=DEFAULT_BREAK_ITEMS)
     return FillerPolicy(items=DEFAULT_BREAK_ITEMS, pad_minutes=DEFAULT_PAD_MINUTES)
+
+
+def _typical_duration(programmes: Sequence[MediaItem]) -> float:
+    """The median programme duration (what "the material" is, ignoring a few odd files)."""
+    durations = sorted(item.duration for item in programmes)
+    return durations[len(durations) // 2]
 
 
 def episode_sort_key(item: MediaItem) -> tuple[object, ...]:
@@ -85,7 +97,6 @@ def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[C
         elif item.kind == ItemKind.MOVIE:
             movies.append(item)
     filler = filler_pool(items)
-    policy = default_policy(bool(filler))
 
     keys = sorted(shows)
     if movies:
@@ -105,7 +116,7 @@ def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[C
                 name=name,
                 programmes=tuple(programmes),
                 filler=filler,
-                policy=policy,
+                policy=default_policy(bool(filler), programmes),
             )
         )
     return sorted(channels, key=lambda channel: channel.number)
@@ -134,6 +145,10 @@ def resolve_channels(
         programmes = _programmes(spec, library)
         if slots and not _has_own_content(spec):
             programmes = _interleave([list(slot.programmes) for slot in slots])
+        everything = [*programmes, *(p for slot in slots for p in slot.programmes)]
+        policy = (
+            spec.filler if spec.filler is not None else default_policy(bool(filler), everything)
+        )
         channels.append(
             Channel(
                 number=spec.number,
@@ -142,7 +157,7 @@ def resolve_channels(
                 timezone=timezone if slots else "",
                 programmes=programmes,
                 filler=filler,
-                policy=spec.filler if spec.filler is not None else default_policy(bool(filler)),
+                policy=policy,
                 order=spec.order,
                 seed=spec.seed,
                 logo=str(spec.logo) if spec.logo is not None else None,

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 PLAN_VERSION = 1  # bump when the slot layout changes, so persisted eras are not misread
 SLATE_SECONDS = 1800  # slot length of an empty channel: the guide shows :00 / :30 blocks
 MIN_FILLER_SECONDS = 1.0  # shorter filler would make padding loops pathological
+#: filler up to this long stays folded into the programme's guide entry; a longer run is an
+#: entry of its own, so the guide never claims a show is on while commercials loop
+FOLD_SECONDS = 300
 _LOOP_CACHE = 8  # shuffled loops kept (a guide window spans one or two loops)
 
 Part = tuple[MediaItem, float, float, float]  # item, offset in slot, duration, seek into file
@@ -56,6 +59,18 @@ def slate_item(channel: Channel) -> MediaItem:
     )
 
 
+def filler_item(channel: Channel) -> MediaItem:
+    """The guide entry of a long run of filler: what a station calls paid programming."""
+    return MediaItem(
+        id=0,
+        path="",
+        kind=ItemKind.FILLER,
+        title="Paid Programming",
+        info=MediaInfo(duration=0.0, container="", video_codec="", width=0, height=0, fps=0.0),
+        show=channel.name,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     """One programme's guide slot, relative to the slot's start (``parts`` never overlap)."""
@@ -63,6 +78,7 @@ class Slot:
     programme: MediaItem
     length: int
     parts: tuple[Part, ...]
+    split: int = 0  # > 0: from this offset the slot is its own filler guide entry
 
 
 class Cycle:
@@ -86,11 +102,13 @@ class Cycle:
         self._pool_durations = [float(item.duration) for item in self._pool]
         self._cursors: list[int] = []
         lengths: list[int] = []
+        splits: list[int] = []
         cursor = 0
         for programme in self._programmes:
             self._cursors.append(cursor)
-            length, cursor, _ = self._lay_out(programme, cursor, build=False)
+            length, cursor, _, split = self._lay_out(programme, cursor, build=False)
             lengths.append(length)
+            splits.append(split)
         self.empty = not self._programmes
         if self.empty:
             lengths = [SLATE_SECONDS]
@@ -104,6 +122,10 @@ class Cycle:
             (self.slate,) if self.empty else tuple(self._programmes)
         )
         self.slot_lengths: tuple[int, ...] = tuple(lengths)
+        #: per slot, where its own "Paid Programming" guide entry starts (0: none)
+        self.slot_splits: tuple[int, ...] = tuple(splits) if not self.empty else (0,)
+        #: the programme of a long padding's own guide entry (the slate when there is no filler)
+        self.filler_entry = filler_item(channel) if self._pool else self.slate
         self._slots: list[Slot | None] = [None] * self.size
         self._chronological = (tuple(range(self.size)), [0, *itertools.accumulate(lengths)])
         self._loops: dict[int, tuple[tuple[int, ...], list[int]]] = {}
@@ -142,8 +164,8 @@ class Cycle:
             parts: tuple[Part, ...] = ((self.slate, 0.0, float(SLATE_SECONDS), 0.0),)
             return Slot(self.slate, SLATE_SECONDS, parts)
         programme = self._programmes[index]
-        length, _, parts = self._lay_out(programme, self._cursors[index], build=True)
-        return Slot(programme, length, parts)
+        length, _, parts, split = self._lay_out(programme, self._cursors[index], build=True)
+        return Slot(programme, length, parts, split)
 
     def loop(self, k: int) -> tuple[tuple[int, ...], list[int]]:
         """Loop ``k``'s play order (slot indexes) and the offset of each position in it.
@@ -187,8 +209,12 @@ class Cycle:
 
     def _lay_out(
         self, programme: MediaItem, cursor: int, *, build: bool
-    ) -> tuple[int, int, tuple[Part, ...]]:
-        """(slot length, filler cursor after it, parts if ``build``) for one programme.
+    ) -> tuple[int, int, tuple[Part, ...], int]:
+        """(slot length, filler cursor after it, parts if ``build``, split) for one programme.
+
+        ``split`` > 0 when the padding is long (over :data:`FOLD_SECONDS`): from that offset
+        (a whole second; the slate fills the fraction before it) the slot is a guide entry of
+        its own, "Paid Programming", so the guide does not claim the show while filler airs.
 
         The one place the slot layout is decided: run once without ``build`` for every
         programme to learn the lengths, and again with it when the slot first airs.
@@ -209,8 +235,15 @@ class Cycle:
                 at += duration
         length = math.ceil(round(at, 6))
         pad = self.pad_seconds
+        split = 0
         if pad:
-            length = -(-length // pad) * pad
+            padded = -(-length // pad) * pad
+            if padded - length > FOLD_SECONDS:
+                split = length
+                if build and length - at > 1e-9:
+                    parts.append((self.slate, at, length - at, 0.0))
+                at = float(length)
+            length = padded
             while size and length - at >= MIN_FILLER_SECONDS:
                 used = min(durations[cursor % size], length - at)
                 if build:
@@ -219,7 +252,7 @@ class Cycle:
                 at += used
         if build and length - at > 1e-9:
             parts.append((self.slate, at, length - at, 0.0))
-        return length, cursor, tuple(parts)
+        return length, cursor, tuple(parts), split
 
 
 def _break_count(durations: Sequence[float], cursor: int, policy: FillerPolicy) -> int:

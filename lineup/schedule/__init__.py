@@ -58,7 +58,9 @@ REANCHOR_AFTER = 2 * 24 * 3600
 _JSON = json.JSONEncoder(separators=(",", ":"))
 _Row = tuple[int, int, int, int, str, str]  # channel, start, stop, programme id, key, parts
 #: a slot's row columns: length, programme id, programme key, parts JSON, and every item key
-_RowColumns = tuple[int, int, str, str, tuple[str, ...]]
+#: a slot's rows as (offset, length, programme id, programme key, parts JSON), and every item
+#: key they name
+_RowColumns = tuple[tuple[tuple[int, int, int, str, str], ...], tuple[str, ...]]
 
 
 class Schedule:
@@ -211,20 +213,22 @@ class Schedule:
             begin = max(begin, until)
         number = timeline.number
         known = self._row_columns[number]
-        used: dict[int, tuple[str, ...]] = {}
         slotted = isinstance(timeline, SlottedTimeline)
         for index, start in timeline.slot_starts(begin, end):
             columns = known.get(index)
             if columns is None:
                 slot = timeline.slot(index, keep=False)  # read once: not worth keeping
-                columns = self._row_columns_of(slot)
+                filler_entry = None
+                if isinstance(timeline, Timeline):
+                    filler_entry = timeline.cycle.filler_entry
+                columns = self._row_columns_of(slot, filler_entry)
                 if not slotted:  # a slotted channel's airings are each published once
                     known[index] = columns
-            length, programme_id, key, parts, used[index] = columns
-            until = start + length
-            rows.append((number, start, until, programme_id, key, parts))
-        for keys in used.values():
+            slot_rows, keys = columns
             needed.update(keys)
+            for offset, length, programme_id, key, parts in slot_rows:
+                until = start + offset + length
+                rows.append((number, start + offset, until, programme_id, key, parts))
         return until
 
     def _state_map(self) -> dict[int, ChannelState]:
@@ -335,17 +339,27 @@ class Schedule:
         log.info("channel %d: content changed, new schedule from %d", number, join)
         return replace(state, era_start=join, era_first=first, fingerprint=cycle.fingerprint)
 
-    def _row_columns_of(self, slot: Slot) -> _RowColumns:
-        """A slot as its row's columns, plus the item keys it names."""
+    def _row_columns_of(self, slot: Slot, filler_entry: MediaItem | None = None) -> _RowColumns:
+        """A slot as its rows' columns (two when its padding is its own guide entry: from
+        ``slot.split`` on, with ``filler_entry`` as its programme), plus the item keys named."""
         known = self._item_keys
         keys: list[str] = []
-        parts: list[tuple[str, float, float]] = []
-        for item, _, length, seek in slot.parts:
-            key = known.get(id(item)) or self._key(item)
-            keys.append(key)
-            parts.append((key, length, seek))
-        # a slot's first part is its programme, so keys[0] is the programme's key
-        return (slot.length, slot.programme.id, keys[0], _JSON.encode(parts), tuple(keys))
+        split = slot.split if filler_entry is not None else 0
+        bounds = [(0, split or slot.length, slot.programme)]
+        if split and filler_entry is not None:
+            bounds.append((split, slot.length - split, filler_entry))
+        rows: list[tuple[int, int, int, str, str]] = []
+        for offset, length, programme in bounds:
+            parts: list[tuple[str, float, float]] = []
+            for item, at, duration, seek in slot.parts:
+                if offset - 1e-6 <= at < offset + length - 1e-6:
+                    key = known.get(id(item)) or self._key(item)
+                    keys.append(key)
+                    parts.append((key, duration, seek))
+            programme_key = known.get(id(programme)) or self._key(programme)
+            keys.append(programme_key)
+            rows.append((offset, length, programme.id, programme_key, _JSON.encode(parts)))
+        return tuple(rows), tuple(keys)
 
     def _key(self, item: MediaItem) -> str:
         """The content key of ``item``, computed (with its JSON) once per item object."""

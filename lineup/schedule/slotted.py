@@ -30,8 +30,17 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from lineup.cycle import MIN_FILLER_SECONDS, Cycle, ItemDigests, Part, Slot, slate_item
-from lineup.models import Airing, Channel, ItemKind, MediaInfo, MediaItem, Order
+from lineup.cycle import (
+    FOLD_SECONDS,
+    MIN_FILLER_SECONDS,
+    Cycle,
+    ItemDigests,
+    Part,
+    Slot,
+    filler_item,
+    slate_item,
+)
+from lineup.models import Airing, Channel, MediaItem, Order
 from lineup.schedule.past import PastAirings, StoredItems
 from lineup.schedule.store import ChannelState, ScheduleStore
 from lineup.schedule.timeline import segments_of
@@ -42,24 +51,10 @@ __all__ = ["BASE_KEY", "FOLD_SECONDS", "SlottedTimeline", "Sources", "filler_ite
 log = logging.getLogger(__name__)
 
 BASE_KEY = "base"
-#: filler up to this long is folded into the airing before it; longer runs get a guide entry
-FOLD_SECONDS = 300
 _OPEN_CHUNK = 7 * 86400  # base rotation with no slot ahead: simulated a week at a time
 _LOOKAHEAD_ENTRIES = 3  # airings simulated past an instant: finality and "up next"
 
 Decorate = Callable[[Channel, tuple[Part, ...], int, Sequence[MediaItem]], tuple[Part, ...]]
-
-
-def filler_item(channel: Channel) -> MediaItem:
-    """The guide entry of a long run of filler: what a station calls paid programming."""
-    return MediaItem(
-        id=0,
-        path="",
-        kind=ItemKind.FILLER,
-        title="Paid Programming",
-        info=MediaInfo(duration=0.0, container="", video_codec="", width=0, height=0, fps=0.0),
-        show=channel.name,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +125,7 @@ class _Entry:
     tail: list[Part]  # filler after the cycle slot's parts, offsets from the entry start
     positions: tuple[int, ...]  # source positions before it
     anchor: bool  # a new era may start here (not inside a counted slot or a marathon)
+    part: int = 0  # 0: the whole cycle slot; 1: its programme, 2: its long padding (split)
 
     @property
     def stop(self) -> int:
@@ -222,7 +218,11 @@ class SlottedTimeline:
         while len(found) < 2:
             self._simulate_entries(probe + 1)
             entry = self._entries[probe]
-            if entry.source >= 0 and not self._sources.all[entry.source].cycle.empty:
+            if (
+                entry.part != 2
+                and entry.source >= 0
+                and not self._sources.all[entry.source].cycle.empty
+            ):
                 found.append(entry.programme)
             probe += 1
             if probe - index > 50:
@@ -358,10 +358,25 @@ class SlottedTimeline:
             if end is None and t >= limit:
                 break
             programme = cycle.slot_programmes[index]
-            self._append(
-                _Entry(t, length, programme, source, index, [], tuple(self._positions), anchors)
-            )
+            before = tuple(self._positions)
             self._positions[source] += 1
+            split = cycle.slot_splits[index]
+            if split:
+                self._append(_Entry(t, split, programme, source, index, [], before, anchors, 1))
+                padding = _Entry(
+                    t + split,
+                    length - split,
+                    cycle.filler_entry,
+                    source,
+                    index,
+                    [],
+                    tuple(self._positions),
+                    False,
+                    2,
+                )
+                self._append(padding)
+            else:
+                self._append(_Entry(t, length, programme, source, index, [], before, anchors))
             t += length
             placed += 1
         if count is not None:
@@ -417,11 +432,20 @@ class SlottedTimeline:
         entry = self._entries[index]
         parts: tuple[Part, ...]
         if entry.source >= 0:
-            parts = self._sources.all[entry.source].cycle.slot(entry.index).parts
+            slot = self._sources.all[entry.source].cycle.slot(entry.index)
+            parts = slot.parts
+            if entry.part == 1:
+                parts = tuple(part for part in parts if part[1] < slot.split - 1e-6)
+            elif entry.part == 2:
+                parts = tuple(
+                    (item, at - slot.split, length, seek)
+                    for item, at, length, seek in parts
+                    if at >= slot.split - 1e-6
+                )
             parts = (*parts, *entry.tail) if entry.tail else parts
         else:
             parts = tuple(entry.tail)
-        if self._decorate is not None and entry.source >= 0:
+        if self._decorate is not None and entry.source >= 0 and entry.part != 2:
             parts = self._decorate(self.channel, parts, entry.start, self.upcoming(index))
         return parts
 

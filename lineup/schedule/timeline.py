@@ -67,6 +67,9 @@ class Timeline:
         # programme and length by slot index, the bridge last (BRIDGE): what a guide needs
         self._programmes = (*cycle.slot_programmes, cycle.slate)
         self._lengths = (*cycle.slot_lengths, bridge_length)
+        self._splits = (*cycle.slot_splits, 0)
+        self._split_any = any(cycle.slot_splits)
+        self._filler_entry = cycle.filler_entry
         self._past: dict[bool, PastAirings] = {}  # by ``segments``, loaded on first use
 
     # -- lookups ---------------------------------------------------------------------------
@@ -82,7 +85,8 @@ class Timeline:
         loop, position = self._locate(t)
         order, offsets = self.cycle.loop(loop)
         start = self._origin + loop * self._loop_length + offsets[position]
-        return self._airings([order[position]], [start], segments=True)[0]
+        found = self._airings([order[position]], [start], segments=True)
+        return found[-1] if len(found) > 1 and t >= found[-1].start else found[0]
 
     def airings(self, t0: float, t1: float, segments: bool = True) -> list[Airing]:
         """The airings overlapping [t0, t1), in order; with ``segments=False`` each has ()."""
@@ -96,6 +100,8 @@ class Timeline:
             out.extend(past.between(t0, min(t1, self._era_start)))
         if t1 > self._era_start:
             out.extend(self._airings(*self._era(max(t0, self._era_start), t1), segments=segments))
+        if self._split_any:  # a split slot's other entry may lie outside the window
+            out = [airing for airing in out if airing.stop > t0 and airing.start < t1]
         return out
 
     def slot_starts(self, t0: float, t1: float) -> list[tuple[int, int]]:
@@ -169,6 +175,8 @@ class Timeline:
         lengths = self._lengths
         airings: list[Airing] = []
         append = airings.append
+        if self._split_any:
+            return self._split_airings(indexes, starts, segments=segments)
         for index, start in zip(indexes, starts, strict=True):
             airing = _new(Airing)
             _airing_channel(airing, number)
@@ -180,6 +188,26 @@ class Timeline:
         if segments:
             for airing, index, start in zip(airings, indexes, starts, strict=True):
                 _airing_segments(airing, segments_of(self.slot(index), start))
+        return airings
+
+    def _split_airings(
+        self, indexes: list[int], starts: list[int], *, segments: bool
+    ) -> list[Airing]:
+        """:meth:`_airings` for a cycle with long padding: such a slot is two guide entries,
+        the programme and then its "Paid Programming" filler (see :meth:`Cycle.slot`)."""
+        airings: list[Airing] = []
+        for index, start in zip(indexes, starts, strict=True):
+            stop = start + self._lengths[index]
+            split = self._splits[index]
+            whole = segments_of(self.slot(index), start) if segments else ()
+            if not split:
+                airings.append(Airing(self.number, self._programmes[index], start, stop, whole))
+                continue
+            middle = start + split
+            head = tuple(s for s in whole if s.start < middle)
+            tail = tuple(s for s in whole if s.start >= middle)
+            airings.append(Airing(self.number, self._programmes[index], start, middle, head))
+            airings.append(Airing(self.number, self._filler_entry, middle, stop, tail))
         return airings
 
     def _past_airings(self, *, segments: bool) -> PastAirings:

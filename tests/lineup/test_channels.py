@@ -204,3 +204,19 @@ def test_marathon_of_a_skipped_episode_says_why_it_was_skipped() -> None:
         with pytest.raises(ConfigError) as caught:
             marathon_channel(items, show, 1, episode_number, skipped=gone)
         assert str(caught.value) == expected
+
+
+def test_the_clock_grid_is_only_for_material_that_fits_it(tmp_path: Path) -> None:
+    from lineup.channels import default_policy
+    from tests.lineup.media import filler as ad
+    from tests.lineup.media import season as episodes
+
+    clips = episodes("Clips", 5, 10, duration=30.0)
+    sitcoms = episodes("Cheers", 5, 20, duration=1320.0)
+    assert default_policy(True, clips).pad_minutes == 0
+    assert default_policy(True, sitcoms).pad_minutes == 30
+    with ChannelNumbers.open(tmp_path / "retrovue.db") as numbers:
+        lineup = auto_lineup([*clips, *sitcoms, ad(1, 30.0)], numbers)
+    by_name = {c.name: c for c in lineup}
+    assert by_name["Clips"].policy.pad_minutes == 0
+    assert by_name["Cheers"].policy.pad_minutes == 30

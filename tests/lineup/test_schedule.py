@@ -60,9 +60,10 @@ def sitcom(
     ads: Sequence[MediaItem] | None = None,
     **options: object,
 ) -> Channel:
-    """Half-hour episodes of slightly different lengths, with four ads of 30-60 s."""
+    """Half-hour episodes of slightly different lengths (padding under five minutes, so each
+    slot is one guide entry), with four ads of 30-60 s."""
     episodes = tuple(
-        episode(100 + n, "Cheers", 1, n + 1, duration=1300.0 + 7.25 * n) for n in range(count)
+        episode(100 + n, "Cheers", 1, n + 1, duration=1500.0 + 7.25 * n) for n in range(count)
     )
     pool = (
         tuple(ads) if ads is not None else tuple(filler(900 + n, 30.0 + 10 * n) for n in range(4))
@@ -85,7 +86,10 @@ def assert_contiguous(airings: Sequence[Airing]) -> None:
     for airing in airings:
         assert airing.start < airing.stop
         assert airing.segments[0].start == airing.start
-        assert airing.segments[0].item == airing.programme
+        if airing.programme.kind in (ItemKind.EPISODE, ItemKind.MOVIE):
+            assert airing.segments[0].item == airing.programme
+        else:  # long padding as its own entry: filler or the slate under a filler title
+            assert {s.item.kind for s in airing.segments} <= {ItemKind.FILLER, ItemKind.SLATE}
         for a, b in itertools.pairwise(airing.segments):
             assert b.start == pytest.approx(a.stop, abs=1e-6)
         assert airing.segments[-1].stop == pytest.approx(airing.stop, abs=1e-6)
@@ -129,14 +133,14 @@ def test_break_has_the_configured_number_of_items_then_padding_filler(
     second = schedule.airings(3, first.stop, first.stop + 1)[0]
 
     assert first.segments[0].item.kind == ItemKind.EPISODE
-    # 1300 s + a break of 30 + 40 + 50 = 1420 s; the 380 s to :30 is more filler, dealt
-    # round-robin, the last one cut short (60 + 70 + 80 + 30 + 40 + 50 + 50 of 60)
+    # 1500 s + a break of 30 + 40 + 50 = 1620 s; the 180 s to :30 is more filler, dealt
+    # round-robin, the last one cut short (60 + 70 + 50 of 80)
     ids = [s.item.id for s in first.segments[1:]]
-    assert ids == [900, 901, 902, 903, 904, 905, 900, 901, 902, 903]
+    assert ids == [900, 901, 902, 903, 904, 905]
     assert first.segments[-1].duration == pytest.approx(50)
     assert first.duration == 1800
     # the deal continues in the next slot where this one stopped
-    assert [s.item.id for s in second.segments[1:4]] == [904, 905, 900]
+    assert [s.item.id for s in second.segments[1:4]] == [900, 901, 902]
 
 
 def test_break_by_seconds_takes_filler_until_the_target_is_reached(
@@ -164,7 +168,7 @@ def test_without_filler_padding_is_slate_and_never_dead_air(open_schedule: OpenS
     airing = schedule.airings(3, NOW, NOW + 1)[0]
 
     assert [s.item.kind for s in airing.segments] == [ItemKind.EPISODE, ItemKind.SLATE]
-    assert airing.segments[1].duration == 500
+    assert airing.segments[1].duration == 300
     assert_contiguous(schedule.airings(3, NOW, NOW + DAY))
 
 
@@ -343,7 +347,7 @@ def test_published_guide_survives_library_edits(open_schedule: OpenSchedule) -> 
 
     gone = channel.programmes[2]  # airs inside the horizon (3rd slot)
     longer = replace(
-        channel.programmes[1], info=replace(channel.programmes[1].info, duration=2500.0)
+        channel.programmes[1], info=replace(channel.programmes[1].info, duration=3300.0)
     )
     added = episode(999, "Cheers", 2, 1)
     edited = replace(
@@ -393,7 +397,8 @@ def test_published_items_replay_after_leaving_the_catalog(open_schedule: OpenSch
     after = open_schedule([replaced])
 
     assert after.airings(3, NOW, NOW + HORIZON) == published
-    assert {a.programme.show for a in after.airings(3, NOW + DAY, NOW + 2 * DAY)} == {"Taxi"}
+    later = after.airings(3, NOW + DAY, NOW + 2 * DAY)
+    assert {a.programme.show for a in later if a.programme.kind == ItemKind.EPISODE} == {"Taxi"}
 
 
 def test_a_changed_pad_joins_through_a_slate_bridge(open_schedule: OpenSchedule) -> None:
@@ -629,3 +634,30 @@ def test_published_items_are_decoded_once_per_schedule(
         after.airings(number, NOW, NOW + HORIZON)
         after.airings(number, NOW, NOW + HORIZON, segments=False)
     assert decoded_keys and len(decoded_keys) == len(set(decoded_keys))
+
+
+def test_long_padding_is_its_own_paid_programming_entry_and_replays(
+    open_schedule: OpenSchedule,
+) -> None:
+    short = sitcom(count=3, ads=[filler(900 + n, 30.0) for n in range(4)])
+    short = replace(
+        short,
+        programmes=tuple(
+            replace(p, info=replace(p.info, duration=720.0)) for p in short.programmes
+        ),
+    )
+    schedule = open_schedule([short])
+    schedule.publish(NOW)
+    hour = 1_767_225_600  # the epoch, before NOW
+    airings = schedule.airings(3, hour, hour + 2 * HOUR)
+    assert_contiguous(airings)
+    # 12 min + 1 min of break, then 17 min of padding: the guide says so
+    assert [(a.programme.kind, a.duration) for a in airings[:2]] == [
+        (ItemKind.EPISODE, 780),
+        (ItemKind.FILLER, 1020),
+    ]
+    assert airings[1].programme.title == "Paid Programming"
+    assert schedule.at(3, airings[1].start + 5).airing == airings[1]
+    assert schedule.at(3, airings[1].start - 5).airing == airings[0]
+    again = open_schedule([replace(short, programmes=short.programmes[:1])])  # content changed
+    assert again.airings(3, hour, hour + 2 * HOUR)[: len(airings) - 1] == airings[:-1]

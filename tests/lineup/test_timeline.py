@@ -100,8 +100,10 @@ def test_an_era_off_the_grid_starts_with_a_slate_bridge(store: ScheduleStore) ->
 
     assert spans(airings) == [
         (0, join, ERA + 1800),  # the slate, id 0
-        (3, ERA + 1800, ERA + 3600),
-        (1, ERA + 3600, ERA + 5400),
+        (3, ERA + 1800, ERA + 3000),
+        (0, ERA + 3000, ERA + 3600),  # padding over five minutes is an entry of its own
+        (1, ERA + 3600, ERA + 4200),
+        (0, ERA + 4200, ERA + 5400),
     ]
     bridge = airings[0]
     assert bridge.programme.kind == ItemKind.SLATE
