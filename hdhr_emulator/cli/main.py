@@ -47,6 +47,13 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="where the catalog, schedule and demo live (default: the user data dir)",
     )
     parser.add_argument(
+        "--timezone",
+        default=default,
+        metavar="ZONE",
+        help="IANA time zone of the slots' local times, e.g. Europe/Paris (default: the "
+        "config's timezone, else the system's)",
+    )
+    parser.add_argument(
         "--ffmpeg",
         default=default,
         metavar="PATH",

@@ -17,6 +17,7 @@ from hdhr_emulator.cli.progress import progress_bar
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from lineup.config import DEFAULT_HORIZON_HOURS, RetrovueConfig, ServerSettings, load_config
 from lineup.errors import ConfigError, RetrovueError
+from lineup.slots import zone_or_none
 from lineup.station import Station, StationSettings
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,18 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
         if not folder.is_dir():
             raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
     horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
+    timezone = getattr(args, "timezone", None)
+    if timezone:
+        try:
+            zone_or_none(timezone)
+        except ValueError as exc:
+            raise ConfigError(f"--timezone: {exc}") from None
     return StationSettings(
-        data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon
+        data_dir=Path(data_dir),
+        media=media,
+        config=config,
+        horizon_hours=horizon,
+        timezone=timezone or None,
     )
 
 
