@@ -131,8 +131,11 @@ def card_command(
     rate = fps_fraction(profile.fps)
     size = f"{profile.width}x{profile.height}"
     duration = f"{max(0.0, seconds):.3f}"
-    field = f"color=c={BACKGROUND}:s={size}:r={rate.numerator}/{rate.denominator}:d={duration}"
-    filters = [
+    field = f"color=c={BACKGROUND}:s={size}:r={rate.numerator}/{rate.denominator}"
+    # the picture is drawn once, on the first frame, and that frame repeated (``loop``): the
+    # text is the same on every frame, so drawing it 180 times would only cost time
+    filters = ["trim=end_frame=1"]
+    filters += [
         f"drawbox=x={b.x}:y={b.y}:w={b.width}:h={b.height}:color={b.color}:t=fill"
         for b in layout.boxes
     ]
@@ -152,7 +155,7 @@ def card_command(
             f"[card][logo]overlay=x=main_w-overlay_w-{layout.logo_right}"
             f":y={layout.logo_top}:eof_action=repeat"
         )
-    graph += ",format=yuv420p[v]"
+    graph += ",loop=loop=-1:size=1,format=yuv420p[v]"
     return [
         ffmpeg,
         "-hide_banner",
