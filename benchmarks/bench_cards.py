@@ -24,10 +24,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from hdhr_emulator.cli.clips import ClipSpec, render_clip
+from hdhr_emulator.events import EventKind
 from hdhr_emulator.playout.cards import CardRenderer
 from hdhr_emulator.playout.ffmpeg_binary import find_ffmpeg
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
@@ -112,6 +114,8 @@ class Run:
     lowest_lead: float
     seams: int
     decode_ok: bool
+    seam_leads: dict[str, list[float]]  # "into a card", ...: the stream's lead at those seams
+    fallbacks: int  # cards that aired as the slate
 
 
 async def session_run(
@@ -139,6 +143,25 @@ async def session_run(
         clock=time.time,  # tune wherever the loop is now
         cards=cards,
     )
+    seam_leads: dict[str, list[float]] = {}
+    fallbacks = 0
+    previous = ""
+
+    def publish(kind: EventKind, /, channel: int | None = None, **data: Any) -> None:
+        nonlocal previous, fallbacks
+        if kind == EventKind.SLATE and data.get("reason") == "card":
+            fallbacks += 1
+        if kind != EventKind.ITEM_START or session.lead_seconds() is None:
+            return
+        now = str(data["kind"])
+        seam = "into a card" if now == "card" else "out of a card" if previous == "card" else ""
+        previous = now
+        if time.monotonic() - started > 4.0:  # after the tune-in burst
+            lead = session.lead_seconds()
+            assert lead is not None
+            seam_leads.setdefault(seam or "programme to programme", []).append(lead)
+
+    context = replace(context, publish=publish)
     session = ChannelSession(7, 0, context)
     viewer = Viewer("127.0.0.1")
     received = bytearray()
@@ -178,10 +201,12 @@ async def session_run(
         lowest_lead=min(leads, default=float("nan")),
         seams=len(seams_heard(bytes(received), TONES)),
         decode_ok=ok,
+        seam_leads=seam_leads,
+        fallbacks=fallbacks,
     )
 
 
-async def seams(ffmpeg: str, root: Path, seconds: float) -> None:
+async def seams(ffmpeg: str, root: Path, seconds: float, rounds: int) -> None:
     for n, hz in enumerate(TONES, start=1):
         render_clip(ffmpeg, root / ("a.mp4" if n == 1 else "b.mp4"), ClipSpec(4.0, tone_hz=hz))
     hang = root / "hanging-ffmpeg"
@@ -196,28 +221,36 @@ async def seams(ffmpeg: str, root: Path, seconds: float) -> None:
         ),
     }
     print(
-        "| run | video hole ms | audio hole ms | longest wait ms | lowest lead s | tone seams "
-        "| CC/PCR/DTS clean |"
+        "| round | run | video hole ms | audio hole ms | longest wait ms | lowest lead s "
+        "| lowest lead at seams: programme→programme / into a card / out of a card, s "
+        "| tone seams | cards as slate | CC/PCR/DTS clean |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for name, (card_ffmpeg, parts) in variants.items():
-        run = await session_run(ffmpeg, card_ffmpeg, root, seconds, parts)
-        print(
-            f"| {name} | {run.video_hole_ms:.0f} | {run.audio_hole_ms:.0f} | {run.pause_ms:.0f} "
-            f"| {run.lowest_lead:.2f} | {run.seams} | {'yes' if run.decode_ok else 'NO'} |"
-        )
+    print("|---|---|---:|---:|---:|---:|---|---:|---:|---|")
+    for round_ in range(1, rounds + 1):  # interleaved: the machine's load hits every variant
+        for name, (card_ffmpeg, parts) in variants.items():
+            run = await session_run(ffmpeg, card_ffmpeg, root, seconds, parts)
+            at_seams = " / ".join(
+                f"{min(run.seam_leads[k]):.2f}" if run.seam_leads.get(k) else "-"
+                for k in ("programme to programme", "into a card", "out of a card")
+            )
+            print(
+                f"| {round_} | {name} | {run.video_hole_ms:.0f} | {run.audio_hole_ms:.0f} "
+                f"| {run.pause_ms:.0f} | {run.lowest_lead:.2f} | {at_seams} | {run.seams} "
+                f"| {run.fallbacks} | {'yes' if run.decode_ok else 'NO'} |"
+            )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=10, help="cards per profile")
-    parser.add_argument("--seconds", type=float, default=40.0, help="wall seconds per run")
+    parser.add_argument("--seconds", type=float, default=30.0, help="wall seconds per run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each variant")
     args = parser.parse_args()
     ffmpeg = find_ffmpeg().path
     with tempfile.TemporaryDirectory(prefix="bench-cards-") as tmp:
         root = Path(tmp)
         asyncio.run(render_times(ffmpeg, root, args.renders))
-        asyncio.run(seams(ffmpeg, root, args.seconds))
+        asyncio.run(seams(ffmpeg, root, args.seconds, args.rounds))
     return 0
 
 
