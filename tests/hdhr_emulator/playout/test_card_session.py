@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from hdhr_emulator.events import EventBus, EventKind, StationEvent
 from hdhr_emulator.playout.cards import CardRenderer
 from hdhr_emulator.playout.cards.layout import BACKGROUND, GOLD
+from hdhr_emulator.playout.engine import EngineSettings, PlayoutEngine
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.slate import SlateCache
@@ -276,3 +278,28 @@ def test_the_cards_due_in_the_next_ten_minutes_are_rendered_ahead_of_air(
             await st.slates.aclose()
 
     asyncio.run(main())
+
+
+def test_the_engine_renders_a_channels_cards_into_the_data_dir_and_stops_its_renders(
+    ffmpeg: FFmpeg, make_clip: ClipFactory, tmp_path: Path
+) -> None:
+    """Through the playout engine as the server wires it: a tune renders the card due soon
+    into ``<data dir>/cards`` (the same clip the session can splice), and stopping the engine
+    leaves no render running (the leak guard checks the children)."""
+    st = station(ffmpeg, make_clip, tmp_path)
+    schedule = LoopSchedule(st.schedule.channel_, st.schedule.parts, float(int(time.time())))
+    data_dir = tmp_path / "data"
+
+    async def main() -> None:
+        engine = PlayoutEngine(EngineSettings(ffmpeg.path, data_dir, tuners=1), lambda: schedule)  # type: ignore[arg-type,return-value]
+        await engine.async_start()
+        try:
+            session, viewer = await engine.tune(7, "127.0.0.1")
+            await until(lambda: list((data_dir / "cards").glob("card-*.ts")) != [], "a card")
+            await until(lambda: engine.cards.ready(st.card, PROFILE) is not None, "in memory")
+            session.detach(viewer)
+        finally:
+            await engine.async_stop()
+
+    asyncio.run(main())
+    assert len(list((data_dir / "cards").glob("card-*.ts"))) == 1
