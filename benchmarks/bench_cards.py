@@ -2,8 +2,8 @@
 
 1. **Render time per card**: ``--renders`` distinct cards (different titles) rendered one after
    another by :class:`CardRenderer` into a fresh cache, per profile (1280x720 at 29.97, the
-   default, and 640x360 at 25); wall time per card (min / median / max, ms), and the same cards
-   again from the disk cache (a new renderer: no ffmpeg).
+   default, and 640x360 at 25); wall time and ffmpeg's CPU time per card (min / median / max,
+   ms), and the same cards again from the disk cache (a new renderer: no ffmpeg).
 2. **Seams with and without cards**: a real session in this process (real ffmpeg, the real
    splicer and pacer, one viewer) plays ``--seconds`` of a hand-built loop of two 3-s tone clips,
    transcoded to 640x360 at 25 fps: without cards (A, B, A, ...), then with a 2-s card between
@@ -11,13 +11,16 @@
    each card). For each run: the longest hole between frames in the stream (video and audio,
    ms: what a decoder would see at a seam), the longest wait between two deliveries to the
    viewer after the first second (ms), the lowest lead of the stream over real time after the
-   tune-in burst (s: a card that delayed a seam would eat into it), and the seams heard.
+   tune-in burst (s: a card that delayed a seam would eat into it), the lowest lead at each
+   kind of seam, the tone seams heard, and how many cards aired as the slate. The variants run
+   in interleaved ``--rounds`` (``--rounds 0``: render times only).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import stat
 import statistics
 import sys
@@ -78,12 +81,13 @@ async def render_times(ffmpeg: str, root: Path, renders: int) -> None:
             )
             for n in range(renders)
         ]
-        fresh, cached = [], []
+        fresh, cached, cpu = [], [], []
         renderer = CardRenderer(ffmpeg, folder)
         for card in cards:
-            started = time.perf_counter()
+            started, before = time.perf_counter(), _children_cpu()
             await renderer.render(card, profile)
             fresh.append((time.perf_counter() - started) * 1000)
+            cpu.append((_children_cpu() - before) * 1000)
         await renderer.aclose()
         again = CardRenderer("/nonexistent/ffmpeg", folder)
         for card in cards:
@@ -92,10 +96,16 @@ async def render_times(ffmpeg: str, root: Path, renders: int) -> None:
             cached.append((time.perf_counter() - started) * 1000)
         size = sum(p.stat().st_size for p in folder.glob("*.ts")) / len(cards) / 1024
         print(
-            f"render {name}: {_spread(fresh)} ms per card;"
+            f"render {name}: {_spread(fresh)} ms per card (ffmpeg CPU {_spread(cpu)} ms);"
             f" from the disk cache {_spread(cached)} ms;"
             f" {size:.0f} KiB per {CARD_SECONDS:g}-s clip"
         )
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _fields(value: MediaItem) -> dict[str, object]:
@@ -250,7 +260,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-cards-") as tmp:
         root = Path(tmp)
         asyncio.run(render_times(ffmpeg, root, args.renders))
-        asyncio.run(seams(ffmpeg, root, args.seconds, args.rounds))
+        if args.rounds > 0:
+            asyncio.run(seams(ffmpeg, root, args.seconds, args.rounds))
     return 0
 
 
