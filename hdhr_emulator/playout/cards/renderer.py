@@ -36,7 +36,7 @@ from lineup.models import ChannelProfile, MediaItem
 log = logging.getLogger(__name__)
 
 RENDERER_VERSION = 1  # raise when the picture changes: every cached card is rendered anew
-KEEP_ON_DISK = 200  # card clips kept in the data dir (a few MB each at 720p, at most)
+KEEP_ON_DISK = 200  # card clips kept in the data dir (~350 KB each at 720p: ~70 MB)
 KEEP_IN_MEMORY = 16  # card clips kept in memory, ready to splice
 QUEUE_LIMIT = 64  # cards waiting to be rendered; more are dropped (they get the slate)
 NICENESS = 10  # renders yield the CPU to the channels' own encoders
