@@ -109,7 +109,10 @@ class CardRenderer:
         try:
             self._queue.put_nowait(job)
         except asyncio.QueueFull:
-            log.warning("too many cards waiting to be rendered; %s gets the slate", job.text)
+            log.warning(
+                "too many cards waiting to be rendered; the card for %r gets the slate",
+                job.text.up_next,
+            )
             return
         self._queued.add(job.key)
         if self._worker is None or self._worker.done():
