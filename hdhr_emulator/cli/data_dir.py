@@ -26,7 +26,9 @@ PRIVATE_UMASK = 0o077
 # (server.identity_file, server.lineup_documents, ...): the CLI imports this module at start and
 # those pull in the whole HTTP stack.
 _OWN_PREFIXES = ("retrovue.db", "play.db")
-_OWN_NAMES = frozenset({"device.json", "favorites.json", "api_token", "demo", "slates", "artwork"})
+_OWN_NAMES = frozenset(
+    {"device.json", "favorites.json", "api_token", "demo", "slates", "cards", "artwork"}
+)
 
 
 def private_umask() -> int:

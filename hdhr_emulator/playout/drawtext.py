@@ -37,3 +37,11 @@ def escape_drawtext(text: str) -> str:
         .replace("%", "\\\\%")
         .replace(":", "\\:")
     )
+
+
+def escape_filter_path(path: str) -> str:
+    """``path`` as a filter option's value inside a filter graph (a ``textfile=`` or a
+    ``fontfile=``): escaped for the option list (``\\``, ``'``, ``:``), then the result for the
+    graph (``\\``, ``'``, ``[``, ``]``, ``,``, ``;``), so a data dir named anything still works."""
+    option = "".join("\\" + c if c in "\\':" else c for c in path)
+    return "".join("\\" + c if c in "\\'[],;" else c for c in option)

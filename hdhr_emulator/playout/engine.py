@@ -10,6 +10,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from hdhr_emulator.events import EventBus, EventKind
+from hdhr_emulator.playout.cards import CardRenderer
 from hdhr_emulator.playout.headroom import HeadroomMonitor
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.slate import SlateCache
@@ -34,7 +35,8 @@ class EngineSettings:
 
 
 class PlayoutEngine:
-    """Owns the tuner pool and the slate cache; every ffmpeg it starts it also stops."""
+    """Owns the tuner pool, the slate cache and the card renderer; every ffmpeg it starts it
+    also stops."""
 
     def __init__(
         self,
@@ -51,6 +53,7 @@ class PlayoutEngine:
         self.schedule = schedule
         self.events = events if events is not None else EventBus()
         self.slates = SlateCache(settings.ffmpeg, settings.data_dir / "slates")
+        self.cards = CardRenderer(settings.ffmpeg, settings.data_dir / "cards")
         self.context = PlayoutContext(
             ffmpeg=settings.ffmpeg,
             schedule=schedule,
@@ -60,6 +63,7 @@ class PlayoutEngine:
             source_for=source_for,
             card=self.slates.card,
             publish=self.events.publish,
+            cards=self.cards,
         )
         self.headroom = HeadroomMonitor(leads=self._leads) if settings.admit_by_headroom else None
         self.pool = TunerPool(
@@ -173,3 +177,4 @@ class PlayoutEngine:
             await self.headroom.async_stop()
         await self.pool.async_stop()
         await self.slates.aclose()
+        await self.cards.aclose()

@@ -168,8 +168,7 @@ def transcode_command(
     argv += [*extra_input_args, *_input(item, source)]
     has_audio = item.info.audio_codec is not None
     if not has_audio:
-        layout = "stereo" if profile.audio_channels == 2 else "mono"
-        argv += ["-f", "lavfi", "-i", f"anullsrc=r=48000:cl={layout}"]
+        argv += silence_input(profile)
     seconds = item_seconds(item, seek, duration)
     argv += ["-t", _seconds(seconds), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
     argv += ["-vf", video_filter(profile), "-af", audio_filter(profile), *encode_args(profile)]
@@ -270,7 +269,6 @@ def slate_command(
             f",drawtext=fontfile={font}:text='{escape_drawtext(subtitle)}':fontsize={small}"
             ":fontcolor=0xd0d0d0:x=(w-text_w)/2:y=h/2+10"
         )
-    layout = "stereo" if profile.audio_channels == 2 else "mono"
     return [
         ffmpeg,
         *_COMMON_INPUT_ARGS,
@@ -279,10 +277,7 @@ def slate_command(
         "lavfi",
         "-i",
         video,
-        "-f",
-        "lavfi",
-        "-i",
-        f"anullsrc=r=48000:cl={layout}",
+        *silence_input(profile),
         "-t",
         _seconds(seconds),
         "-map",
@@ -291,9 +286,22 @@ def slate_command(
         "1:a:0",
         "-vf",
         "format=yuv420p",
+        *still_clip_output(profile, output),
+    ]
+
+
+def silence_input(profile: ChannelProfile) -> list[str]:
+    """An input of endless silence in the profile's channel layout (``anullsrc``)."""
+    layout = "stereo" if profile.audio_channels == 2 else "mono"
+    return ["-f", "lavfi", "-i", f"anullsrc=r=48000:cl={layout}"]
+
+
+def still_clip_output(profile: ChannelProfile, output: str) -> list[str]:
+    """How a generated clip (the slate, a card) is encoded and written: the items' codecs and
+    layout, plus a DTS field in every video PES, so the splicer can set the clip's decode delay
+    to the channel's own, whatever B-frames its files have."""
+    return [
         *encode_args(profile),
-        # a DTS field in every video PES: the splicer sets the slate's decode delay to the
-        # channel's own, whatever B-frames its files have
         "-bsf:v",
         f"setts=dts=DTS-{SLATE_DECODE_DELAY}",
         *TS_OUTPUT_ARGS,

@@ -22,6 +22,7 @@ from operator import attrgetter
 from typing import Any
 
 from hdhr_emulator.events import EventKind, Publish
+from hdhr_emulator.playout.cards import CardRenderer
 from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
@@ -44,6 +45,8 @@ CARD_PIECE = 1316 * 2  # ... of a message card (~0.1 s: a still picture needs fe
 MIN_SEGMENT_SECONDS = 0.25  # less than this left of a segment: skip to the next one
 SHORT_ITEM_TOLERANCE = 0.5  # an item ending this much short of its slot failed mid-way
 RETRY_SECONDS = 30.0  # an item that cannot be played gets this much slate, then another try
+LOOK_AHEAD_SECONDS = 600.0  # up-next cards due this soon are rendered in the background ...
+LOOK_EVERY_SECONDS = 30.0  # ... looked for at a segment start at most this often (of schedule)
 USUAL_REORDER_FRAMES = 2  # how far ahead files with B-frames decode (x264's default pyramid)
 
 
@@ -68,6 +71,8 @@ class PlayoutContext:
     card: Callable[[str, str, ChannelProfile], Awaitable[bytes]] | None = None
     # the station's event stream (EventBus.publish): tune-ins, seams, failures, the slate
     publish: Publish = _publish_nothing
+    # up-next cards, rendered ahead of air; None: a card segment airs as the slate
+    cards: CardRenderer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,7 @@ class ChannelSession:
         self.started_at = context.clock()
         self._airing: tuple[_Planned, float] | None = None  # segment, timeline seconds at entry
         self._feed: ItemFeed | None = None
+        self._looked: tuple[object, float] | None = None  # (schedule, when) cards were looked for
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -428,7 +434,10 @@ class ChannelSession:
         self._hiccup = False
         self._failure = ""
         self._announce(planned)
+        self._look_ahead(planned.start)
         self._airing, self._feed = (planned, self.splicer.timeline_seconds), feed
+        if feed is None and planned.segment.item.kind == ItemKind.CARD:
+            return await self._play_card(planned, pacer, limit)
         if feed is None:  # the schedule's own slate segment
             return 0.0, None
         gate = PesGate()
@@ -506,7 +515,7 @@ class ChannelSession:
         self._aired = key
         self._publish(
             EventKind.ITEM_START,
-            item_id=item.id if item.kind != ItemKind.SLATE else None,
+            item_id=item.id if item.kind not in (ItemKind.SLATE, ItemKind.CARD) else None,
             title=item.title,
             kind=item.kind.value,
             offset_s=round(planned.seek, 3),
@@ -607,12 +616,88 @@ class ChannelSession:
             clip = await self.context.card(self.channel_name, card, self.profile)
         else:
             clip = await self.context.slate(self.channel_name, self.profile)
-        await self._release(self.splicer.start_item(retimable=True), pacer)
-        await self._splice(clip, pacer, seconds, FEED_PIECE if card is None else CARD_PIECE)
-        await self._release(self.splicer.flush(), pacer)
+        played = await self._clip_step(
+            clip, seconds, pacer, FEED_PIECE if card is None else CARD_PIECE
+        )
         if card is None:
-            self.slate_seconds += self.splicer.item_seconds
+            self.slate_seconds += played
+        return played
+
+    async def _clip_step(self, clip: bytes, seconds: float, pacer: Pacer, piece: int) -> float:
+        """Splice a generated clip (the slate, a card) from its start for at most ``seconds``;
+        the media seconds it added."""
+        await self._release(self.splicer.start_item(retimable=True), pacer)
+        await self._splice(clip, pacer, seconds, piece)
+        await self._release(self.splicer.flush(), pacer)
         return self.splicer.item_seconds
+
+    # -- up-next cards -----------------------------------------------------------------------
+    def _look_ahead(self, when: float) -> None:
+        """Have the cards due in the next ``LOOK_AHEAD_SECONDS`` rendered in the background
+        (at most every ``LOOK_EVERY_SECONDS``, and whenever the schedule was replaced)."""
+        cards = self.context.cards
+        if cards is None:
+            return
+        schedule = self.context.schedule()
+        if self._looked is not None:
+            looked_in, looked_at = self._looked
+            if looked_in is schedule and 0 <= when - looked_at < LOOK_EVERY_SECONDS:
+                return
+        self._looked = (schedule, when)
+        until = when + LOOK_AHEAD_SECONDS
+        for airing in schedule.airings(self.channel_number, when, until):
+            for segment in airing.segments:
+                if (
+                    segment.item.kind == ItemKind.CARD
+                    and when < segment.stop
+                    and segment.start < until
+                ):
+                    try:
+                        cards.prepare(segment.item, self.profile)
+                    except (ValueError, OSError) as exc:  # a card whose text cannot be read
+                        log.warning(
+                            "channel %d: bad card %r: %s",
+                            self.channel_number,
+                            segment.item.title,
+                            exc,
+                        )
+
+    def _ready_card(self, item: MediaItem) -> bytes | None:
+        """The card's clip if it was rendered in time (never waits), else None."""
+        if self.context.cards is None:
+            return None
+        try:
+            return self.context.cards.ready(item, self.profile)
+        except (ValueError, OSError):
+            return None
+
+    async def _play_card(
+        self, planned: _Planned, pacer: Pacer, limit: float | None
+    ) -> tuple[float, tuple[_Planned, ItemFeed] | None]:
+        """Put an up-next card on air for the segment (looped if the clip is shorter), or the
+        slate if the card is not ready: a seam never waits for a render. The next segment's
+        ffmpeg starts at once, so it is buffered long before the card ends."""
+        item = planned.segment.item
+        seconds = planned.duration if limit is None else limit
+        clip = self._ready_card(item)
+        self._upcoming = await self._prestart(planned)
+        before = self.splicer.timeline_seconds
+        if clip is None:
+            log.warning(
+                "channel %d: the card %r was not rendered in time; the slate instead",
+                self.channel_number,
+                item.title,
+            )
+            await self._play_slate(seconds, pacer, "card")
+        else:
+            remaining = seconds
+            while remaining > 0.02 and not self._interrupted:
+                played = await self._clip_step(clip, remaining, pacer, CARD_PIECE)
+                if played <= 0:
+                    break
+                remaining -= played
+        upcoming, self._upcoming = self._upcoming, None
+        return self.splicer.timeline_seconds - before, upcoming
 
     async def _splice(
         self, data: bytes, pacer: Pacer, limit: float | None, size: int = FEED_PIECE

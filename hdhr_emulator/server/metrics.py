@@ -59,7 +59,7 @@ class StationMetrics:
         )
         self.slate_seconds = Counter(
             "retrovue_slate_seconds",
-            "Media seconds of slate put on air, by reason (schedule, failed, bridge)",
+            "Media seconds of slate put on air, by reason (schedule, failed, bridge, card)",
             ["reason"],
             registry=r,
         )
