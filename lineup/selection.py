@@ -99,15 +99,20 @@ class MetadataFilter:
         """The matching items, in the order given."""
         return [item for item in items if self.matches(item)]
 
+    def written(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The keys given, as a config writes them: ``[("decades", ("1980s",)), ...]``."""
+        return [
+            (key, values)
+            for key, values in (
+                ("genres", self.genres),
+                ("decades", tuple(decade_label(decade) for decade in self.decades)),
+                ("networks", self.networks),
+                ("ratings", self.ratings),
+            )
+            if values
+        ]
+
     def describe(self) -> str:
         """One line for tables and logs: ``network NBC, decade 1980s``."""
-        parts: list[str] = []
-        for label, values in (
-            ("genre", self.genres),
-            ("decade", tuple(decade_label(d) for d in self.decades)),
-            ("network", self.networks),
-            ("rating", self.ratings),
-        ):
-            if values:
-                parts.append(f"{label} {' or '.join(values)}")
+        parts = [f"{key[:-1]} {' or '.join(values)}" for key, values in self.written()]
         return ", ".join(parts) or "everything"
