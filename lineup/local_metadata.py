@@ -12,10 +12,12 @@ refreshed, since probing rewrites the year its name gives.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from lineup.catalog import Catalog, LocalMetadata
+from lineup.models import ItemKind
 from lineup.naming import ParsedName
 from lineup.nfo import NfoInfo, nfo_for, read_nfo
 
@@ -38,13 +40,20 @@ def refresh_metadata(
     could not be read, and is left alone).
     """
     read: dict[str, NfoInfo | None] = {}  # one read per .nfo per scan: a show's episodes share it
+    show_nfo: dict[str, str | None] = {}  # folder -> its episodes' tvshow.nfo (one walk up each)
     updates: list[LocalMetadata] = []
     for root in roots:
         for path, stored in catalog.nfo_stamps(root).items():
             name = names.get(path)
             if name is None:
                 continue
-            nfo = nfo_for(path, name.kind, str(root), nfos)
+            if name.kind == ItemKind.EPISODE:
+                folder = os.path.dirname(path)
+                if folder not in show_nfo:
+                    show_nfo[folder] = nfo_for(path, name.kind, str(root), nfos)
+                nfo = show_nfo[folder]
+            else:
+                nfo = nfo_for(path, name.kind, str(root), nfos)
             stamp = "" if nfo is None else _stamp(nfo, nfos[nfo])
             if stamp == stored and path not in probed:
                 continue
