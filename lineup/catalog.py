@@ -312,11 +312,13 @@ class Catalog(Closing):
         )
         return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
 
-    def nfo_stamps(self, root: Path | str) -> dict[str, str | None]:
+    def nfo_stamps(self, root: Path | str) -> dict[str, str]:
         """``{path: stamp}`` of every local file under ``root``: which ``.nfo`` (path, size and
-        mtime) its metadata was last read from; "" for none, None when never looked for."""
+        mtime) its metadata was last read from, "" for none. A row from before ``.nfo`` support
+        counts as none, which is true of its metadata: so upgrading rewrites only the rows an
+        ``.nfo`` describes, not the whole library."""
         rows = self._db.execute(
-            "SELECT path, nfo_stamp FROM media_items "
+            "SELECT path, coalesce(nfo_stamp, '') FROM media_items "
             "WHERE source = 'local' AND path >= ? AND path < ?",
             _path_range(root),
         )

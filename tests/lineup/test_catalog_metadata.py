@@ -29,7 +29,7 @@ def test_a_version_2_catalog_gains_studio_and_keeps_its_rows(tmp_path: Path) -> 
     with Catalog.open(path) as catalog:
         (item,) = catalog.items()
         assert (item.title, item.genres, item.studio) == ("A", ("Drama",), None)
-        assert catalog.nfo_stamps("/m") == {"/m/a.mp4": None}  # never looked for: read next scan
+        assert catalog.nfo_stamps("/m") == {"/m/a.mp4": ""}  # none known, as its metadata says
 
 
 def test_studio_round_trips_for_remote_and_local_items(tmp_path: Path) -> None:
