@@ -111,6 +111,22 @@ def _suggestion(candidate: _Candidate) -> Suggestion:
     return Suggestion(name, candidate.kind, wanted, len(shows), movies, hours)
 
 
+def not_yet_in(
+    suggestions: Sequence[Suggestion], existing: Iterable[MetadataFilter | None]
+) -> list[Suggestion]:
+    """The suggestions no existing channel already makes with the same filter (ignoring case),
+    so suggesting again after ``--write`` offers only what is new."""
+    have = {_filter_key(wanted) for wanted in existing if wanted is not None}
+    return [s for s in suggestions if _filter_key(s.filter) not in have]
+
+
+def _filter_key(wanted: MetadataFilter) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(
+        (key, tuple(sorted({normalise(value) for value in values})))
+        for key, values in wanted.written()
+    )
+
+
 def free_numbers(used: Collection[int], count: int) -> list[int]:
     """``count`` channel numbers not in ``used``: after the highest one used, then any gap."""
     start = max(used, default=0) + 1

@@ -20,13 +20,21 @@ from hdhr_emulator.cli.progress import catch_up
 from hdhr_emulator.cli.settings import open_station
 from lineup.config import RetrovueConfig, load_config
 from lineup.errors import ConfigError, RetrovueError
-from lineup.suggest import Suggestion, channel_tables, free_numbers, suggest_channels
+from lineup.suggest import (
+    Suggestion,
+    channel_tables,
+    free_numbers,
+    not_yet_in,
+    suggest_channels,
+)
 
 NO_SUGGESTIONS = (
     "No channels to suggest: no network, genre or decade has enough programmes. Retrovue "
     "reads them from Plex, and for local folders from the tvshow.nfo / movie.nfo files that "
     "Kodi, Jellyfin and tinyMediaManager write."
 )
+
+ALL_THERE = "Every channel there is to suggest is already in the config."
 
 
 def run_suggest(args: argparse.Namespace) -> int:
@@ -39,14 +47,14 @@ def run_suggest(args: argparse.Namespace) -> int:
     with open_station(args, demo=True) as station:
         if not args.no_scan:
             catch_up(station)
-        suggestions = suggest_channels(station.catalog.items())
+        found = suggest_channels(station.catalog.items())
+        configs = [c for c in (station.settings.config, target_config) if c is not None]
+        specs = [spec for config in configs for spec in config.channels]
+        suggestions = not_yet_in(found, (spec.metadata for spec in specs))
         if not suggestions:
-            print(NO_SUGGESTIONS)
+            print(ALL_THERE if found else NO_SUGGESTIONS)
             return 0
-        used = set(station.numbers.all().values())
-        for config in (station.settings.config, target_config):
-            if config is not None:
-                used.update(spec.number for spec in config.channels)
+        used = set(station.numbers.all().values()) | {spec.number for spec in specs}
         numbers = free_numbers(used, len(suggestions))
     print(render_table(suggestions, numbers))
     if target is None or target_config is None:

@@ -12,7 +12,13 @@ from lineup.config import load_config
 from lineup.errors import ConfigError
 from lineup.models import MAX_CHANNEL_NUMBER, MediaItem
 from lineup.selection import MetadataFilter
-from lineup.suggest import Suggestion, channel_tables, free_numbers, suggest_channels
+from lineup.suggest import (
+    Suggestion,
+    channel_tables,
+    free_numbers,
+    not_yet_in,
+    suggest_channels,
+)
 from tests.lineup.media import episode, filler, movie
 
 HOUR = 3600.0
@@ -62,6 +68,13 @@ def test_decades_and_movies() -> None:
     )  # fmt: skip
     assert suggest_channels(items, min_titles=1, min_hours=0)[0].name == "1970s"
     assert suggest_channels([]) == []
+
+
+def test_suggestions_already_made_by_a_channel_are_left_out() -> None:
+    nbc = Suggestion("NBC", "network", MetadataFilter(networks=("NBC",)), 2, 0, 1.0)
+    comedy = Suggestion("Comedy", "genre", MetadataFilter(genres=("Comedy",)), 2, 0, 1.0)
+    existing = [None, MetadataFilter(networks=(" nbc",)), MetadataFilter(genres=("Comedy", "X"))]
+    assert not_yet_in([nbc, comedy], existing) == [comedy]
 
 
 def test_free_numbers_follow_the_highest_then_fill_gaps() -> None:

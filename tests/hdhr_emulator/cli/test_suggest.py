@@ -126,6 +126,11 @@ def test_write_appends_tables_that_load_and_air_the_suggested_programmes(site: P
         expected = {item.id for item in spec.metadata.select(items)}
         assert {item.id for item in lineup[spec.number].programmes} == expected
 
+    again = retrovue("channels", "--suggest", "--write", config, data_dir=site / "data")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "Every channel there is to suggest is already in the config."
+    assert config.read_text() == text  # nothing appended twice
+
     listed = retrovue("--config", config, "channels", "--no-scan", data_dir=site / "data")
     assert listed.returncode == 0, listed.stderr
     assert [line.split()[1] for line in listed.stdout.splitlines()[1:]] == [
