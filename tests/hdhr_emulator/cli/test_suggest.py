@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from hdhr_emulator.cli import suggest_command
 from hdhr_emulator.cli.suggest_command import append_to_config
@@ -41,7 +42,7 @@ shows = ["Cheers"]"""  # no newline at the end: the appended text must still sta
 
 def nfo(root: str, studio: str, genres: tuple[str, ...], year: int | None = None) -> str:
     tags = "".join(f"<genre>{genre}</genre>" for genre in genres)
-    dated = f"<year>{year}</year>" if year else ""
+    dated = f"<year>{year}</year><mpaa>TV-PG</mpaa>" if year else ""
     return f"<{root}><studio>{studio}</studio>{tags}{dated}</{root}>"
 
 
@@ -213,3 +214,18 @@ def test_tables_that_would_not_load_are_not_written(site: Path) -> None:
         append_to_config(config, clash)
     assert config.read_text() == ORIGINAL
     assert sorted(path.name for path in site.iterdir()) == ["media", "retrovue.toml"]
+
+
+def test_the_guide_shows_the_nfo_genres_and_rating(site: Path) -> None:
+    done = retrovue(
+        "--media", site / "media", "guide", "--hours", "1", data_dir=site / "data"
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    guide = etree.fromstring(done.stdout.encode())
+    cheers = next(
+        p for p in guide.iter("programme") if p.findtext("title") == "Cheers"
+    )  # the automatic Cheers channel
+    assert [c.text for c in cheers.findall("category")] == ["Series", "Comedy", "Sitcom"]
+    assert cheers.findtext("rating/value") == "TV-PG"
+    alien = next(p for p in guide.iter("programme") if p.findtext("title") == "Alien")
+    assert "Sci-Fi" in [c.text for c in alien.findall("category")]
