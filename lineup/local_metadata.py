@@ -41,6 +41,7 @@ def refresh_metadata(
     """
     read: dict[str, NfoInfo | None] = {}  # one read per .nfo per scan: a show's episodes share it
     show_nfo: dict[str, str | None] = {}  # folder -> its episodes' tvshow.nfo (one walk up each)
+    shared = _shared_movie_folders(names)
     updates: list[LocalMetadata] = []
     for root in roots:
         for path, stored in catalog.nfo_stamps(root).items():
@@ -53,7 +54,7 @@ def refresh_metadata(
                     show_nfo[folder] = nfo_for(path, name.kind, str(root), nfos)
                 nfo = show_nfo[folder]
             else:
-                nfo = nfo_for(path, name.kind, str(root), nfos)
+                nfo = nfo_for(path, name.kind, str(root), nfos, shared)
             stamp = "" if nfo is None else _stamp(nfo, nfos[nfo])
             if stamp == stored and path not in probed:
                 continue
@@ -74,6 +75,15 @@ def refresh_metadata(
     if read:
         log.info("scan: read %d .nfo file(s), updated %d item(s)", len(read), len(updates))
     return len(updates)
+
+
+def _shared_movie_folders(names: Mapping[str, ParsedName]) -> set[str]:
+    """Folders holding more than one movie (the parts of one stacked movie count once)."""
+    movies: dict[str, set[tuple[str, int | None]]] = {}
+    for path, name in names.items():
+        if name.kind == ItemKind.MOVIE:
+            movies.setdefault(os.path.dirname(path), set()).add((name.title.casefold(), name.year))
+    return {folder for folder, titles in movies.items() if len(titles) > 1}
 
 
 def _stamp(path: str, fingerprint: tuple[int, int]) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -101,14 +101,20 @@ def read_nfo(path: str) -> NfoInfo | None:
     return parse_nfo(data, path)
 
 
-def nfo_for(path: str, kind: ItemKind, root: str, nfos: Mapping[str, object]) -> str | None:
+def nfo_for(
+    path: str,
+    kind: ItemKind,
+    root: str,
+    nfos: Mapping[str, object],
+    shared: Collection[str] = (),
+) -> str | None:
     """The ``.nfo`` that describes the video at ``path``, among ``nfos`` (paths the walk saw).
 
     An episode takes the nearest ``tvshow.nfo`` from its folder up to the library ``root``
     (so ``Show/Season 01/ep.mkv`` finds ``Show/tvshow.nfo``). A movie takes ``<stem>.nfo``
-    beside it, else ``movie.nfo`` in its own folder, which is the movie's folder only when the
-    folder holds one movie (Kodi's rule too; a ``movie.nfo`` in a flat folder of movies would
-    describe them all alike). Filler has none.
+    beside it, else ``movie.nfo`` in its own folder unless that folder is one of ``shared``,
+    the folders holding several movies (Kodi's rule too: a ``movie.nfo`` in a flat folder of
+    movies would describe them all alike). Filler has none.
     """
     folder = os.path.dirname(path)
     if kind == ItemKind.MOVIE:
@@ -116,7 +122,7 @@ def nfo_for(path: str, kind: ItemKind, root: str, nfos: Mapping[str, object]) ->
         if beside in nfos:
             return beside
         own = os.path.join(folder, MOVIE_NFO)
-        return own if own in nfos else None
+        return own if own in nfos and folder not in shared else None
     if kind != ItemKind.EPISODE:
         return None
     top = os.path.normpath(root)

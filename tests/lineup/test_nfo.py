@@ -145,6 +145,7 @@ def test_read_nfo_refuses_a_huge_file(tmp_path: Path, caplog: pytest.LogCaptureF
             1,  # <stem>.nfo before movie.nfo
         ),
         ("/m/Alien (1979).mkv", ItemKind.MOVIE, ["/m/tvshow.nfo"], None),
+        ("/m/flat/Alien (1979).mkv", ItemKind.MOVIE, ["/m/flat/movie.nfo"], None),  # shared
         ("/tv/Commercials/ad.mp4", ItemKind.FILLER, ["/tv/Commercials/movie.nfo"], None),
     ],
 )
@@ -152,7 +153,7 @@ def test_which_nfo_describes_a_video(
     video: str, kind: ItemKind, nfos: list[str], expected: int | None
 ) -> None:
     root = "/m" if video.startswith("/m/") else "/tv"
-    found = nfo_for(video, kind, root, dict.fromkeys(nfos, (1, 1)))
+    found = nfo_for(video, kind, root, dict.fromkeys(nfos, (1, 1)), shared={"/m/flat"})
     assert found == (None if expected is None else nfos[expected])
 
 
@@ -169,6 +170,8 @@ def library(tmp_path: Path, make_clip: ClipFactory) -> Path:
     make_clip(root / "TV/Taxi/Taxi 1x01.mp4", **SMALL)  # no .nfo at all
     make_clip(root / "Movies/Alien (1979)/Alien (1979).mp4", **SMALL)
     make_clip(root / "Movies/Heat (1995).mp4", **SMALL)
+    make_clip(root / "Movies/Ronin (1998).mp4", **SMALL)
+    (root / "Movies/movie.nfo").write_text("<movie><studio>MGM</studio></movie>")  # whose?
     make_clip(root / "Commercials/cola.mp4", **SMALL)
     (root / "TV/Cheers/tvshow.nfo").write_text(CHEERS_NFO)
     (root / "Movies/Alien (1979)/movie.nfo").write_text(ALIEN_NFO)
@@ -204,6 +207,7 @@ def test_a_scan_stores_nfo_metadata(
     assert alien.year == 1979  # the name says it
     heat, taxi, cola = items["Heat (1995).mp4"], items["Taxi 1x01.mp4"], items["cola.mp4"]
     assert (heat.studio, heat.year) == (None, 1995)  # its .nfo is broken: one warning
+    assert items["Ronin (1998).mp4"].studio is None  # a movie.nfo among several movies: nobody's
     assert (taxi.studio, taxi.genres, cola.studio) == (None, (), None)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "Heat (1995).nfo" in warnings[0].getMessage()
