@@ -28,7 +28,7 @@ from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _COMPONENT = "media_items"
 
 # _MIGRATIONS[n] takes the schema from version n to n + 1; never edit a released step.
@@ -82,12 +82,17 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE IF NOT EXISTS media_servers "
         "(url TEXT PRIMARY KEY, server_id TEXT NOT NULL, seen_at REAL NOT NULL)",
     ),
+    (  # 3: the network/studio (Plex, .nfo), and which .nfo a local file's metadata came from
+        "ALTER TABLE media_items ADD COLUMN studio TEXT",
+        "ALTER TABLE media_items ADD COLUMN nfo_stamp TEXT",
+    ),
 )
 
 _ITEM_COLUMNS = (
     "id, path, source, kind, title, show, season, episode, episode_end, year, duration, "
     "container, video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, "
-    "icon, content_rating, aired, section, collections, server, part_key, remote_file, art_key"
+    "icon, content_rating, aired, section, collections, server, part_key, remote_file, art_key, "
+    "studio"
 )
 _ORDER = "show IS NULL, show COLLATE NOCASE, show, season, episode, path"
 
@@ -113,7 +118,7 @@ _REMOTE_UPSERT = _upsert(
     "path, source, kind, title, show, season, episode, episode_end, year, duration, container, "
     "video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, "
     "content_rating, aired, section, collections, server, part_key, remote_file, art_key, "
-    "remote_version, skipped, skip_reason, scanned_at"
+    "remote_version, skipped, skip_reason, scanned_at, studio"
 )
 
 
@@ -172,6 +177,19 @@ class RemoteRecord:
     def __post_init__(self) -> None:
         if self.item.remote is None:
             raise ValueError("a RemoteRecord needs item.remote")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalMetadata:
+    """A local file's metadata from its ``.nfo`` (or none: ``stamp`` ""), merged with what its
+    name says (``year``), and the stamp of the ``.nfo`` it came from."""
+
+    path: str
+    stamp: str
+    studio: str | None = None
+    genres: tuple[str, ...] = ()
+    content_rating: str | None = None
+    year: int | None = None
 
 
 Fingerprint = tuple[int, int]  # (size in bytes, mtime in ns): unchanged means "do not probe"
@@ -287,16 +305,24 @@ class Catalog(Closing):
         One indexed range query on the path (``root/`` ≤ path < ``root0``), so a re-scan of
         ten thousand files costs milliseconds here.
         """
-        prefix = str(root)
-        if not prefix.endswith(os.sep):
-            prefix += os.sep
-        upper = prefix[:-1] + chr(ord(os.sep) + 1)
         rows = self._db.execute(
             "SELECT path, size, mtime_ns FROM media_items "
             "WHERE source = 'local' AND path >= ? AND path < ?",
-            (prefix, upper),
+            _path_range(root),
         )
         return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+
+    def nfo_stamps(self, root: Path | str) -> dict[str, str]:
+        """``{path: stamp}`` of every local file under ``root``: which ``.nfo`` (path, size and
+        mtime) its metadata was last read from, "" for none. A row from before ``.nfo`` support
+        counts as none, which is true of its metadata: so upgrading rewrites only the rows an
+        ``.nfo`` describes, not the whole library."""
+        rows = self._db.execute(
+            "SELECT path, coalesce(nfo_stamp, '') FROM media_items "
+            "WHERE source = 'local' AND path >= ? AND path < ?",
+            _path_range(root),
+        )
+        return {path: stamp for path, stamp in rows}
 
     def server_ids(self) -> dict[str, str]:
         """``{configured URL: server identity}`` as the last successful import saw them."""
@@ -338,6 +364,29 @@ class Catalog(Closing):
         now = time.time()
         self._write(_UPSERT, [_to_row(record, now) for record in records], removed)
 
+    def apply_metadata(self, updates: Iterable[LocalMetadata]) -> None:
+        """Set the ``.nfo`` metadata of local files already catalogued, in one transaction.
+
+        Separate from :meth:`apply` because an edited ``.nfo`` changes the metadata of files
+        that need no probing (their own size and mtime did not change).
+        """
+        rows = [
+            (
+                update.studio, json.dumps(list(update.genres)), update.content_rating,
+                update.year, update.stamp, update.path,
+            )
+            for update in updates
+        ]  # fmt: skip
+        if not rows:
+            return
+        with self._db.transaction() as tx:
+            tx.executemany(
+                "UPDATE media_items SET studio = ?, genres = ?, content_rating = ?, year = ?, "
+                "nfo_stamp = ? WHERE path = ? AND source = 'local'",
+                rows,
+            )
+        log.debug("catalog: metadata of %d local files updated", len(rows))
+
     def _write(self, upsert: str, rows: list[tuple[object, ...]], removed: Iterable[str]) -> None:
         gone = [(path,) for path in removed]
         if not rows and not gone:
@@ -373,6 +422,15 @@ def _migrate(db: SqliteFile) -> None:
             "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
             (_COMPONENT, SCHEMA_VERSION),
         )
+
+
+def _path_range(root: Path | str) -> tuple[str, str]:
+    """``(low, high)`` such that ``low <= path < high`` holds for exactly the paths under
+    ``root``: one indexed range scan instead of a LIKE."""
+    prefix = str(root)
+    if not prefix.endswith(os.sep):
+        prefix += os.sep
+    return prefix, prefix[:-1] + chr(ord(os.sep) + 1)
 
 
 def _to_row(record: FileRecord, now: float) -> tuple[object, ...]:
@@ -413,7 +471,7 @@ def _to_remote_row(record: RemoteRecord, now: float) -> tuple[object, ...]:
         info.audio_channels, item.summary, json.dumps(list(item.genres)),
         item.content_rating, item.aired, item.section, json.dumps(list(item.collections)),
         remote.server, remote.part_key, remote.file, remote.art_key, record.version, 0, None,
-        now,
+        now, item.studio,
     )  # fmt: skip
 
 
@@ -427,7 +485,7 @@ def _to_item(row: tuple[Any, ...]) -> MediaItem:
         item_id, path, source, kind, title, show, season, episode, episode_end, year, duration,
         container, video_codec, width, height, fps, audio_codec, audio_channels, summary,
         genres, icon, content_rating, aired, section, collections, server, part_key,
-        remote_file, art_key,
+        remote_file, art_key, studio,
     ) = row  # fmt: skip
     remote = None
     if server is not None and part_key is not None:
@@ -464,4 +522,5 @@ def _to_item(row: tuple[Any, ...]) -> MediaItem:
         section=section,
         collections=tuple(json.loads(collections)) if collections else (),
         remote=remote,
+        studio=studio,
     )

@@ -265,12 +265,20 @@ def _programmes(spec: ChannelSpec, library: _Library) -> tuple[MediaItem, ...]:
             if not found:
                 log.warning("channel %d: no %s %r in the library", spec.number, what, name)
             _add_by_show(groups, found)
+    _by_metadata(spec, groups, library)
 
     return _interleave(groups.values())
 
 
 def _has_own_content(spec: ChannelSpec) -> bool:
-    return bool(spec.shows or spec.movies or spec.folders or spec.collections or spec.sections)
+    return bool(
+        spec.shows
+        or spec.movies
+        or spec.folders
+        or spec.collections
+        or spec.sections
+        or spec.metadata
+    )
 
 
 def _slot_plan(spec: ChannelSpec, slot: SlotSpec, library: _Library) -> SlotPlan:
@@ -283,6 +291,7 @@ def _slot_plan(spec: ChannelSpec, slot: SlotSpec, library: _Library) -> SlotPlan
         folders=slot.folders,
         collections=slot.collections,
         sections=slot.sections,
+        metadata=slot.metadata,
     )
     programmes = _programmes(content, library)
     if slot.seasons:
@@ -311,6 +320,23 @@ def _slot_plan(spec: ChannelSpec, slot: SlotSpec, library: _Library) -> SlotPlan
         order=slot.order,
         seed=slot.seed,
     )
+
+
+def _by_metadata(spec: ChannelSpec, groups: dict[str, list[MediaItem]], library: _Library) -> None:
+    """genres / decades / networks / ratings: alone they pick from the whole library, grouped
+    by show like a collection; beside shows, movies, folders... they narrow what those picked
+    ("the 1980s episodes of these shows")."""
+    wanted = spec.metadata
+    if wanted is None:
+        return
+    if spec.shows or spec.movies or spec.folders or spec.collections or spec.sections:
+        for group in groups.values():
+            group[:] = wanted.select(group)
+    else:
+        everything = [item for group in library.episodes.values() for item in group]
+        _add_by_show(groups, wanted.select(everything + library.all_movies))
+    if not any(groups.values()):
+        log.warning("channel %d: no programme matches %s", spec.number, wanted.describe())
 
 
 def _add_by_show(groups: dict[str, list[MediaItem]], items: Iterable[MediaItem]) -> None:

@@ -69,6 +69,7 @@ from lineup.models import (
     Preset,
 )
 from lineup.plex.settings import PlexSettings, parse_plex
+from lineup.selection import MetadataFilter, parse_decade
 from lineup.slot_config import SlotSpec, parse_slots
 from lineup.slots import zone_or_none
 from lineup.toml_lines import PathPart, TomlLines
@@ -103,6 +104,10 @@ _CHANNEL_KEYS = (
     "group",
     "profile",
     "slot",
+    "genres",
+    "decades",
+    "networks",
+    "ratings",
 )
 _PROFILE_KEYS = (
     "resolution",
@@ -114,7 +119,18 @@ _PROFILE_KEYS = (
     "audio_channels",
 )
 _RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
-_CONTENT_KEYS = ("shows", "movies", "folders", "collections", "sections")
+_CONTENT_KEYS = (
+    "shows",
+    "movies",
+    "folders",
+    "collections",
+    "sections",
+    "genres",
+    "decades",
+    "networks",
+    "ratings",
+)
+_METADATA_KEYS = ("genres", "decades", "networks", "ratings")
 _FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
 MAX_LINGER_SECONDS = 86400.0
 MAX_TUNERS = 64  # more sessions than any home CPU encodes; HDHomeRun clients list each tuner
@@ -152,6 +168,9 @@ class ChannelSpec:
     group: str | None = None
     profile: ChannelProfile = field(default_factory=ChannelProfile)
     slots: tuple[SlotSpec, ...] = ()  # [[channel.slot]] tables, checked, in file order
+    #: genres / decades / networks / ratings: alone, they pick from the whole library; with
+    #: shows, movies, folders, collections or sections, they narrow what those pick
+    metadata: MetadataFilter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,6 +501,7 @@ class _Loader:
         if "slot" in table:
             spec = replace(spec, slots=self.slots(table["slot"], *at, "slot"))
         spec = self.channel_presentation(spec, table, *at)
+        spec = replace(spec, metadata=self.metadata_filter(table, *at))
         profile = self.default_profile
         if "profile" in table:
             profile = self.profile(table["profile"], profile, *at, "profile")
@@ -603,3 +623,33 @@ class _Loader:
             pad = self.integer(table["pad_minutes"], 0, 1440, *at, "pad_minutes")
             policy = replace(policy, pad_minutes=pad)
         return policy, folders
+
+    def metadata_filter(self, table: Mapping[str, Any], *at: PathPart) -> MetadataFilter | None:
+        """``genres`` / ``decades`` / ``networks`` / ``ratings`` of a channel or slot table
+        (None when it has none): each a non-empty list; a decade is "1980s", "1980" or 1980."""
+        if not any(key in table for key in _METADATA_KEYS):
+            return None
+        values: dict[str, Any] = {}
+        for key in ("genres", "networks", "ratings"):
+            if key in table:
+                values[key] = tuple(name.strip() for name in self.selection(table[key], *at, key))
+        if "decades" in table:
+            values["decades"] = self.decades(table["decades"], *at, "decades")
+        return MetadataFilter(**values)
+
+    def decades(self, value: object, *where: PathPart) -> tuple[int, ...]:
+        """A decade or a list of them: ``["1980s", "1990s"]``, ``1980``, ``"1970s"``."""
+        entries = value if isinstance(value, list) else [value]
+        if not entries:
+            raise self.error(
+                f"'{where[-1]}' is empty: name at least one, or remove the key", *where
+            )
+        out: list[int] = []
+        for entry in entries:
+            try:
+                decade = parse_decade(entry)
+            except ValueError as exc:
+                raise self.error(f"'{where[-1]}': {exc}", *where) from None
+            if decade not in out:
+                out.append(decade)
+        return tuple(out)

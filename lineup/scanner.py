@@ -36,8 +36,10 @@ from typing import TYPE_CHECKING, Literal
 
 from lineup.catalog import Catalog, FileRecord, SkippedFile
 from lineup.errors import ScanError
+from lineup.local_metadata import refresh_metadata
 from lineup.models import MediaInfo
 from lineup.naming import ParsedName, is_hidden, is_video_file, parse_media_path
+from lineup.nfo import is_nfo_file
 from lineup.owner_watch import exit_with_owner
 from lineup.probe import ProbeError, probe
 
@@ -113,6 +115,7 @@ class _Walk:
     files: dict[str, _Found] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)  # folders whose contents are unknown
     ignored: int = 0
+    nfos: dict[str, tuple[int, int]] = field(default_factory=dict)  # .nfo path -> (size, mtime)
 
 
 def scan(
@@ -178,6 +181,8 @@ def scan(
         if on_progress is not None:
             on_progress(done, len(todo))
     catalog.apply(pending, removed=removed)
+    names = {path: found.name for path, found in walk.files.items()}
+    refresh_metadata(catalog, folders, names, walk.nfos, {found.path for found in todo})
 
     return ScanSummary(
         added=added,
@@ -249,6 +254,10 @@ def _walk_root(root: Path, walk: _Walk) -> None:
             try:
                 if entry.is_dir():
                     stack.append(entry.path)
+                    continue
+                if is_nfo_file(entry.name) and entry.is_file():
+                    st = entry.stat()
+                    walk.nfos[entry.path] = (st.st_size, st.st_mtime_ns)
                     continue
                 if not is_video_file(entry.name) or not entry.is_file():
                     continue

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from lineup.errors import ConfigError
 from lineup.models import Order
+from lineup.selection import MetadataFilter
 from lineup.slots import DAY_NAMES, MINUTES_PER_DAY, parse_clock, parse_days
 from lineup.toml_lines import PathPart
 
@@ -35,8 +36,22 @@ SLOT_KEYS = (
     "sections",
     "order",
     "seed",
+    "genres",
+    "decades",
+    "networks",
+    "ratings",
 )
-_CONTENT = ("shows", "movies", "folders", "collections", "sections")
+_CONTENT = (
+    "shows",
+    "movies",
+    "folders",
+    "collections",
+    "sections",
+    "genres",
+    "decades",
+    "networks",
+    "ratings",
+)
 MAX_SLOT_COUNT = 48
 
 
@@ -61,6 +76,7 @@ class SlotSpec:
     sections: tuple[str, ...] = ()
     order: Order = Order.CHRONOLOGICAL
     seed: int = 0
+    metadata: MetadataFilter | None = None  # genres / decades / networks / ratings
 
     @property
     def where(self) -> str:
@@ -83,6 +99,7 @@ class SlotSpec:
                 self.collections,
                 self.sections,
                 self.count_movies,
+                self.metadata,
             )
         )
         return "slot:" + hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -118,6 +135,8 @@ class _Checks(Protocol):
     def folders(
         self, value: object, what: str, *where: PathPart, may_be_empty: bool = False
     ) -> tuple[Path, ...]: ...
+
+    def metadata_filter(self, table: Mapping[str, Any], *at: PathPart) -> MetadataFilter | None: ...
 
 
 def parse_slots(
@@ -226,8 +245,8 @@ def _content(checks: _Checks, spec: SlotSpec, table: Mapping[str, Any], *at: Pat
     )
     if not has_content:
         raise checks.error(
-            "[[channel.slot]] has nothing to play: set shows, movies, folders, collections or "
-            "sections",
+            "[[channel.slot]] has nothing to play: set shows, movies, folders, collections, "
+            "sections, genres, decades, networks or ratings",
             *at,
         )
     if "shows" in table:
@@ -254,7 +273,7 @@ def _content(checks: _Checks, spec: SlotSpec, table: Mapping[str, Any], *at: Pat
             spec = replace(spec, **change)
     if "seed" in table:
         spec = replace(spec, seed=int(checks.typed(table["seed"], int, "an integer", *at, "seed")))
-    return spec
+    return replace(spec, metadata=checks.metadata_filter(table, *at))
 
 
 def _overlaps(a: SlotSpec, b: SlotSpec) -> bool:

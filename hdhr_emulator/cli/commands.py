@@ -25,6 +25,7 @@ from hdhr_emulator.cli.progress import (
 from hdhr_emulator.cli.remote import ApiClient, server_url
 from hdhr_emulator.cli.settings import apply_server_defaults, open_station, settings_from_args
 from hdhr_emulator.cli.status_table import render_status
+from hdhr_emulator.cli.suggest_command import run_suggest
 from hdhr_emulator.cli.wiring import plex_servers, run_server
 from hdhr_emulator.server.api_token import (
     load_or_create_token,
@@ -78,6 +79,10 @@ def describe_rebuild(report: RebuildReport) -> str:
 
 
 def channels(args: argparse.Namespace) -> int:
+    if args.write is not None and not args.suggest:
+        raise ConfigError("--write needs --suggest (it writes the suggested channels)")
+    if args.suggest:
+        return run_suggest(args)
     with open_station(args, demo=True) as station:  # what serve would air, demo included
         if not args.no_scan:
             catch_up(station)

@@ -114,6 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     channels = command("channels", "list the channel lineup and what is on now")
     channels.add_argument("--no-scan", action="store_true", help="use the catalog as it is")
+    channels.add_argument(
+        "--suggest",
+        action="store_true",
+        help="propose channels by network/studio, genre and decade from the library's metadata",
+    )
+    channels.add_argument(
+        "--write",
+        type=Path,
+        metavar="FILE",
+        help="with --suggest: append the proposed channels to this config file as [[channel]] "
+        "tables (also the config read, unless --config is given)",
+    )
 
     guide = command("guide", "write the XMLTV guide (and optionally the M3U playlist)")
     guide.add_argument(

@@ -41,7 +41,7 @@ _DEFAULT_FPS = 29.97
 
 @dataclass(frozen=True, slots=True)
 class ShowInfo:
-    """What episodes inherit from their show: genres, rating, artwork, collections."""
+    """What episodes inherit from their show: genres, rating, artwork, collections, network."""
 
     rating_key: str
     title: str
@@ -50,6 +50,7 @@ class ShowInfo:
     thumb: str | None = None
     year: int | None = None
     version: str = ""  # the show's updatedAt
+    studio: str | None = None  # the network (Plex puts it on shows, not on episodes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ def shows(container: Element) -> Iterator[ShowInfo]:
                 thumb=node.get("thumb") or None,
                 year=_int(node.get("year")),
                 version=node.get("updatedAt", ""),
+                studio=_text(node.get("studio")),
             )
 
 
@@ -170,6 +172,7 @@ def _episode(
         or node.get("grandparentThumb")
         or (show.thumb if show else None),
         "aired": aired,
+        "studio": _text(node.get("studio")) or (show.studio if show else None),
     }
     return _build(node, server, section, label, extra, show.version if show else "")
 
@@ -191,6 +194,7 @@ def _movie(
         "collections": memberships.get(node.get("ratingKey", ""), ()),
         "thumb": node.get("thumb") or None,
         "aired": aired,
+        "studio": _text(node.get("studio")),
     }
     label = f"{title} ({year})" if year else title
     return _build(node, server, section, label, extra, "")
@@ -321,6 +325,7 @@ def _digest(item: MediaItem) -> str:
         remote.part_key if remote else None,
         remote.file if remote else None,
         remote.art_key if remote else None,
+        item.studio,
     ]
     text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
@@ -336,6 +341,12 @@ def _merge(*groups: Iterable[str]) -> tuple[str, ...]:
         for name in group:
             seen.setdefault(name, None)
     return tuple(seen)
+
+
+def _text(value: str | None) -> str | None:
+    """An attribute's text with its spaces tidied; None when missing or blank."""
+    text = " ".join((value or "").split())
+    return text or None
 
 
 def _int(text: str | None) -> int | None:

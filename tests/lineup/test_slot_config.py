@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from textwrap import dedent
 
@@ -185,3 +186,44 @@ def test_a_channel_of_slots_alone_rotates_their_programmes_outside_them(tmp_path
     config = load_config(path)
     (channel,) = resolve_channels(config.channels, LIBRARY)
     assert {p.show for p in channel.programmes} == {"Cheers"}
+
+
+def test_the_readme_worked_example_loads_and_resolves(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Programming like real TV", 1)[1]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    for folder in ("TV/Cartoons", "Movies", "Breaks"):
+        (tmp_path / "srv/media" / folder).mkdir(parents=True, exist_ok=True)
+    text = block.replace("/srv/media", str(tmp_path / "srv/media"))
+    config = load_config(write(tmp_path, text))
+    (spec,) = config.channels
+    assert len(spec.slots) == 4
+    cartoons = [
+        replace(item, path=str(tmp_path / f"srv/media/TV/Cartoons/Toon/Toon S01E0{n}.mkv"))
+        for n, item in enumerate(season("Toon", 3, 700), 1)
+    ]
+    (channel,) = resolve_channels(config.channels, [*LIBRARY, *cartoons], config.timezone or "")
+    assert [len(slot.programmes) for slot in channel.slots] == [6, 3, 1, 6]
+
+
+def test_a_slot_picks_by_genre_and_decade(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[channel]]
+        number = 4
+        name = "W"
+        shows = ["Cheers"]
+
+        [[channel.slot]]
+        start = "21:00"
+        movies = 1
+        genres = ["Horror"]
+        decades = ["1970s"]
+        """,
+    )
+    scary = replace(movie(301, "Halloween", 1978), genres=("Horror",))
+    later = replace(movie(302, "Scream", 1996), genres=("Horror",))
+    config = load_config(path)
+    (channel,) = resolve_channels(config.channels, [*LIBRARY, scary, later])
+    assert [p.title for p in channel.slots[0].programmes] == ["Halloween"]

@@ -155,7 +155,7 @@ def test_a_slot_starts_on_time_on_the_air(
         if segment.item.id in tones:
             starts.setdefault(tones[segment.item.id], []).append(segment.start)
     seams = [s for s in seams_heard(data, sorted(set(tones.values()))) if s.pts > 1.5][:-1]
-    assert any(seam.tone == HIGH for seam in seams), seams
+    assert any(seam.tone == HIGH for seam in seams), [(s.tone, round(s.pts, 2)) for s in seams]
     drifts = drifts_ms(seams, starts, T0 + seams[0].pts - 1.0)
     assert max(map(abs, drifts)) <= BOUND_MS, f"drift per seam (ms): {drifts}"
     report = analyse(data)
