@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lineup.catalog import SkippedEpisode
-from lineup.config import ChannelSpec
+from lineup.config import DEFAULT_BREAKS, ChannelSpec
 from lineup.errors import ConfigError
-from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem
+from lineup.models import Channel, FillerKind, FillerPolicy, ItemKind, MediaItem
 from lineup.numbering import MOVIES_KEY, ChannelNumbers, show_key
+from lineup.roles import pool_with_roles, present_roles
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[C
             movies.append(item)
     filler = filler_pool(items)
     policy = default_policy(bool(filler))
+    roles = present_roles(filler)
 
     keys = sorted(shows)
     if movies:
@@ -105,6 +107,9 @@ def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[C
                 programmes=tuple(programmes),
                 filler=filler,
                 policy=policy,
+                breaks=DEFAULT_BREAKS,
+                up_next=True,
+                filler_kinds=roles,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)
@@ -122,6 +127,11 @@ def resolve_channels(specs: Sequence[ChannelSpec], items: Sequence[MediaItem]) -
     channels = []
     for spec in specs:
         filler = library.filler(spec.filler_folders)
+        roles: tuple[FillerKind, ...] = ()
+        if spec.role_folders or spec.filler_kinds:
+            filler, roles = pool_with_roles(
+                filler, spec.role_folders, library.under, spec.filler_kinds
+            )
         channels.append(
             Channel(
                 number=spec.number,
@@ -135,6 +145,10 @@ def resolve_channels(specs: Sequence[ChannelSpec], items: Sequence[MediaItem]) -
                 mode=spec.mode,
                 group=spec.group,
                 profile=spec.profile,
+                breaks=spec.breaks,
+                up_next=spec.up_next,
+                filler_kinds=roles or present_roles(filler),
+                id_window_minutes=spec.id_window_minutes,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)
@@ -372,4 +386,7 @@ def marathon_channel(
         programmes=tuple(episodes[start:] + episodes[:start]),
         filler=filler,
         policy=FillerPolicy(items=DEFAULT_BREAK_ITEMS) if filler else FillerPolicy(),
+        breaks=DEFAULT_BREAKS,
+        up_next=True,
+        filler_kinds=present_roles(filler),
     )
