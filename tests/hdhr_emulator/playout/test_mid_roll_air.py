@@ -22,8 +22,6 @@ from hdhr_emulator.cli.clips import ClipSpec
 from hdhr_emulator.playout import session as session_module
 from hdhr_emulator.playout.ffmpeg_args import slate_command
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
-from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
-from hdhr_emulator.playout.viewer import Viewer
 from lineup.models import (
     BreakPolicy,
     BreakSource,
@@ -48,6 +46,7 @@ from tests.support.streaming import (
 )
 from tests.support.tone_seams import drifts_ms, seams_heard
 from tests.support.ts_analysis import analyse
+from tests.support.unpaced import record_unpaced
 
 pytestmark = pytest.mark.slow
 
@@ -151,37 +150,19 @@ def test_a_mid_roll_break_cuts_and_resumes_the_programme_exactly(
         slate_command(ffmpeg.path, PROFILE, "Counting", 3.0, str(slate_path), None), check=True
     )
 
-    async def play(schedule: Schedule) -> bytes:
-        async def slate_for(title: str, profile: ChannelProfile) -> bytes:
-            return slate_path.read_bytes()
-
-        context = PlayoutContext(
-            ffmpeg=ffmpeg.path,
-            schedule=lambda: schedule,
-            slate=slate_for,
-            clock=lambda: T0 + JOIN,
-        )
-        session = ChannelSession(channel.number, 0, context)
-        viewer = Viewer("10.0.0.9", 1 << 30)
-        received = bytearray()
-        session.start()
-        session.attach(viewer)
-        try:
-            while session.splicer.timeline_seconds < MEDIA_SECONDS:
-                assert not session.stopped, "the session stopped by itself"
-                chunk = await asyncio.wait_for(viewer.next_chunk(), timeout=60)
-                assert chunk, "the stream ended"
-                received += chunk
-        finally:
-            await session.async_stop()
-        while chunk := await viewer.next_chunk():
-            received += chunk
-        return bytes(received)
-
     with ScheduleStore.open(tmp_path / "schedule.db") as store:
         schedule = Schedule(store, [channel], epochs={channel.number: T0})
         (airing,) = schedule.airings(channel.number, T0 + JOIN, T0 + JOIN + 1)
-        data = asyncio.run(play(schedule))
+        data = asyncio.run(
+            record_unpaced(
+                ffmpeg.path,
+                schedule,
+                channel.number,
+                slate_path.read_bytes(),
+                T0 + JOIN,
+                MEDIA_SECONDS,
+            )
+        )
 
     parts = [(s.item.id, s.start - T0, s.duration, s.seek) for s in airing.segments]
     assert parts[:5] == [
