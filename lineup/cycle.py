@@ -109,7 +109,12 @@ class Cycle:
         ]
         self._pool, self._bumpers = _deal_pools(pool, bool(channel.filler_kinds))
         self._pool_durations = [float(item.duration) for item in self._pool]
-        self._bumper_durations = [float(item.duration) for item in self._bumpers]
+        self._deck = _Deck(
+            self._pool,
+            self._pool_durations,
+            self._bumpers,
+            [float(item.duration) for item in self._bumpers],
+        )
         self._cursors: list[Cursor] = []
         lengths: list[int] = []
         cursor: Cursor = (0, 0)
@@ -209,11 +214,10 @@ class Cycle:
         The one place the slot layout is decided: run once without ``build`` for every
         programme to learn the lengths, and again with it when the slot first airs.
         """
-        lay = _Layout(self._pool, self._pool_durations, self._bumpers, self._bumper_durations)
-        lay.start(cursor, build)
+        lay = _Layout(self._deck, cursor, build)
         breaks = self.channel.breaks
         seek = 0.0
-        if self._pool and breaks.seconds > 0:
+        if self._pool and breaks.seconds > 0 and programme.breaks:
             for cut in break_points(programme, breaks):
                 lay.add(programme, cut - seek, seek)
                 seek = cut
@@ -223,82 +227,99 @@ class Cycle:
             count = _break_count(self._pool_durations, lay.main, self.channel.policy)
             if count and self._bumpers:  # the break after the show opens with a bumper too
                 lay.bumper()
-            for _ in range(count):
-                lay.filler()
-        at = lay.at
-        length = math.ceil(round(at, 6))
+            lay.deal(count)
+        length = math.ceil(round(lay.at, 6))
         pad = self.pad_seconds
         if pad:
             length = -(-length // pad) * pad
-            while self._pool and length - lay.at >= MIN_FILLER_SECONDS:
-                lay.filler(limit=length - lay.at)
+            if self._pool:
+                lay.pad(length)
         if build and length - lay.at > 1e-9:
             lay.add(self.slate, length - lay.at)
         return length, (lay.main, lay.bumper_cursor), tuple(lay.parts)
 
 
+@dataclass(frozen=True, slots=True)
+class _Deck:
+    """What breaks are dealt from: the main pool and the bumpers, with their durations."""
+
+    pool: Sequence[MediaItem]
+    durations: Sequence[float]
+    bumpers: Sequence[MediaItem]
+    bumper_durations: Sequence[float]
+
+
 class _Layout:
     """A slot being laid out: its parts so far (when building), where the next part starts,
-    and how far each filler role has been dealt."""
+    and how far each filler role has been dealt. Its loops run for every slot of every
+    channel when a lineup is built: they keep their state in locals."""
 
-    __slots__ = (
-        "at", "build", "bumper_cursor", "bumper_durations", "bumpers", "durations", "main",
-        "parts", "pool",
-    )  # fmt: skip
+    __slots__ = ("at", "build", "bumper_cursor", "deck", "main", "parts")
 
-    def __init__(
-        self,
-        pool: Sequence[MediaItem],
-        durations: Sequence[float],
-        bumpers: Sequence[MediaItem],
-        bumper_durations: Sequence[float],
-    ) -> None:
-        self.pool = pool
-        self.durations = durations
-        self.bumpers = bumpers
-        self.bumper_durations = bumper_durations
-        self.parts: list[Part] = []
-        self.at = 0.0
-        self.main = 0
-        self.bumper_cursor = 0
-        self.build = False
-
-    def start(self, cursor: Cursor, build: bool) -> None:
+    def __init__(self, deck: _Deck, cursor: Cursor, build: bool) -> None:
+        self.deck = deck
         self.main, self.bumper_cursor = cursor
         self.build = build
+        self.parts: list[Part] = []
+        self.at = 0.0
 
     def add(self, item: MediaItem, duration: float, seek: float = 0.0) -> None:
         if self.build:
             self.parts.append((item, self.at, duration, seek))
         self.at += duration
 
-    def filler(self, limit: float | None = None) -> float:
-        """Deal the next item of the main pool (cut to ``limit`` seconds); its duration."""
-        index = self.main % len(self.pool)
-        duration = self.durations[index]
-        if limit is not None:
-            duration = min(duration, limit)
-        self.add(self.pool[index], duration)
+    def filler(self) -> float:
+        """Deal the next item of the main pool; its duration."""
+        deck = self.deck
+        index = self.main % len(deck.pool)
+        self.add(deck.pool[index], deck.durations[index])
         self.main += 1
-        return duration
+        return deck.durations[index]
+
+    def deal(self, count: int) -> None:
+        """``count`` items of the main pool."""
+        pool, durations, parts, build = self.deck.pool, self.deck.durations, self.parts, self.build
+        size, at, main = len(pool), self.at, self.main
+        for _ in range(count):
+            index = main % size
+            if build:
+                parts.append((pool[index], at, durations[index], 0.0))
+            main += 1
+            at += durations[index]
+        self.at, self.main = at, main
+
+    def pad(self, length: float) -> None:
+        """Main-pool items up to ``length`` (the last one cut short), down to under a second."""
+        pool, durations, parts, build = self.deck.pool, self.deck.durations, self.parts, self.build
+        size, at, main = len(pool), self.at, self.main
+        while length - at >= MIN_FILLER_SECONDS:
+            index = main % size
+            used = min(durations[index], length - at)
+            if build:
+                parts.append((pool[index], at, used, 0.0))
+            main += 1
+            at += used
+        self.at, self.main = at, main
 
     def bumper(self) -> float:
-        index = self.bumper_cursor % len(self.bumpers)
-        self.add(self.bumpers[index], self.bumper_durations[index])
+        deck = self.deck
+        index = self.bumper_cursor % len(deck.bumpers)
+        self.add(deck.bumpers[index], deck.bumper_durations[index])
         self.bumper_cursor += 1
-        return self.bumper_durations[index]
+        return deck.bumper_durations[index]
 
     def mid_roll(self, seconds: float) -> None:
         """A break inside the programme: a bumper out, filler (at least one item) until the
         break, bumpers included, lasts ``seconds``, and a bumper back into the show."""
         target = seconds
-        if self.bumpers:
-            back = self.bumper_durations[(self.bumper_cursor + 1) % len(self.bumpers)]
+        deck = self.deck
+        if deck.bumpers:
+            back = deck.bumper_durations[(self.bumper_cursor + 1) % len(deck.bumpers)]
             target -= self.bumper() + back
         spent = 0.0
         while not spent or spent < target:
             spent += self.filler()
-        if self.bumpers:
+        if deck.bumpers:
             self.bumper()
 
 
