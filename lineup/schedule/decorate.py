@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from lineup.cards import CARD_SECONDS, card_item
 from lineup.cycle import MIN_FILLER_SECONDS, Part, break_points, slate_item
-from lineup.models import Channel, FillerKind, ItemKind, MediaItem
+from lineup.models import BreakPolicy, Channel, FillerKind, ItemKind, MediaItem
 from lineup.roles import role_of
 
 __all__ = ["decorate", "station_ids"]
@@ -39,8 +39,11 @@ log = logging.getLogger(__name__)
 
 HOUR = 3600
 _NOT_REPLACEABLE = (ItemKind.SLATE, ItemKind.CARD, ItemKind.OVERRIDE)
+_MEMO_SIZE = 4096  # entries per memo below; cleared when full (they are only shortcuts)
 _IDS_MEMO: dict[int, tuple[tuple[MediaItem, ...], tuple[MediaItem, ...]]] = {}
-_IDS_MEMO_SIZE = 4096
+_OPENING_MEMO: dict[tuple[int, BreakPolicy], tuple[MediaItem, float]] = {}
+#: cards by (channel, next, later, seconds) object ids, with the objects to check identity
+_CARD_MEMO: dict[tuple[int, int, int, float], tuple[object, object, object, MediaItem]] = {}
 
 
 def decorate(
@@ -56,12 +59,19 @@ def decorate(
     if not parts or (not ids and not card):
         return parts
     out = list(parts)
-    if ids:
+    if ids and _near_an_hour(start, _end(parts), upcoming):
         following = _opening(channel, upcoming[0]) if upcoming else 0.0
         _add_station_ids(out, channel, start, ids, following)
     if card:
         _add_card(out, channel, upcoming)
     return tuple(out)
+
+
+def _near_an_hour(start: int, total: float, upcoming: Sequence[MediaItem]) -> bool:
+    """Whether a top of the hour may be this airing's to mark: one falls between its start
+    and halfway into the next programme (a cheap test before the exact one)."""
+    reach = start + total + (upcoming[0].duration / 2 if upcoming else 0.0)
+    return (start // HOUR + 1) * HOUR < reach
 
 
 def station_ids(channel: Channel) -> tuple[MediaItem, ...]:
@@ -79,7 +89,7 @@ def station_ids(channel: Channel) -> tuple[MediaItem, ...]:
         and math.isfinite(item.duration)
         and item.duration > MIN_FILLER_SECONDS
     )
-    if len(_IDS_MEMO) >= _IDS_MEMO_SIZE:
+    if len(_IDS_MEMO) >= _MEMO_SIZE:
         _IDS_MEMO.clear()
     _IDS_MEMO[id(pool)] = (pool, ids)
     return ids
@@ -98,7 +108,7 @@ def _add_station_ids(
         index = _nearest_break_part(parts, start, hour, window)
         if index is not None:
             chosen = ids[(hour // HOUR) % len(ids)]
-            _insert(parts, index, chosen, slate_item(channel))
+            _insert(parts, index, chosen, channel)
             log.debug("channel %d: station ID %r for %d", channel.number, chosen.title, hour)
         hour += HOUR
 
@@ -106,8 +116,18 @@ def _add_station_ids(
 def _opening(channel: Channel, programme: MediaItem) -> float:
     """How long ``programme`` runs before its first mid-roll cut (a pure function of the
     programme and the policy, so an airing and the one before it agree on it)."""
-    cuts = break_points(programme, channel.breaks) if channel.breaks.seconds > 0 else ()
-    return cuts[0] if cuts else float(programme.duration)
+    if not programme.breaks or channel.breaks.seconds <= 0:
+        return float(programme.duration)
+    key = (id(programme), channel.breaks)
+    found = _OPENING_MEMO.get(key)
+    if found is not None and found[0] is programme:
+        return found[1]
+    cuts = break_points(programme, channel.breaks)
+    opening = cuts[0] if cuts else float(programme.duration)
+    if len(_OPENING_MEMO) >= _MEMO_SIZE:
+        _OPENING_MEMO.clear()
+    _OPENING_MEMO[key] = (programme, opening)
+    return opening
 
 
 def _nearest_break_part(parts: list[Part], start: int, hour: int, window: float) -> int | None:
@@ -125,7 +145,7 @@ def _nearest_break_part(parts: list[Part], start: int, hour: int, window: float)
     return best
 
 
-def _insert(parts: list[Part], index: int, station_id: MediaItem, slate: MediaItem) -> None:
+def _insert(parts: list[Part], index: int, station_id: MediaItem, channel: Channel) -> None:
     """Air ``station_id`` at part ``index``: the rest of its break moves later and is cut where
     the bumpers closing the break begin (they keep their place, unless the ID leaves them no
     room); a remnant under a second becomes the slate, as in a slot's padding."""
@@ -150,7 +170,7 @@ def _insert(parts: list[Part], index: int, station_id: MediaItem, slate: MediaIt
         moved.append((item, offset, min(length, limit - offset), seek))
     _, offset, length, _ = moved[-1]
     if len(moved) > 1 and length < MIN_FILLER_SECONDS:  # hardly worth an ffmpeg: the slate
-        moved[-1] = (slate, offset, length, 0.0)
+        moved[-1] = (slate_item(channel), offset, length, 0.0)
     parts[index:tail] = moved
 
 
@@ -172,9 +192,24 @@ def _add_card(parts: list[Part], channel: Channel, upcoming: Sequence[MediaItem]
             else:
                 keep.append((item, at, cut - at, seek))
     later = upcoming[1] if len(upcoming) > 1 else None
-    card = card_item(channel.name, channel.logo, upcoming[0], later, total - cut)
-    keep.append((card, cut, total - cut, 0.0))
+    keep.append((_card(channel, upcoming[0], later, total - cut), cut, total - cut, 0.0))
     parts[:] = keep
+
+
+def _card(
+    channel: Channel, upcoming: MediaItem, later: MediaItem | None, seconds: float
+) -> MediaItem:
+    """The card item, made once per channel, programmes and length (every airing of a
+    programme announces the same next one in a loop that repeats)."""
+    key = (id(channel), id(upcoming), id(later), seconds)
+    found = _CARD_MEMO.get(key)
+    if found is not None and found[0] is channel and found[1] is upcoming and found[2] is later:
+        return found[3]
+    card = card_item(channel.name, channel.logo, upcoming, later, seconds)
+    if len(_CARD_MEMO) >= _MEMO_SIZE:
+        _CARD_MEMO.clear()
+    _CARD_MEMO[key] = (channel, upcoming, later, card)
+    return card
 
 
 def _end(parts: Sequence[Part]) -> float:
