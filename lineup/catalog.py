@@ -23,7 +23,7 @@ from typing import Any
 
 from lineup.errors import CatalogError
 from lineup.models import ARTWORK_PREFIX, ItemKind, MediaInfo, MediaItem, MediaServerRef
-from lineup.naming import ParsedName
+from lineup.naming import ParsedName, filler_kind_of
 from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
@@ -523,4 +523,5 @@ def _to_item(row: tuple[Any, ...]) -> MediaItem:
         collections=tuple(json.loads(collections)) if collections else (),
         remote=remote,
         studio=studio,
+        filler_kind=filler_kind_of(path) if kind == ItemKind.FILLER else None,
     )

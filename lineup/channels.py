@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lineup.catalog import SkippedEpisode
-from lineup.config import ChannelSpec
+from lineup.config import DEFAULT_BREAKS, ChannelSpec
 from lineup.errors import ConfigError
-from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem, SlotPlan
+from lineup.models import Channel, FillerKind, FillerPolicy, ItemKind, MediaItem, SlotPlan
 from lineup.numbering import MOVIES_KEY, ChannelNumbers, show_key
+from lineup.roles import pool_with_roles, present_roles
 from lineup.slot_config import SlotSpec
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[C
         elif item.kind == ItemKind.MOVIE:
             movies.append(item)
     filler = filler_pool(items)
+    roles = present_roles(filler)
 
     keys = sorted(shows)
     if movies:
@@ -117,6 +119,9 @@ def auto_lineup(items: Sequence[MediaItem], numbering: ChannelNumbers) -> list[C
                 programmes=tuple(programmes),
                 filler=filler,
                 policy=default_policy(bool(filler), programmes),
+                breaks=DEFAULT_BREAKS,
+                up_next=True,
+                filler_kinds=roles,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)
@@ -149,6 +154,11 @@ def resolve_channels(
         policy = (
             spec.filler if spec.filler is not None else default_policy(bool(filler), everything)
         )
+        roles: tuple[FillerKind, ...] = ()
+        if spec.role_folders or spec.filler_kinds:
+            filler, roles = pool_with_roles(
+                filler, spec.role_folders, library.under, spec.filler_kinds
+            )
         channels.append(
             Channel(
                 number=spec.number,
@@ -164,6 +174,10 @@ def resolve_channels(
                 mode=spec.mode,
                 group=spec.group,
                 profile=spec.profile,
+                breaks=spec.breaks,
+                up_next=spec.up_next,
+                filler_kinds=roles or present_roles(filler),
+                id_window_minutes=spec.id_window_minutes,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)
@@ -471,4 +485,7 @@ def marathon_channel(
         programmes=tuple(episodes[start:] + episodes[:start]),
         filler=filler,
         policy=FillerPolicy(items=DEFAULT_BREAK_ITEMS) if filler else FillerPolicy(),
+        breaks=DEFAULT_BREAKS,
+        up_next=True,
+        filler_kinds=present_roles(filler),
     )

@@ -16,11 +16,20 @@ surfacing hours later as an empty channel. Example::
     logo = "logos/nbc.png"
     mode = "transcode"            # or "copy" / "auto"
     group = "Sitcoms"
+    breaks = "chapters"           # mid-roll breaks at chapter marks, else at the natural
+                                  # breaks found at scan; "detected": only those; "none"
+    breaks_per_half_hour = 2      # at most this many per 30 minutes of programme (0-6)
+    break_seconds = 120           # filler seconds in each mid-roll break (0: no mid-rolls)
+    up_next = true                # an "up next" card ends each break between programmes
 
     [channel.filler]
     items = 3                     # or: seconds = 120
     pad_minutes = 30              # start programmes on :00 and :30
     folders = ["commercials/80s"] # default: every filler item
+    kinds = ["commercials", "bumpers", "ids", "filler"]  # roles used; default: all present
+    bumpers = ["bumpers/nbc"]     # a role's own folders (also: commercials, ids); default:
+                                  # the filler under Bumpers/ (Commercials/, IDs/ or Station IDs/)
+    id_window_minutes = 5         # a station ID airs in a break this close to the hour (0-30)
 
     [[channel]]
     number = 9
@@ -62,7 +71,10 @@ from lineup.errors import ConfigError
 from lineup.models import (
     MAX_CHANNEL_NUMBER,
     MIN_CHANNEL_NUMBER,
+    BreakPolicy,
+    BreakSource,
     ChannelProfile,
+    FillerKind,
     FillerPolicy,
     Order,
     OutputMode,
@@ -108,6 +120,10 @@ _CHANNEL_KEYS = (
     "decades",
     "networks",
     "ratings",
+    "breaks",
+    "breaks_per_half_hour",
+    "break_seconds",
+    "up_next",
 )
 _PROFILE_KEYS = (
     "resolution",
@@ -131,7 +147,17 @@ _CONTENT_KEYS = (
     "ratings",
 )
 _METADATA_KEYS = ("genres", "decades", "networks", "ratings")
-_FILLER_KEYS = ("items", "seconds", "pad_minutes", "folders")
+_FILLER_KEYS = (
+    "items",
+    "seconds",
+    "pad_minutes",
+    "folders",
+    "kinds",
+    "commercials",
+    "bumpers",
+    "ids",
+    "id_window_minutes",
+)
 MAX_LINGER_SECONDS = 86400.0
 MAX_TUNERS = 64  # more sessions than any home CPU encodes; HDHomeRun clients list each tuner
 TUNERS_AUTO: Final = (
@@ -142,6 +168,25 @@ _E = TypeVar("_E", bound=StrEnum)
 #: a channel's own rotation loops its programmes (every loop the same length), so it takes the
 #: orders that are permutations; ``random`` and ``marathon`` are for slots
 CHANNEL_ORDERS = (Order.CHRONOLOGICAL, Order.SHUFFLE)
+#: mid-roll breaks when a channel says nothing: at the file's chapter marks, else at the natural
+#: breaks found at scan; a programme without either runs uncut
+DEFAULT_BREAKS = BreakPolicy(source=BreakSource.CHAPTERS)
+MAX_BREAKS_PER_HALF_HOUR = 6
+MAX_BREAK_SECONDS = 1800.0
+MAX_ID_WINDOW_MINUTES = 30.0
+#: ``kinds = [...]`` in ``[channel.filler]``: the folder-style names of the break roles
+FILLER_KIND_NAMES = {
+    "commercials": FillerKind.COMMERCIAL,
+    "bumpers": FillerKind.BUMPER,
+    "ids": FillerKind.STATION_ID,
+    "filler": FillerKind.FILLER,
+}
+#: the ``[channel.filler]`` keys naming a role's own folders
+_ROLE_FOLDER_KEYS = {
+    "commercials": FillerKind.COMMERCIAL,
+    "bumpers": FillerKind.BUMPER,
+    "ids": FillerKind.STATION_ID,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +216,12 @@ class ChannelSpec:
     #: genres / decades / networks / ratings: alone, they pick from the whole library; with
     #: shows, movies, folders, collections or sections, they narrow what those pick
     metadata: MetadataFilter | None = None
+    breaks: BreakPolicy = DEFAULT_BREAKS
+    up_next: bool = True
+    filler_kinds: tuple[FillerKind, ...] = ()  # the roles it uses; () = every role present
+    #: per role, the folders its items come from (instead of the filler pool's of that role)
+    role_folders: tuple[tuple[FillerKind, tuple[Path, ...]], ...] = ()
+    id_window_minutes: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,6 +553,7 @@ class _Loader:
             spec = replace(spec, slots=self.slots(table["slot"], *at, "slot"))
         spec = self.channel_presentation(spec, table, *at)
         spec = replace(spec, metadata=self.metadata_filter(table, *at))
+        spec = self.channel_breaks(spec, table, *at)
         profile = self.default_profile
         if "profile" in table:
             profile = self.profile(table["profile"], profile, *at, "profile")
@@ -653,3 +705,60 @@ class _Loader:
             if decade not in out:
                 out.append(decade)
         return tuple(out)
+
+    def channel_breaks(
+        self, spec: ChannelSpec, table: Mapping[str, Any], *at: PathPart
+    ) -> ChannelSpec:
+        """Mid-roll breaks, up-next cards and break roles: ``breaks``, ``breaks_per_half_hour``,
+        ``break_seconds``, ``up_next``; in ``[channel.filler]`` ``kinds``, ``commercials``,
+        ``bumpers``, ``ids`` and ``id_window_minutes``."""
+        breaks = spec.breaks
+        if "breaks" in table:
+            source = self.choice(table["breaks"], BreakSource, *at, "breaks")
+            breaks = replace(breaks, source=source)
+        if "breaks_per_half_hour" in table:
+            count = self.integer(
+                table["breaks_per_half_hour"], 0, MAX_BREAKS_PER_HALF_HOUR, *at,
+                "breaks_per_half_hour",
+            )  # fmt: skip
+            breaks = replace(breaks, per_half_hour=count)
+        if "break_seconds" in table:
+            seconds = self.number(
+                table["break_seconds"], 0, MAX_BREAK_SECONDS, *at, "break_seconds"
+            )
+            breaks = replace(breaks, seconds=seconds)
+        spec = replace(spec, breaks=breaks)
+        if "up_next" in table:
+            up_next = self.typed(table["up_next"], bool, "true or false", *at, "up_next")
+            spec = replace(spec, up_next=bool(up_next))
+        filler = table.get("filler")
+        if not isinstance(filler, dict):  # absent (a wrong type was reported by ``filler``)
+            return spec
+        where = (*at, "filler")
+        if "kinds" in filler:
+            kinds: list[FillerKind] = []
+            for name in self.selection(filler["kinds"], *where, "kinds"):
+                if name not in FILLER_KIND_NAMES:
+                    hint = _suggest(name, list(FILLER_KIND_NAMES))
+                    tail = (
+                        f"did you mean '{hint}'?"
+                        if hint
+                        else "expected " + ", ".join(FILLER_KIND_NAMES)
+                    )
+                    raise self.error(f"unknown filler kind '{name}' ({tail})", *where, "kinds")
+                if FILLER_KIND_NAMES[name] not in kinds:
+                    kinds.append(FILLER_KIND_NAMES[name])
+            spec = replace(spec, filler_kinds=tuple(kinds))
+        role_folders = tuple(
+            (role, self.folders(filler[key], f"{key} folder", *where, key))
+            for key, role in _ROLE_FOLDER_KEYS.items()
+            if key in filler
+        )
+        if role_folders:
+            spec = replace(spec, role_folders=role_folders)
+        if "id_window_minutes" in filler:
+            window = self.number(
+                filler["id_window_minutes"], 0, MAX_ID_WINDOW_MINUTES, *where, "id_window_minutes"
+            )
+            spec = replace(spec, id_window_minutes=window)
+        return spec

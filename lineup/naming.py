@@ -4,8 +4,9 @@ Pure: no file-system access, so every rule is a table-driven unit test and the s
 ten thousand paths in milliseconds. The rules, in the order they are tried:
 
 1. Anything that is not a video file, or sits under a hidden (``.``) folder, is not media.
-2. A file under a folder named ``Commercials``, ``Bumpers`` or ``Filler`` (any depth, any case)
-   is FILLER, titled after its prettified file stem.
+2. A file under a folder named ``Commercials``, ``Bumpers``, ``IDs``, ``Station IDs`` or
+   ``Filler`` (any depth, any case) is FILLER, titled after its prettified file stem; its role
+   in a break (:func:`filler_kind_of`) is the deepest such folder's.
 3. A file whose name carries an episode code (``S01E02``, ``1x02``, ``S01E01-E02``) is an
    EPISODE. Its show is the folder above ``Season NN`` / ``Specials``, else the folder holding
    the file, else (for a file loose in the root) the part of the name before the code.
@@ -20,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from lineup.models import ItemKind
+from lineup.models import FillerKind, ItemKind
 
 VIDEO_EXTENSIONS = frozenset(
     {
@@ -28,7 +29,15 @@ VIDEO_EXTENSIONS = frozenset(
         ".mpg", ".mpeg", ".wmv", ".webm", ".flv", ".ogv",
     }
 )  # fmt: skip
-FILLER_FOLDERS = frozenset({"commercials", "bumpers", "filler"})
+#: filler folders (lower case) and the role in a break of the files under them
+FILLER_ROLES = {
+    "commercials": FillerKind.COMMERCIAL,
+    "bumpers": FillerKind.BUMPER,
+    "ids": FillerKind.STATION_ID,
+    "station ids": FillerKind.STATION_ID,
+    "filler": FillerKind.FILLER,
+}
+FILLER_FOLDERS = frozenset(FILLER_ROLES)
 
 # S01E02, s1e2, S01.E02, S01 E02 and the multi-episode tails -E03, E03, -03.
 _SXXEYY = re.compile(
@@ -106,6 +115,20 @@ def parse_media_path(path: PurePath, root: PurePath) -> ParsedName | None:
     if any(folder.lower() in FILLER_FOLDERS for folder in folders):
         return ParsedName(kind=ItemKind.FILLER, title=prettify(stem) or stem)
     return _parse_episode(stem, folders, len(parts) - 1) or _parse_movie(stem, parts[:-1])
+
+
+def filler_kind_of(path: str | PurePath) -> FillerKind | None:
+    """The role of a filler file from its folders: the deepest ``Commercials/``, ``Bumpers/``,
+    ``IDs/`` or ``Station IDs/``, ``Filler/`` (any case) wins, so ``Filler/Bumpers/x.mp4`` is a
+    bumper. None when no folder names a role (a file picked by a channel's filler folders).
+
+    Derived from the path rather than stored: the catalog's paths already hold the answer.
+    """
+    for folder in reversed(PurePath(path).parts[:-1]):
+        role = FILLER_ROLES.get(folder.lower())
+        if role is not None:
+            return role
+    return None
 
 
 def prettify(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lineup.models import ItemKind, MediaInfo, MediaItem
+from lineup.models import FillerKind, ItemKind, MediaInfo, MediaItem
 
 
 def info(duration: float) -> MediaInfo:
@@ -40,11 +40,14 @@ def movie(id: int, title: str, year: int, duration: float = 5400.0) -> MediaItem
     )
 
 
-def filler(id: int, duration: float, folder: str = "/filler") -> MediaItem:
+def filler(
+    id: int, duration: float, folder: str = "/filler", role: FillerKind | None = None
+) -> MediaItem:
     return MediaItem(
         id=id,
         path=f"{folder}/ad{id}.mp4",
         kind=ItemKind.FILLER,
         title=f"Ad {id}",
         info=info(duration),
+        filler_kind=role,
     )

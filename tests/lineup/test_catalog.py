@@ -10,7 +10,7 @@ import pytest
 
 from lineup.catalog import Catalog, FileRecord, SkippedEpisode, SkippedFile
 from lineup.errors import CatalogError
-from lineup.models import ItemKind, MediaInfo
+from lineup.models import FillerKind, ItemKind, MediaInfo
 from lineup.naming import ParsedName
 
 INFO = MediaInfo(2.0, "mov,mp4,m4a,3gp,3g2,mj2", "h264", 160, 120, 25.0, "aac", 2)
@@ -212,3 +212,23 @@ def test_a_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
             None,
             (),
         )
+
+
+def test_filler_items_carry_their_role_from_the_folder(catalog: Catalog) -> None:
+    catalog.apply(
+        [
+            record("/m/Commercials/coke.mp4", ParsedName(ItemKind.FILLER, "Coke")),
+            record("/m/Filler/Bumpers/back.mp4", ParsedName(ItemKind.FILLER, "Back")),
+            record("/m/Station IDs/wrtv.mp4", ParsedName(ItemKind.FILLER, "Wrtv")),
+            record("/m/Filler/clouds.mp4", ParsedName(ItemKind.FILLER, "Clouds")),
+            record("/m/Bumpers/Cheers/Season 1/c - S01E01.mp4", ep("Cheers", 1, 1)),
+        ]
+    )
+    roles = {item.title: item.filler_kind for item in catalog.items()}
+    assert roles == {
+        "Coke": FillerKind.COMMERCIAL,
+        "Back": FillerKind.BUMPER,
+        "Wrtv": FillerKind.STATION_ID,
+        "Clouds": FillerKind.FILLER,
+        "Ep 1": None,  # only filler has a role
+    }

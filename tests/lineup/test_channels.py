@@ -12,7 +12,17 @@ from lineup.catalog import SkippedEpisode, SkippedFile
 from lineup.channels import auto_lineup, default_policy, marathon_channel, resolve_channels
 from lineup.config import ChannelSpec
 from lineup.errors import ConfigError
-from lineup.models import Channel, FillerPolicy, ItemKind, MediaItem, Order, OutputMode
+from lineup.models import (
+    BreakPolicy,
+    BreakSource,
+    Channel,
+    FillerKind,
+    FillerPolicy,
+    ItemKind,
+    MediaItem,
+    Order,
+    OutputMode,
+)
 from lineup.numbering import ChannelNumbers
 from tests.lineup.media import episode, filler, movie, season
 
@@ -220,3 +230,70 @@ def test_the_clock_grid_is_only_for_material_that_fits_it(tmp_path: Path) -> Non
     by_name = {c.name: c for c in lineup}
     assert by_name["Clips"].policy.pad_minutes == 0
     assert by_name["Cheers"].policy.pad_minutes == 30
+
+
+def role_library() -> list[MediaItem]:
+    return [
+        *season("Cheers", 2, 1),
+        filler(30, 30.0, "/f/Commercials", FillerKind.COMMERCIAL),
+        filler(31, 5.0, "/f/Bumpers", FillerKind.BUMPER),
+        filler(32, 10.0, "/f/IDs", FillerKind.STATION_ID),
+        filler(33, 20.0, "/f/nbc"),  # no role folder: plain filler
+    ]
+
+
+def test_auto_channels_get_breaks_cards_and_every_role_present(tmp_path: Path) -> None:
+    with ChannelNumbers.open(tmp_path / "retrovue.db") as numbers:
+        (cheers,) = auto_lineup(role_library(), numbers)
+    assert cheers.breaks == BreakPolicy(BreakSource.CHAPTERS, 2, 120.0)
+    assert cheers.up_next is True
+    assert cheers.filler_kinds == tuple(FillerKind)  # the unsorted filler item is plain filler
+    marathon = marathon_channel(role_library(), "Cheers", 1, 1)
+    assert (marathon.breaks, marathon.up_next) == (cheers.breaks, True)
+    assert marathon.filler_kinds == cheers.filler_kinds
+
+
+def test_spec_break_settings_reach_the_channel() -> None:
+    spec = ChannelSpec(
+        number=4,
+        name="Late",
+        shows=("Cheers",),
+        breaks=BreakPolicy(BreakSource.DETECTED, 1, 60.0),
+        up_next=False,
+        id_window_minutes=2.0,
+    )
+    (channel,) = resolve_channels([spec], role_library())
+    assert channel.breaks == BreakPolicy(BreakSource.DETECTED, 1, 60.0)
+    assert channel.up_next is False
+    assert channel.id_window_minutes == 2.0
+    assert [f.id for f in channel.filler] == [31, 30, 32, 33]  # every FILLER item, by path
+
+
+def test_spec_kinds_keep_only_those_roles() -> None:
+    spec = ChannelSpec(
+        number=4,
+        name="Late",
+        shows=("Cheers",),
+        filler_kinds=(FillerKind.COMMERCIAL, FillerKind.STATION_ID),
+    )
+    (channel,) = resolve_channels([spec], role_library())
+    assert [f.id for f in channel.filler] == [30, 32]
+    assert channel.filler_kinds == (FillerKind.COMMERCIAL, FillerKind.STATION_ID)
+
+
+def test_spec_role_folders_replace_that_role() -> None:
+    """``bumpers = ["/f/nbc"]``: this channel's bumpers are those files (whatever their folder
+    is called), not the library's Bumpers/; the other roles stay the library's."""
+    spec = ChannelSpec(
+        number=4,
+        name="Late",
+        shows=("Cheers",),
+        role_folders=((FillerKind.BUMPER, (Path("/f/nbc"),)),),
+    )
+    (channel,) = resolve_channels([spec], role_library())
+    assert [(f.id, f.filler_kind) for f in channel.filler] == [
+        (30, FillerKind.COMMERCIAL),
+        (32, FillerKind.STATION_ID),
+        (33, FillerKind.BUMPER),
+    ]
+    assert channel.filler_kinds == (FillerKind.COMMERCIAL, FillerKind.BUMPER, FillerKind.STATION_ID)

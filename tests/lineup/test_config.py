@@ -9,7 +9,16 @@ import pytest
 
 from lineup.config import ChannelSpec, RetrovueConfig, ServerSettings, load_config
 from lineup.errors import ConfigError
-from lineup.models import ChannelProfile, FillerPolicy, Order, OutputMode, Preset
+from lineup.models import (
+    BreakPolicy,
+    BreakSource,
+    ChannelProfile,
+    FillerKind,
+    FillerPolicy,
+    Order,
+    OutputMode,
+    Preset,
+)
 from lineup.plex import PlexSettings, Secret
 
 
@@ -617,3 +626,116 @@ def test_empty_filler_folders_are_a_load_error(site: Path) -> None:
         '[[channel]]\nnumber = 1\nname = "A"\nshows = ["x"]\n[channel.filler]\nfolders = []\n',
     )
     assert error_of(path) == (f"{path}:6: 'folders' is empty: name at least one, or remove the key")
+
+
+def test_breaks_cards_and_roles_load(site: Path) -> None:
+    (site / "ads" / "bumpers").mkdir()
+    (site / "ads" / "ids").mkdir()
+    path = write(
+        site,
+        """
+        [[channel]]
+        number = 4
+        name = "Retro Weeknights"
+        shows = ["Cheers"]
+        breaks = "detected"
+        breaks_per_half_hour = 3
+        break_seconds = 90
+        up_next = false
+
+        [channel.filler]
+        kinds = ["commercials", "bumpers", "ids"]
+        bumpers = ["ads/bumpers"]
+        ids = ["ads/ids"]
+        id_window_minutes = 2.5
+    """,
+    )
+    (spec,) = load_config(path).channels
+    assert spec.breaks == BreakPolicy(BreakSource.DETECTED, per_half_hour=3, seconds=90.0)
+    assert spec.up_next is False
+    assert spec.filler_kinds == (FillerKind.COMMERCIAL, FillerKind.BUMPER, FillerKind.STATION_ID)
+    assert spec.role_folders == (
+        (FillerKind.BUMPER, (site / "ads" / "bumpers",)),
+        (FillerKind.STATION_ID, (site / "ads" / "ids",)),
+    )
+    assert spec.id_window_minutes == 2.5
+    assert spec.filler is None  # roles alone keep the default break length
+
+
+def test_breaks_and_cards_default_on(site: Path) -> None:
+    path = write(site, '[[channel]]\nnumber = 1\nname = "A"\nshows = ["Cheers"]\n')
+    (spec,) = load_config(path).channels
+    assert spec.breaks == BreakPolicy(BreakSource.CHAPTERS, per_half_hour=2, seconds=120.0)
+    assert spec.up_next is True
+    assert spec.filler_kinds == ()
+    assert spec.role_folders == ()
+    assert spec.id_window_minutes == 5.0
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "message"),
+    [
+        pytest.param(
+            'breaks = "chapter"',
+            5,
+            "unknown breaks 'chapter' (did you mean 'chapters'?)",
+            id="breaks",
+        ),
+        pytest.param(
+            "breaks_per_half_hour = 7",
+            5,
+            "'breaks_per_half_hour' must be between 0 and 6, not 7",
+            id="per-half-hour",
+        ),
+        pytest.param(
+            "breaks_per_half_hour = 1.5",
+            5,
+            "'breaks_per_half_hour' must be an integer, not a number",
+            id="per-half-hour-type",
+        ),
+        pytest.param(
+            "break_seconds = -1",
+            5,
+            "'break_seconds' must be between 0 and 1800, not -1",
+            id="break-seconds",
+        ),
+        pytest.param(
+            'up_next = "yes"', 5, "'up_next' must be true or false, not a string", id="up-next"
+        ),
+        pytest.param(
+            '[channel.filler]\nkinds = ["commercial"]',
+            6,
+            "unknown filler kind 'commercial' (did you mean 'commercials'?)",
+            id="kind",
+        ),
+        pytest.param(
+            "[channel.filler]\nkinds = []",
+            6,
+            "'kinds' is empty: name at least one, or remove the key",
+            id="kinds-empty",
+        ),
+        pytest.param(
+            '[channel.filler]\nbumpers = ["nowhere"]',
+            6,
+            "bumpers folder not found: {site}/nowhere",
+            id="bumper-folder",
+        ),
+        pytest.param(
+            "[channel.filler]\nid_window_minutes = 31",
+            6,
+            "'id_window_minutes' must be between 0 and 30, not 31",
+            id="id-window",
+        ),
+        pytest.param(
+            "[channel.filler]\nid = []",
+            6,
+            "unknown key 'id' in [channel.filler] (did you mean 'ids'?)",
+            id="unknown-filler-key",
+        ),
+    ],
+)
+def test_bad_break_settings_point_at_their_line(
+    site: Path, extra: str, line: int, message: str
+) -> None:
+    path = write(site, f'[[channel]]\nnumber = 1\nname = "A"\nshows = ["Cheers"]\n{extra}\n')
+    assert error_of(path) == f"{path}:{line}: {message.format(site=site)}"

@@ -6,8 +6,8 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from lineup.models import ItemKind
-from lineup.naming import ParsedName, parse_media_path, prettify, split_year
+from lineup.models import FillerKind, ItemKind
+from lineup.naming import ParsedName, filler_kind_of, parse_media_path, prettify, split_year
 
 ROOT = PurePosixPath("/media")
 
@@ -174,3 +174,26 @@ def test_prettify(text: str, expected: str) -> None:
 )
 def test_split_year(name: str, expected: tuple[str, int | None]) -> None:
     assert split_year(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("relative", "role"),
+    [
+        ("Commercials/coke.mp4", FillerKind.COMMERCIAL),
+        ("80s/BUMPERS/back soon.ts", FillerKind.BUMPER),
+        ("IDs/wrtv.mp4", FillerKind.STATION_ID),
+        ("Extras/station ids/wrtv night.mp4", FillerKind.STATION_ID),
+        ("Filler/clouds.mp4", FillerKind.FILLER),
+        ("Filler/Bumpers/back soon.mp4", FillerKind.BUMPER),  # the deepest folder wins
+        ("Bumpers/Commercials/coke.mp4", FillerKind.COMMERCIAL),
+        ("Commercials/IDs/wrtv.mp4", FillerKind.STATION_ID),
+        ("Cheers/Season 01/Cheers - S01E01.mp4", None),
+    ],
+)
+def test_filler_role_is_the_deepest_role_folder(relative: str, role: FillerKind | None) -> None:
+    assert filler_kind_of(ROOT / relative) == role
+
+
+@pytest.mark.parametrize("folder", ["IDs", "Station IDs", "station ids", "ids"])
+def test_station_id_folders_hold_filler(folder: str) -> None:
+    assert parse_media_path(ROOT / folder / "wrtv_id.mp4", ROOT) == filler("Wrtv Id")

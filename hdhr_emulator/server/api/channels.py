@@ -10,6 +10,7 @@ never starts a channel.
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from pydantic import BaseModel, RootModel
 from quart import Blueprint, Response
@@ -26,7 +27,8 @@ from hdhr_emulator.server.api.status import running_sessions
 from hdhr_emulator.server.api.times import iso, parse_time
 from hdhr_emulator.server.thumbnails import Thumbnails
 from lineup.errors import ConfigError
-from lineup.models import Channel, ItemKind, Segment
+from lineup.models import Airing, Channel, FillerKind, ItemKind, MediaItem, Segment
+from lineup.roles import role_of
 from lineup.schedule import Schedule
 from xmltv.urls import logo_url, normalise_base_url
 
@@ -70,10 +72,17 @@ class ScheduleQuery(BaseModel):
     end: str | None = None
 
 
+#: what the air is doing in a segment: the programme (each part of it, when mid-roll breaks
+#: cut it), a break item by its role, an up-next card, the slate or an emergency override
+SegmentKind = Literal[
+    "programme", "commercial", "bumper", "id", "filler", "card", "slate", "override"
+]
+
+
 class ScheduleSegment(BaseModel):
     start: str
     stop: str
-    kind: str  # what the air is doing: programme, filler, slate, override (later: bumper, ...)
+    kind: SegmentKind
     item_kind: str  # what the item is in the catalog: episode, movie, filler, slate, override
     title: str
     episode: str | None
@@ -166,18 +175,35 @@ def channel_info(
 PROGRAMME_KINDS = frozenset({ItemKind.EPISODE, ItemKind.MOVIE})
 
 
-def segment_kind(kind: ItemKind) -> str:
-    """A segment's kind as the schedule speaks of it: episodes and movies are the programme."""
-    return "programme" if kind in PROGRAMME_KINDS else kind.value
+_ROLE_KINDS: dict[FillerKind, SegmentKind] = {
+    FillerKind.COMMERCIAL: "commercial",
+    FillerKind.BUMPER: "bumper",
+    FillerKind.STATION_ID: "id",
+    FillerKind.FILLER: "filler",
+}
+_ITEM_KINDS: dict[ItemKind, SegmentKind] = {
+    ItemKind.CARD: "card",
+    ItemKind.SLATE: "slate",
+    ItemKind.OVERRIDE: "override",
+}
 
 
-def schedule_segment(segment: Segment) -> ScheduleSegment:
+def segment_kind(item: MediaItem, programme: MediaItem) -> SegmentKind:
+    """A segment's kind as the schedule speaks of it: the airing's programme (every part of
+    it), a break item by its role (an episode picked as filler is filler), a card, the slate
+    or an override."""
+    if item.kind in PROGRAMME_KINDS:
+        return "programme" if item is programme or item == programme else "filler"
+    return _ITEM_KINDS.get(item.kind) or _ROLE_KINDS[role_of(item)]
+
+
+def schedule_segment(segment: Segment, airing: Airing) -> ScheduleSegment:
     item = segment.item
     text = item_text(item)
     return ScheduleSegment(
         start=iso(segment.start),
         stop=iso(segment.stop),
-        kind=segment_kind(item.kind),
+        kind=segment_kind(item, airing.programme),
         item_kind=item.kind.value,
         title=text.title,
         episode=text.episode,
@@ -240,7 +266,7 @@ def register(blueprint: Blueprint, services: ApiServices) -> None:
         if end - start > MAX_SCHEDULE_SECONDS:
             raise ApiError(400, "the span from start to end must be at most 7 days")
         segments = [
-            schedule_segment(segment)
+            schedule_segment(segment, airing)
             for airing in schedule.airings(channel.number, start, end)
             for segment in airing.segments
             if segment.stop > start and segment.start < end and segment.duration > 0

@@ -28,12 +28,11 @@ from hdhr_emulator.cli.clips import ClipSpec
 from hdhr_emulator.playout import session as session_module
 from hdhr_emulator.playout.ffmpeg_args import slate_command
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
-from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
-from hdhr_emulator.playout.viewer import Viewer
 from lineup.models import Channel, ChannelProfile, ItemKind, MediaItem, OutputMode
 from lineup.probe import probe
 from lineup.schedule import Schedule, ScheduleStore
 from tests.support.tone_seams import drifts_ms, seams_heard
+from tests.support.unpaced import record_unpaced
 
 T0 = 1_700_000_000.0
 # the soak's shape: 25-fps clips of 2–4.5 s (some not a whole number of 29.97-fps frames, some
@@ -84,36 +83,11 @@ def test_many_short_items_stay_on_the_schedule(
         profile=PROFILE,
     )
 
-    async def play(schedule: Schedule) -> bytes:
-        async def slate_for(title: str, profile: ChannelProfile) -> bytes:
-            return slate
-
-        context = PlayoutContext(
-            ffmpeg=ffmpeg.path,
-            schedule=lambda: schedule,
-            slate=slate_for,
-            clock=lambda: T0 + 0.5,
-        )
-        session = ChannelSession(channel.number, 0, context)
-        viewer = Viewer("10.0.0.9", 1 << 30)
-        received = bytearray()
-        session.start()
-        session.attach(viewer)
-        try:
-            while session.splicer.timeline_seconds < MEDIA_SECONDS:
-                assert not session.stopped, "the session stopped by itself"
-                chunk = await asyncio.wait_for(viewer.next_chunk(), timeout=30)
-                assert chunk, "the stream ended"
-                received += chunk
-        finally:
-            await session.async_stop()
-        while chunk := await viewer.next_chunk():
-            received += chunk
-        return bytes(received)
-
     with ScheduleStore.open(tmp_path / "schedule.db") as store:
         schedule = Schedule(store, [channel], epochs={channel.number: T0})
-        data = asyncio.run(play(schedule))
+        data = asyncio.run(
+            record_unpaced(ffmpeg.path, schedule, channel.number, slate, T0 + 0.5, MEDIA_SECONDS)
+        )
         segments = [
             (segment.item.id, segment.start)
             for airing in schedule.airings(channel.number, T0, T0 + MEDIA_SECONDS + 60)
