@@ -40,6 +40,7 @@ from dataclasses import replace
 from lineup.cycle import Cycle, ItemDigests, Slot, fingerprint
 from lineup.errors import UnknownChannelError
 from lineup.models import Airing, Channel, MediaItem, Tune
+from lineup.schedule.decorate import decorate
 from lineup.schedule.past import StoredItems
 from lineup.schedule.slotted import BASE_KEY, SlottedTimeline, Sources
 from lineup.schedule.store import ChannelState, ScheduleStore, item_json, item_key
@@ -213,16 +214,19 @@ class Schedule:
             begin = max(begin, until)
         number = timeline.number
         known = self._row_columns[number]
-        slotted = isinstance(timeline, SlottedTimeline)
+        # a slotted or decorated channel's airings each differ: laid out anew, not kept
+        reuse = isinstance(timeline, Timeline) and not timeline.decorates
         for index, start in timeline.slot_starts(begin, end):
-            columns = known.get(index)
+            columns = known.get(index) if reuse else None
             if columns is None:
-                slot = timeline.slot(index, keep=False)  # read once: not worth keeping
                 filler_entry = None
                 if isinstance(timeline, Timeline):
                     filler_entry = timeline.cycle.filler_entry
+                    slot = timeline.aired_slot(index, start, keep=False)  # read once
+                else:
+                    slot = timeline.slot(index, keep=False)
                 columns = self._row_columns_of(slot, filler_entry)
-                if not slotted:  # a slotted channel's airings are each published once
+                if reuse:
                     known[index] = columns
             slot_rows, keys = columns
             needed.update(keys)
@@ -254,7 +258,7 @@ class Schedule:
                 state = self._reconcile_slotted(channel, sources, old, now)
                 self._save_state(state, old, created)
                 timeline = SlottedTimeline(
-                    number, channel, state, self._store, self._stored_items, sources
+                    number, channel, state, self._store, self._stored_items, sources, decorate
                 )
             else:
                 cycle = Cycle(channel, self._digests)

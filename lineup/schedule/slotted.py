@@ -41,6 +41,7 @@ from lineup.cycle import (
     slate_item,
 )
 from lineup.models import Airing, Channel, MediaItem, Order
+from lineup.schedule.decorate import station_ids
 from lineup.schedule.past import PastAirings, StoredItems
 from lineup.schedule.store import ChannelState, ScheduleStore
 from lineup.schedule.timeline import segments_of
@@ -152,6 +153,7 @@ class SlottedTimeline:
         self._stored_items = stored_items
         self._sources = sources
         self._decorate = decorate
+        self._has_ids = bool(station_ids(channel))
         self._calendar = SlotCalendar(channel.slots, LocalClock(channel.timezone))
         self._slate = slate_item(channel)
         self._gap_item = filler_item(channel)
@@ -429,24 +431,28 @@ class SlottedTimeline:
     # -- airings -------------------------------------------------------------------------
 
     def _parts(self, index: int) -> tuple[Part, ...]:
+        """Entry ``index``'s parts, with its station IDs and up-next card when it has them
+        (decorated as its whole cycle slot, then cut where a long padding is split off)."""
         entry = self._entries[index]
-        parts: tuple[Part, ...]
-        if entry.source >= 0:
-            slot = self._sources.all[entry.source].cycle.slot(entry.index)
-            parts = slot.parts
-            if entry.part == 1:
-                parts = tuple(part for part in parts if part[1] < slot.split - 1e-6)
-            elif entry.part == 2:
-                parts = tuple(
-                    (item, at - slot.split, length, seek)
-                    for item, at, length, seek in parts
-                    if at >= slot.split - 1e-6
-                )
-            parts = (*parts, *entry.tail) if entry.tail else parts
-        else:
-            parts = tuple(entry.tail)
-        if self._decorate is not None and entry.source >= 0 and entry.part != 2:
-            parts = self._decorate(self.channel, parts, entry.start, self.upcoming(index))
+        if entry.source < 0:
+            return tuple(entry.tail)
+        slot = self._sources.all[entry.source].cycle.slot(entry.index)
+        parts = slot.parts
+        if entry.part == 0 and entry.tail:
+            parts = (*parts, *entry.tail)
+        if self._decorate is not None and (self.channel.up_next or self._has_ids):
+            slot_start = entry.start - (slot.split if entry.part == 2 else 0)
+            parts = self._decorate(self.channel, parts, slot_start, self.upcoming(index))
+        if entry.part == 1:
+            parts = tuple(part for part in parts if part[1] < slot.split - 1e-6)
+        elif entry.part == 2:
+            parts = tuple(
+                (item, at - slot.split, length, seek)
+                for item, at, length, seek in parts
+                if at >= slot.split - 1e-6
+            )
+            if entry.tail:
+                parts = (*parts, *entry.tail)
         return parts
 
     def _airing(self, index: int, *, segments: bool) -> Airing:

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lineup.cycle import Cycle, Slot
-from lineup.models import Airing, Segment
+from lineup.models import Airing, MediaItem, Segment
+from lineup.schedule.decorate import decorate, station_ids
 from lineup.schedule.past import PastAirings, StoredItems
 from lineup.schedule.store import ChannelState, ScheduleStore
 
@@ -70,6 +71,10 @@ class Timeline:
         self._splits = (*cycle.slot_splits, 0)
         self._split_any = any(cycle.slot_splits)
         self._filler_entry = cycle.filler_entry
+        channel = cycle.channel
+        #: station IDs and up-next cards depend on when a slot airs and what follows it, so a
+        #: channel with either lays each airing out anew (see :func:`decorate`)
+        self.decorates = not cycle.empty and (channel.up_next or bool(station_ids(channel)))
         self._past: dict[bool, PastAirings] = {}  # by ``segments``, loaded on first use
 
     # -- lookups ---------------------------------------------------------------------------
@@ -115,6 +120,23 @@ class Timeline:
         """Start of the era's slot containing ``t``, or of its first slot if ``t`` is before it."""
         t = max(t, self._era_start)
         return self.slot_starts(t, t + 1)[0][1]
+
+    def aired_slot(self, index: int, start: int, *, keep: bool = True) -> Slot:
+        """Slot ``index`` as it airs from ``start``: with its station IDs and up-next card."""
+        slot = self.slot(index, keep=keep)
+        if not self.decorates or index == BRIDGE:
+            return slot
+        parts = decorate(self.cycle.channel, slot.parts, start, self._upcoming(start + slot.length))
+        return slot if parts is slot.parts else Slot(slot.programme, slot.length, parts, slot.split)
+
+    def _upcoming(self, t: int) -> tuple[MediaItem, MediaItem]:
+        """The programmes of the slot starting at ``t`` and of the one after it."""
+        loop, position = self._locate(t)
+        order, _ = self.cycle.loop(loop)
+        after = (
+            order[position + 1] if position + 1 < len(order) else self.cycle.loop(loop + 1)[0][0]
+        )
+        return self._programmes[order[position]], self._programmes[after]
 
     def slot(self, index: int, *, keep: bool = True) -> Slot:
         """Slot ``index`` of the cycle, or the era's slate bridge for :data:`BRIDGE`.
@@ -187,7 +209,7 @@ class Timeline:
             append(airing)
         if segments:
             for airing, index, start in zip(airings, indexes, starts, strict=True):
-                _airing_segments(airing, segments_of(self.slot(index), start))
+                _airing_segments(airing, segments_of(self.aired_slot(index, start), start))
         return airings
 
     def _split_airings(
@@ -199,7 +221,7 @@ class Timeline:
         for index, start in zip(indexes, starts, strict=True):
             stop = start + self._lengths[index]
             split = self._splits[index]
-            whole = segments_of(self.slot(index), start) if segments else ()
+            whole = segments_of(self.aired_slot(index, start), start) if segments else ()
             if not split:
                 airings.append(Airing(self.number, self._programmes[index], start, stop, whole))
                 continue
