@@ -1,12 +1,12 @@
 """Programming on the air: a slotted channel played through a real session (real ffmpeg on
 tone-coded clips, the splicer, the slate), unpaced so that minutes of air take seconds.
 
-The channel's base rotation is "Low" (440 Hz); at 23:00 UTC a slot starts "High" (660 Hz), an
-episode with a natural break point, so a mid-roll break of commercials (1100 Hz) cuts it and it
-resumes where it stopped; the break before the slot, within five minutes of the top of the hour,
-opens with a station ID (1900 Hz); each break between programmes ends with a silent "up next"
-card. Every tone change is checked against the schedule's segments (±1 s, relative to the first
-change, as the soak measures), with no decode error and no PTS going back.
+The channel's base rotation is "Low" (440 Hz) with commercials (1100 Hz); at 23:00 UTC a slot
+starts "High" (660 Hz). The break before the hour opens with a station ID (1900 Hz) and ends
+with a silent "up next" card naming High. Every tone change is checked against the schedule's
+segments (±1 s, relative to the first change, as the soak measures), with no decode error and no
+timestamp going back. (A mid-roll break and the episode's exact resumption are
+``test_mid_roll_air.py``'s.)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from hdhr_emulator.playout.ffmpeg_args import slate_command
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
 from hdhr_emulator.playout.viewer import Viewer
+from lineup.cards import card_text
 from lineup.models import (
     Channel,
     ChannelProfile,
@@ -79,7 +80,7 @@ def slate(ffmpeg: FFmpeg, tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def channel_of(clip_cache: Callable[[ClipSpec, str], Path]) -> Channel:
     low = make(clip_cache, 1, 6.0, LOW, ItemKind.EPISODE, show="Low", season=1, episode=1)
     high = make(clip_cache, 2, 24.0, HIGH, ItemKind.EPISODE, show="High", season=1, episode=1)
-    ad = make(clip_cache, 3, 3.0, AD, ItemKind.FILLER, filler_kind=FillerKind.COMMERCIAL)
+    ad = make(clip_cache, 3, 5.0, AD, ItemKind.FILLER, filler_kind=FillerKind.COMMERCIAL)
     ident = make(clip_cache, 4, 2.0, ID_TONE, ItemKind.FILLER, filler_kind=FillerKind.STATION_ID)
     slot = SlotPlan(
         key="high",
@@ -96,15 +97,17 @@ def channel_of(clip_cache: Callable[[ClipSpec, str], Path]) -> Channel:
         name="Air",
         programmes=(low,),
         filler=(ad, ident),
-        policy=FillerPolicy(items=1),
+        policy=FillerPolicy(items=2),
         mode=OutputMode.TRANSCODE,
         profile=PROFILE,
         slots=(slot,),
         timezone="UTC",
+        up_next=True,
+        filler_kinds=(FillerKind.COMMERCIAL, FillerKind.STATION_ID),
     )
 
 
-def test_a_slot_starts_on_time_on_the_air(
+def test_a_slot_starts_on_time_after_an_id_and_an_up_next_card(
     ffmpeg: FFmpeg,
     clip_cache: Callable[[ClipSpec, str], Path],
     slate: bytes,
@@ -148,6 +151,11 @@ def test_a_slot_starts_on_time_on_the_air(
         ]
     high_starts = [s.start for s in segments if s.item.id == 2 and s.seek == 0]
     assert high_starts and high_starts[0] == TOP, "the slot's programme starts at 23:00:00"
+    before = [s for s in segments if TOP - 300 <= s.start < TOP]
+    assert any(s.item.id == 4 for s in before), "a station ID in the break before the hour"
+    card = max(before, key=lambda s: s.start)
+    assert card.item.kind == ItemKind.CARD and card.stop == pytest.approx(TOP)
+    assert card_text(card.item).up_next == "High"
 
     tones = {1: LOW, 2: HIGH, 3: AD, 4: ID_TONE}
     starts: dict[int, list[float]] = {}
@@ -155,7 +163,9 @@ def test_a_slot_starts_on_time_on_the_air(
         if segment.item.id in tones:
             starts.setdefault(tones[segment.item.id], []).append(segment.start)
     seams = [s for s in seams_heard(data, sorted(set(tones.values()))) if s.pts > 1.5][:-1]
-    assert any(seam.tone == HIGH for seam in seams), [(s.tone, round(s.pts, 2)) for s in seams]
+    heard = [(s.tone, round(s.pts, 2)) for s in seams]
+    assert any(seam.tone == HIGH for seam in seams), heard
+    assert any(seam.tone == ID_TONE for seam in seams), heard
     drifts = drifts_ms(seams, starts, T0 + seams[0].pts - 1.0)
     assert max(map(abs, drifts)) <= BOUND_MS, f"drift per seam (ms): {drifts}"
     report = analyse(data)
