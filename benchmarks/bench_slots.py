@@ -1,6 +1,6 @@
 """How fast slotted channels schedule: ``python -m benchmarks.bench_slots``.
 
-50 channels (``--channels``), each with a base rotation of 100 sitcom episodes and four slots
+50 channels (``--channels``, up-next cards on), each with a base rotation of 100 sitcom episodes and four slots
 like the README's worked example: weeknights 20:00-21:00 (a show, chronological), Saturday
 08:00-12:00 (cartoons, shuffled), a 21:00 movie every day (``movies = 1``) and a Christmas Day
 marathon. Measured: publishing a week (horizon 7 days, the first publish, which also builds and
@@ -78,7 +78,7 @@ def slotted_lineup(channels: int) -> list[Channel]:
                 Order.MARATHON,
             ),
         )
-        lineup.append(replace(channel, slots=slots, timezone=ZONE))
+        lineup.append(replace(channel, slots=slots, timezone=ZONE, up_next=True))
     return lineup
 
 

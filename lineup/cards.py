@@ -10,12 +10,13 @@ playout engine renders exactly that text (``hdhr_emulator.playout`` owns the pix
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from lineup.models import ItemKind, MediaInfo, MediaItem
 
 __all__ = ["CARD_SECONDS", "CardText", "card_item", "card_text", "programme_lines"]
 
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 CARD_SECONDS = 6.0  # how long a card stays up: long enough to read two lines, short for a break
 
 
@@ -50,20 +51,22 @@ def card_item(
 ) -> MediaItem:
     """The CARD item announcing ``upcoming`` (then ``later``) on ``channel``."""
     title, detail = programme_lines(upcoming)
-    text = CardText(
-        channel=channel,
-        up_next=title,
-        up_next_detail=detail,
-        later=programme_lines(later)[0] if later is not None else "",
-        logo=logo,
-    )
+    # the CardText fields as JSON, written directly: a card is built for every airing a guide
+    # or a tune looks at, and dataclasses.asdict would be most of its cost
+    text = {
+        "channel": channel,
+        "later": programme_lines(later)[0] if later is not None else "",
+        "logo": logo,
+        "up_next": title,
+        "up_next_detail": detail,
+    }
     return MediaItem(
         id=0,
         path="",
         kind=ItemKind.CARD,
         title=f"Up next: {title}",
         info=MediaInfo(duration=seconds, container="", video_codec="", width=0, height=0, fps=0.0),
-        summary=json.dumps(asdict(text), ensure_ascii=False, sort_keys=True),
+        summary=_JSON.encode(text),
         icon=logo,
     )
 
@@ -73,4 +76,7 @@ def card_text(item: MediaItem) -> CardText:
     if item.kind != ItemKind.CARD or not item.summary:
         raise ValueError(f"not a card: {item.title!r}")
     values = json.loads(item.summary)
-    return CardText(**{name: values.get(name) for name in CardText.__dataclass_fields__})
+    return CardText(**{name: values.get(name) for name in _FIELDS})
+
+
+_FIELDS = tuple(field.name for field in fields(CardText))
