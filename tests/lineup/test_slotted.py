@@ -201,7 +201,7 @@ def test_restart_and_reanchor_reproduce_the_same_airings(open_schedule: Open) ->
 
 
 def test_editing_slots_keeps_the_published_guide_and_each_slots_progression(
-    open_schedule: Open,
+    open_schedule: Open, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = open_schedule([weeknights()])
     before.publish(NOW)
@@ -212,7 +212,11 @@ def test_editing_slots_keeps_the_published_guide_and_each_slots_progression(
         slot("taxi", TAXI, "18:00", "19:00", days=range(5)),
     )
     after = open_schedule([edited])
-    after.publish(NOW + HOUR)
+    with caplog.at_level("INFO", logger="lineup.schedule"):
+        after.publish(NOW + HOUR)
+    assert any(
+        "programming changed; the guide published up to" in r.getMessage() for r in caplog.records
+    )
     kept = [(a.start, a.stop, a.programme.id) for a in after.airings(4, NOW, NOW + 3 * DAY)]
     until = published[-1][1]
     assert [k for k in kept if k[1] <= until] == [p for p in published if p[1] <= until]
