@@ -39,6 +39,8 @@ class StationSettings:
     media: tuple[Path, ...] = ()
     config: RetrovueConfig | None = None
     horizon_hours: float = DEFAULT_HORIZON_HOURS
+    #: look for black-and-silent break points in new programmes at scan (chapters are always read)
+    detect_breaks: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -106,7 +108,13 @@ class Station(Closing):
         """
         if on_source is not None and self.settings.media:
             on_source("Scanning folders")
-        summary = scan(self.catalog, self.settings.media, on_progress)
+        summary = scan(
+            self.catalog,
+            self.settings.media,
+            on_progress,
+            detect_breaks=self.settings.detect_breaks,
+            on_stage=on_source,
+        )
         config = self.settings.config
         for server in config.plex if config is not None else ():
             if on_source is not None:

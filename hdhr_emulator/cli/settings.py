@@ -46,7 +46,11 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
             raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
     horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
     return StationSettings(
-        data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon
+        data_dir=Path(data_dir),
+        media=media,
+        config=config,
+        horizon_hours=horizon,
+        detect_breaks=not getattr(args, "no_detect_breaks", False),
     )
 
 
@@ -92,4 +96,6 @@ def with_demo_library(args: argparse.Namespace, settings: StationSettings) -> St
     with progress_bar("Rendering the demo library", "s") as progress:
         config = load_config(ensure_demo_library(ffmpeg.path, root, progress))
     log.info("no --media or --config given: using the demo library in %s", root)
-    return StationSettings(settings.data_dir, config.media, config, config.horizon_hours)
+    return dataclasses.replace(
+        settings, media=config.media, config=config, horizon_hours=config.horizon_hours
+    )
