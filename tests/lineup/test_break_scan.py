@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from hdhr_emulator.cli.main import build_parser
+from hdhr_emulator.cli.settings import settings_from_args
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from lineup.breaks import BreakScan
 from lineup.breaks.stage import BreakSummary, find_all_breaks
@@ -172,3 +174,14 @@ def test_a_killed_detection_leaves_the_file_for_the_next_scan(
     after = scan(catalog, [library], executor="thread")
     assert after.breaks.looked == 1
     assert by_name(catalog, library)[EPISODE].breaks == pytest.approx(GAP_MIDDLES, abs=0.25)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["scan"], ["serve"], ["play", "Cheers"], ["play-channel", "1"], ["channels"], ["guide"]],
+)
+def test_every_command_that_scans_can_skip_detection(tmp_path: Path, command: list[str]) -> None:
+    common = [*command, "--data-dir", str(tmp_path)]
+    assert settings_from_args(build_parser().parse_args(common)).detect_breaks
+    skipping = build_parser().parse_args([*common, "--no-detect-breaks"])
+    assert not settings_from_args(skipping).detect_breaks
