@@ -24,6 +24,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg: FFmpeg) -> dict[str,
     root = tmp_path_factory.mktemp("break-clips")
     shapes = {
         "gapped.mp4": GAPPED,
+        "gapped.ts": GAPPED,  # MPEG-TS: its clock starts at 1.4 s, break points do not
         "near.mp4": NEAR_MISSES,
         "chaptered.mkv": CHAPTERED,
         "chaptered.mp4": CHAPTERED,
@@ -46,8 +47,11 @@ def test_chapters_are_read_with_detection_off(clips: dict[str, Path]) -> None:
     assert found.chapters and found.points == pytest.approx(CHAPTERED.chapters, abs=0.05)
 
 
-def test_black_and_silent_gaps_are_found_away_from_the_ends(clips: dict[str, Path]) -> None:
-    found = find_breaks(clips["gapped.mp4"])
+@pytest.mark.parametrize("name", ["gapped.mp4", "gapped.ts"])
+def test_black_and_silent_gaps_are_found_away_from_the_ends(
+    clips: dict[str, Path], name: str
+) -> None:
+    found = find_breaks(clips[name])
 
     assert found.detected and not found.chapters
     assert found.points == pytest.approx(GAP_MIDDLES, abs=0.25)
