@@ -177,11 +177,11 @@ def scan(
         if on_progress is not None:
             on_progress(done, len(todo))
     catalog.apply(pending, removed=removed)
+
     breaks = find_all_breaks(
         catalog, folders, detect=detect_breaks, on_progress=on_progress, on_stage=on_stage,
         workers=workers, executor=executor,
     )  # fmt: skip
-
     return ScanSummary(
         added=added,
         updated=updated,

@@ -39,8 +39,6 @@ class StationSettings:
     media: tuple[Path, ...] = ()
     config: RetrovueConfig | None = None
     horizon_hours: float = DEFAULT_HORIZON_HOURS
-    #: look for black-and-silent break points in new programmes at scan (chapters are always read)
-    detect_breaks: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -63,6 +61,9 @@ class Station(Closing):
         self.store = store
         self.rebuilt: RebuildReport | None = None  # set by open(rebuild=True)
         self.last_scan: float | None = None  # time.time() when scan() last finished
+        #: scans look for black-and-silent break points in new programmes (chapters are always
+        #: read); the CLI's --no-detect-breaks turns it off
+        self.detect_breaks = True
 
     @classmethod
     def open(cls, settings: StationSettings, *, rebuild: bool = False) -> Station:
@@ -112,7 +113,7 @@ class Station(Closing):
             self.catalog,
             self.settings.media,
             on_progress,
-            detect_breaks=self.settings.detect_breaks,
+            detect_breaks=self.detect_breaks,
             on_stage=on_source,
         )
         config = self.settings.config

@@ -46,11 +46,7 @@ def settings_from_args(args: argparse.Namespace) -> StationSettings:
             raise ConfigError(f"media folder not found: {folder}", config.path if config else None)
     horizon = config.horizon_hours if config else DEFAULT_HORIZON_HOURS
     return StationSettings(
-        data_dir=Path(data_dir),
-        media=media,
-        config=config,
-        horizon_hours=horizon,
-        detect_breaks=not getattr(args, "no_detect_breaks", False),
+        data_dir=Path(data_dir), media=media, config=config, horizon_hours=horizon
     )
 
 
@@ -79,7 +75,9 @@ def open_station(args: argparse.Namespace, *, demo: bool = False, rebuild: bool 
         if not demo:
             raise ConfigError("no media: pass --media DIR (repeatable) or --config FILE")
         settings = with_demo_library(args, settings)
-    return Station.open(settings, rebuild=rebuild)
+    station = Station.open(settings, rebuild=rebuild)
+    station.detect_breaks = not getattr(args, "no_detect_breaks", False)
+    return station
 
 
 def forget_token_variables(settings: StationSettings) -> None:
@@ -96,6 +94,4 @@ def with_demo_library(args: argparse.Namespace, settings: StationSettings) -> St
     with progress_bar("Rendering the demo library", "s") as progress:
         config = load_config(ensure_demo_library(ffmpeg.path, root, progress))
     log.info("no --media or --config given: using the demo library in %s", root)
-    return dataclasses.replace(
-        settings, media=config.media, config=config, horizon_hours=config.horizon_hours
-    )
+    return StationSettings(settings.data_dir, config.media, config, config.horizon_hours)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hdhr_emulator.cli.main import build_parser
-from hdhr_emulator.cli.settings import settings_from_args
+from hdhr_emulator.cli.settings import open_station
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from lineup.breaks import BreakScan
 from lineup.breaks.stage import BreakSummary, find_all_breaks
@@ -180,8 +180,11 @@ def test_a_killed_detection_leaves_the_file_for_the_next_scan(
     "command",
     [["scan"], ["serve"], ["play", "Cheers"], ["play-channel", "1"], ["channels"], ["guide"]],
 )
-def test_every_command_that_scans_can_skip_detection(tmp_path: Path, command: list[str]) -> None:
-    common = [*command, "--data-dir", str(tmp_path)]
-    assert settings_from_args(build_parser().parse_args(common)).detect_breaks
-    skipping = build_parser().parse_args([*common, "--no-detect-breaks"])
-    assert not settings_from_args(skipping).detect_breaks
+def test_every_command_that_scans_can_skip_detection(
+    tmp_path: Path, library: Path, command: list[str]
+) -> None:
+    common = [*command, "--data-dir", str(tmp_path / "data"), "--media", str(library)]
+    with open_station(build_parser().parse_args(common)) as station:
+        assert station.detect_breaks
+    with open_station(build_parser().parse_args([*common, "--no-detect-breaks"])) as station:
+        assert not station.detect_breaks

@@ -1,7 +1,7 @@
 """Benchmark break detection at scan: CPU seconds per media-minute, against decoding everything.
 
-    python -m benchmarks.bench_breaks                    # 10-min clips at the profile's size
-    python -m benchmarks.bench_breaks --minutes 2 --runs 1 --small --no-reference   # quick
+    python -m benchmarks.bench_break_detection       # 10-min clips at the profile's size
+    python -m benchmarks.bench_break_detection --minutes 3 --runs 1 --small --no-reference
 
 Each clip is testsrc2 + a 440 Hz tone at the default channel profile's size and rate (1280x720,
 29.97 fps; ``--small``: 160x120), H.264 ``veryfast`` with 2-s GOPs and B-frames, AAC stereo,
