@@ -19,7 +19,7 @@ from lineup.breaks import BreakScan
 from lineup.breaks.stage import BreakSummary, find_all_breaks
 from lineup.catalog import Catalog
 from lineup.models import ItemKind, MediaItem
-from lineup.scanner import scan
+from lineup.scanner import ExecutorKind, scan
 from tests.lineup.test_breaks import CHAPTERED, GAP_MIDDLES, GAPPED, NEAR_MISSES
 from tests.support.break_clips import render_break_clip
 from tests.support.cli_run import retrovue
@@ -59,8 +59,11 @@ def by_name(catalog: Catalog, root: Path) -> dict[str, MediaItem]:
     return {str(Path(item.path).relative_to(root)): item for item in catalog.items()}
 
 
-def test_scan_stores_chapters_and_detected_breaks(library: Path, catalog: Catalog) -> None:
-    summary = scan(catalog, [library], executor="thread")
+@pytest.mark.parametrize("executor", ["thread", "process"])
+def test_scan_stores_chapters_and_detected_breaks(
+    library: Path, catalog: Catalog, executor: ExecutorKind
+) -> None:
+    summary = scan(catalog, [library], executor=executor, workers=2)
 
     assert summary.breaks == BreakSummary(looked=2, chapters=1, detected=1, failed=0)
     items = by_name(catalog, library)
