@@ -1,6 +1,7 @@
 """How fast slotted channels schedule: ``python -m benchmarks.bench_slots``.
 
-50 channels (``--channels``, up-next cards on), each with a base rotation of 100 sitcom episodes and four slots
+50 channels (``--channels``, up-next cards on), each with a base rotation of 100 sitcom
+episodes and four slots
 like the README's worked example: weeknights 20:00-21:00 (a show, chronological), Saturday
 08:00-12:00 (cartoons, shuffled), a 21:00 movie every day (``movies = 1``) and a Christmas Day
 marathon. Measured: publishing a week (horizon 7 days, the first publish, which also builds and

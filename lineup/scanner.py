@@ -18,30 +18,22 @@ never under a sub-folder that could not be read this time (a flaky share must no
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import (
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    as_completed,
-)
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Literal
 
+from lineup.breaks.stage import BreakSummary, find_all_breaks
 from lineup.catalog import Catalog, FileRecord, SkippedFile
 from lineup.errors import ScanError
 from lineup.local_metadata import refresh_metadata
 from lineup.models import MediaInfo
 from lineup.naming import ParsedName, is_hidden, is_video_file, parse_media_path
 from lineup.nfo import is_nfo_file
-from lineup.owner_watch import exit_with_owner
 from lineup.probe import ProbeError, probe
+from lineup.worker_pool import PoolKind, run_in_pool
 
 if TYPE_CHECKING:
     from lineup.plex.importer import PlexSummary
@@ -78,6 +70,7 @@ class ScanSummary:
     seconds: float = 0.0
     plex: tuple[PlexSummary, ...] = ()  # per Plex server (its counts are in the totals above)
     failures: tuple[str, ...] = ()  # sources that could not be read this time (one line each)
+    breaks: BreakSummary = BreakSummary()  # programme files looked at for break points
 
     def with_plex(self, result: PlexSummary) -> ScanSummary:
         """This summary with one Plex server's import added to the totals."""
@@ -125,6 +118,8 @@ def scan(
     workers: int | None = None,
     *,
     executor: ExecutorKind = "auto",
+    detect_breaks: bool = True,
+    on_stage: Callable[[str], None] | None = None,
 ) -> ScanSummary:
     """Scan ``roots`` into ``catalog`` and say what changed.
 
@@ -132,6 +127,10 @@ def scan(
     ``total`` counts only the files that need probing. ``workers`` defaults to the CPU count for
     processes and twice that for threads. Raises ScanError, before touching the catalog, if a
     root is missing or unreadable.
+
+    Then the programme files not looked at yet are read for break points (chapter marks, else,
+    with ``detect_breaks``, black-and-silent moments: :mod:`lineup.breaks.stage`), announced by
+    ``on_stage("Finding breaks")`` and reported through ``on_progress`` as a second stage.
     """
     started = time.perf_counter()
     folders = [_check_root(root) for root in roots]
@@ -184,6 +183,10 @@ def scan(
     names = {path: found.name for path, found in walk.files.items()}
     refresh_metadata(catalog, folders, names, walk.nfos, {found.path for found in todo})
 
+    breaks = find_all_breaks(
+        catalog, folders, detect=detect_breaks, on_progress=on_progress, on_stage=on_stage,
+        workers=workers, executor=executor,
+    )  # fmt: skip
     return ScanSummary(
         added=added,
         updated=updated,
@@ -195,6 +198,7 @@ def scan(
         workers=size if todo else 0,
         executor=kind if todo else "",
         seconds=time.perf_counter() - started,
+        breaks=breaks,
     )
 
 
@@ -277,58 +281,22 @@ def _under_any(path: str, folders: Sequence[str]) -> bool:
     return any(path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
 
 
-def _choose_pool(count: int, workers: int | None, executor: ExecutorKind) -> tuple[str, int]:
+def _choose_pool(count: int, workers: int | None, executor: ExecutorKind) -> tuple[PoolKind, int]:
     cpus = os.cpu_count() or 1
-    kind = executor
-    if kind == "auto":
+    kind: PoolKind
+    if executor == "auto":
         kind = "process" if count >= PROCESS_POOL_MIN_FILES and cpus > 1 else "thread"
+    else:
+        kind = executor
     default = cpus if kind == "process" else min(32, 2 * cpus)
     size = max(1, min(workers or default, max(count, 1)))
     return kind, size
 
 
 def _probe_all(
-    todo: Sequence[_Found], kind: str, size: int
+    todo: Sequence[_Found], kind: PoolKind, size: int
 ) -> Iterator[tuple[_Found, MediaInfo | str]]:
-    """Yield each file with its probe result, in completion order.
-
-    If the process pool dies (a worker killed by the OOM killer, a platform without a usable
-    start method), the files it had not finished are probed in threads instead.
-    """
-    if not todo:
-        return
-    if kind == "process":
-        # Chunks amortise the pickling round-trip; forkserver because forking a server that
-        # runs threads (the HTTP app, the tuner) is unsafe.
-        chunk = max(1, min(32, len(todo) // (size * 8)))
-        methods = multiprocessing.get_all_start_methods()
-        method = "forkserver" if "forkserver" in methods else "spawn"
-        # Each worker exits with this process, even after a kill -9 (see lineup.owner_watch).
-        pool: Executor = ProcessPoolExecutor(
-            size,
-            mp_context=multiprocessing.get_context(method),
-            initializer=exit_with_owner,
-            initargs=(os.getpid(),),
-        )
-    else:
-        chunk = 1
-        pool = ThreadPoolExecutor(size, thread_name_prefix="probe")
-    batches = [list(todo[start : start + chunk]) for start in range(0, len(todo), chunk)]
-    left: list[list[_Found]] = []
-    try:
-        futures = {pool.submit(_probe_chunk, [f.path for f in batch]): batch for batch in batches}
-        finished: set[Future[list[MediaInfo | str]]] = set()
-        for future in as_completed(futures):
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                left = [batch for other, batch in futures.items() if other not in finished]
-                break
-            finished.add(future)
-            yield from zip(futures[future], results, strict=True)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if left:
-        count = sum(map(len, left))
-        log.warning("the probe process pool broke; probing %d files in threads", count)
-        yield from _probe_all([found for batch in left for found in batch], "thread", size)
+    """Yield each file with its probe result, in completion order (if the process pool dies,
+    the files it had not finished are probed in threads instead)."""
+    for index, result in run_in_pool(_probe_chunk, [found.path for found in todo], kind, size):
+        yield todo[index], result

@@ -62,6 +62,9 @@ class Station(Closing):
         self.store = store
         self.rebuilt: RebuildReport | None = None  # set by open(rebuild=True)
         self.last_scan: float | None = None  # time.time() when scan() last finished
+        #: scans look for black-and-silent break points in new programmes (chapters are always
+        #: read); the CLI's --no-detect-breaks turns it off
+        self.detect_breaks = True
 
     @classmethod
     def open(cls, settings: StationSettings, *, rebuild: bool = False) -> Station:
@@ -107,7 +110,13 @@ class Station(Closing):
         """
         if on_source is not None and self.settings.media:
             on_source("Scanning folders")
-        summary = scan(self.catalog, self.settings.media, on_progress)
+        summary = scan(
+            self.catalog,
+            self.settings.media,
+            on_progress,
+            detect_breaks=self.detect_breaks,
+            on_stage=on_source,
+        )
         config = self.settings.config
         for server in config.plex if config is not None else ():
             if on_source is not None:

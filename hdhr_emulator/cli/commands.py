@@ -183,7 +183,13 @@ def _write_atomically(path: Path, write: Callable[..., object], args: argparse.N
 def serve(args: argparse.Namespace) -> int:
     with open_station(args, demo=True) as station:
         apply_server_defaults(args, station.settings.config)
+        # start on a quick scan (new files probed, chapter marks read) and look for natural
+        # break points in the background right after: on a library scanned before break
+        # detection that search takes minutes per hundred hours, the channels need not wait
+        detect = station.detect_breaks
+        station.detect_breaks = False
         scan_before_serving(station)
+        station.detect_breaks = detect
         if not station.channels():  # served anyway: files added later join at the next re-scan
             print(f"warning: serving 0 channels: {_empty_library_hint(station)}", file=sys.stderr)
 
@@ -201,6 +207,7 @@ def serve(args: argparse.Namespace) -> int:
             current=station.catalog.current,
             library=station.library_report,
             media_folders=station.settings.media,
+            rescan_soon=detect,
         )
 
 

@@ -161,7 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     override = command("override", "start, end or list emergency overrides on a running server")
     _remote_options(override)
     add_override_options(override)
+    for scanning in (scan, serve, play, play_channel, channels, guide):
+        _detect_breaks_option(scanning)
     return parser
+
+
+def _detect_breaks_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-detect-breaks",
+        action="store_true",
+        help="do not look for natural break points (black picture with silence) in new "
+        "programmes while scanning; chapter marks are still read",
+    )
 
 
 def _token_file_option(parser: argparse._ActionsContainer) -> None:

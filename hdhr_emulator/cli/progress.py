@@ -91,6 +91,13 @@ def print_summary(summary: ScanSummary, took: float) -> None:
             f"{plex.added} added, {plex.updated} updated, {plex.removed} removed, "
             f"{plex.unchanged} unchanged in {plex.requests} requests"
         )
+    breaks = summary.breaks
+    if breaks.looked:
+        print(
+            f"  break points: {breaks.looked} programmes looked at, {breaks.chapters} with "
+            f"chapters, {breaks.detected} with black-and-silent breaks"
+            + (f", {breaks.failed} unreadable" if breaks.failed else "")
+        )
     for skipped in summary.skipped:
         print(f"  skipped {skipped.path}: {skipped.reason}")
     if summary.total_skipped > len(summary.skipped):

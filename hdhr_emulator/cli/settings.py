@@ -86,7 +86,9 @@ def open_station(args: argparse.Namespace, *, demo: bool = False, rebuild: bool 
         if not demo:
             raise ConfigError("no media: pass --media DIR (repeatable) or --config FILE")
         settings = with_demo_library(args, settings)
-    return Station.open(settings, rebuild=rebuild)
+    station = Station.open(settings, rebuild=rebuild)
+    station.detect_breaks = not getattr(args, "no_detect_breaks", False)
+    return station
 
 
 def forget_token_variables(settings: StationSettings) -> None:

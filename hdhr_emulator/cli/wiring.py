@@ -107,6 +107,10 @@ def api_auth(args: argparse.Namespace, data_dir: Path) -> ApiAuth:
     return ApiAuth(tokens.current, AuthScope(getattr(args, "api_auth", AuthScope.WRITES)))
 
 
+#: how soon after start ``serve`` looks for break points its quick start-up scan left out
+FIRST_RESCAN_SECONDS = 10.0
+
+
 def run_server(
     args: argparse.Namespace,
     data_dir: Path,
@@ -119,8 +123,12 @@ def run_server(
     current: CurrentItem | None = None,
     library: Callable[[], LibraryReport] | None = None,
     media_folders: tuple[Path, ...] = (),
+    rescan_soon: bool = False,
 ) -> int:
     """Publish the guide, then serve streams and the guide until Ctrl+C / SIGTERM.
+
+    ``rescan_soon``: re-scan :data:`FIRST_RESCAN_SECONDS` after start (the start-up scan left
+    the search for break points to it).
 
     ``scan_library`` (re-read the media folders) is what ``lineup.post?scan=start`` and the
     periodic re-scan run, followed by a guide refresh; ``library`` reports the catalog to the
@@ -171,7 +179,13 @@ def run_server(
         bind_host=args.discovery_address,
     )
     rescan = (
-        RescanService(scan_library, live, rescan_hours, publish=events.publish)
+        RescanService(
+            scan_library,
+            live,
+            rescan_hours,
+            publish=events.publish,
+            first_after=FIRST_RESCAN_SECONDS if rescan_soon else None,
+        )
         if scan_library is not None
         else None
     )

@@ -41,11 +41,15 @@ class RescanService:
         live: LiveSchedule,
         every_hours: float = 0.0,
         publish: Publish | None = None,
+        first_after: float | None = None,
     ):
-        """``publish`` (the station's EventBus.publish) is told each scan's progress and result."""
+        """``publish`` (the station's EventBus.publish) is told each scan's progress and result.
+        ``first_after``: also re-scan this many seconds after start (``serve`` starts on a quick
+        scan and leaves the slow search for break points to this one)."""
         self._scan_library = scan_library
         self._live = live
         self._period = every_hours * 3600
+        self._first_after = first_after
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._publish = publish
@@ -63,7 +67,7 @@ class RescanService:
             return summary
 
     async def async_start(self) -> None:
-        if self._period > 0:
+        if self._period > 0 or self._first_after is not None:
             self._task = asyncio.create_task(self._periodically(), name="periodic rescan")
 
     async def async_stop(self) -> None:
@@ -72,8 +76,11 @@ class RescanService:
         await self.controller.async_stop()
 
     async def _periodically(self) -> None:
-        while True:
-            await asyncio.sleep(self._period)
+        wait = self._first_after if self._first_after is not None else self._period
+        while wait > 0 or self._first_after is not None:
+            await asyncio.sleep(wait)
+            self._first_after = None
+            wait = self._period
             reporter = ScanReporter(self._publish) if self._publish is not None else None
             try:
                 summary = await self.rescan(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from lineup.break_table import BreakJob
+from lineup.breaks import BreakScan
 from lineup.catalog import Catalog, FileRecord, SkippedFile
 from lineup.errors import ScanError
 from lineup.models import ItemKind, MediaInfo
@@ -174,12 +176,17 @@ def test_missing_root_fails_before_touching_the_catalog(
 
 def test_progress_reports_each_probe(library: Path, catalog: Catalog) -> None:
     calls: list[tuple[int, int]] = []
-    scan(catalog, [library], on_progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(n, 5) for n in range(6)]
+    stages: list[str] = []
+    report = lambda done, total: calls.append((done, total))  # noqa: E731
+    scan(catalog, [library], on_progress=report, on_stage=stages.append)
+    # 5 files probed, then the 3 programmes (2 episodes, 1 movie; not the ad) read for breaks
+    assert calls == [(n, 5) for n in range(6)] + [(n, 3) for n in range(4)]
+    assert stages == ["Finding breaks"]
 
     calls.clear()
-    scan(catalog, [library], on_progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(0, 0)]
+    stages.clear()
+    scan(catalog, [library], on_progress=report, on_stage=stages.append)
+    assert (calls, stages) == ([(0, 0)], [])
 
 
 def test_process_pool_gives_the_same_catalog(
@@ -196,7 +203,8 @@ def test_process_pool_gives_the_same_catalog(
 
 
 def test_rescan_of_10000_unchanged_files_is_fast(tmp_path: Path, make_clip: ClipFactory) -> None:
-    """The requirement: 10 000 unchanged files re-scan in ≤ 2 s. Seeded without probing."""
+    """The requirement: 10 000 unchanged files re-scan in ≤ 2 s. Seeded without probing (and
+    as already looked at for break points)."""
     clip = make_clip(tmp_path / "clip.mp4", duration=1.0, **SMALL)
     root = tmp_path / "big"
     info = MediaInfo(1.0, "mov,mp4,m4a,3gp,3g2,mj2", "h264", 160, 120, 25.0, "aac", 2)
@@ -214,8 +222,11 @@ def test_rescan_of_10000_unchanged_files_is_fast(tmp_path: Path, make_clip: Clip
         records.append(FileRecord(str(path), st.st_size, st.st_mtime_ns, name, info=info))
     with Catalog.open(tmp_path / "big.db") as catalog:
         catalog.apply(records)
+        looked = BreakScan(detected=True)
+        catalog.breaks.record((BreakJob(r.path, r.size, r.mtime_ns), looked) for r in records)
         started = time.perf_counter()
         summary = scan(catalog, [root])
         took = time.perf_counter() - started
     assert (summary.unchanged, summary.probed, summary.removed) == (10_000, 0, 0)
+    assert summary.breaks.looked == 0
     assert took <= 2.0, f"re-scan of 10 000 unchanged files took {took:.2f} s"
