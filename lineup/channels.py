@@ -178,6 +178,8 @@ def resolve_channels(
                 up_next=spec.up_next,
                 filler_kinds=roles or present_roles(filler),
                 id_window_minutes=spec.id_window_minutes,
+                subtitles=spec.subtitles,
+                subtitle_language=spec.subtitle_language,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)

@@ -79,6 +79,7 @@ from lineup.models import (
     Order,
     OutputMode,
     Preset,
+    SubtitleMode,
 )
 from lineup.plex.settings import PlexSettings, parse_plex
 from lineup.selection import MetadataFilter, parse_decade
@@ -124,6 +125,8 @@ _CHANNEL_KEYS = (
     "breaks_per_half_hour",
     "break_seconds",
     "up_next",
+    "subtitles",
+    "subtitle_language",
 )
 _PROFILE_KEYS = (
     "resolution",
@@ -222,6 +225,8 @@ class ChannelSpec:
     #: per role, the folders its items come from (instead of the filler pool's of that role)
     role_folders: tuple[tuple[FillerKind, tuple[Path, ...]], ...] = ()
     id_window_minutes: float = 5.0
+    subtitles: SubtitleMode = SubtitleMode.OFF
+    subtitle_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +559,7 @@ class _Loader:
         spec = self.channel_presentation(spec, table, *at)
         spec = replace(spec, metadata=self.metadata_filter(table, *at))
         spec = self.channel_breaks(spec, table, *at)
+        spec = self.channel_subtitles(spec, table, *at)
         profile = self.default_profile
         if "profile" in table:
             profile = self.profile(table["profile"], profile, *at, "profile")
@@ -675,6 +681,26 @@ class _Loader:
             pad = self.integer(table["pad_minutes"], 0, 1440, *at, "pad_minutes")
             policy = replace(policy, pad_minutes=pad)
         return policy, folders
+
+    def channel_subtitles(
+        self, spec: ChannelSpec, table: Mapping[str, Any], *at: PathPart
+    ) -> ChannelSpec:
+        """``subtitles = "off" | "burn"`` and ``subtitle_language = "en"``."""
+        if "subtitles" in table:
+            spec = replace(
+                spec, subtitles=self.choice(table["subtitles"], SubtitleMode, *at, "subtitles")
+            )
+        if "subtitle_language" in table:
+            code = self.string(table["subtitle_language"], *at, "subtitle_language").strip()
+            if not re.fullmatch(r"[A-Za-z]{2,3}", code):
+                raise self.error(
+                    f'\'subtitle_language\' must be a language code like "en" or "eng", '
+                    f"not {code!r}",
+                    *at,
+                    "subtitle_language",
+                )
+            spec = replace(spec, subtitle_language=code.lower())
+        return spec
 
     def metadata_filter(self, table: Mapping[str, Any], *at: PathPart) -> MetadataFilter | None:
         """``genres`` / ``decades`` / ``networks`` / ``ratings`` of a channel or slot table

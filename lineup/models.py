@@ -46,6 +46,14 @@ class BreakSource(StrEnum):
     NONE = "none"
 
 
+class SubtitleMode(StrEnum):
+    """Whether a channel draws its programmes' subtitles into the picture (live MPEG-TS
+    clients show no subtitle track)."""
+
+    OFF = "off"
+    BURN = "burn"
+
+
 class OutputMode(StrEnum):
     """How a channel's items become its stream: re-encoded, passed through, or chosen per
     channel."""
@@ -238,6 +246,8 @@ class Channel:
     id_window_minutes: float = 5.0
     slots: tuple[SlotPlan, ...] = ()  # time slots; outside them the channel's own rotation airs
     timezone: str = ""  # IANA name the slots' local times are in ("" = the system's)
+    subtitles: SubtitleMode = SubtitleMode.OFF
+    subtitle_language: str | None = None  # preferred subtitle language ("en", "fre", …)
 
 
 @dataclass(frozen=True, slots=True)

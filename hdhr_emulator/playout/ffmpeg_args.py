@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from hdhr_emulator.playout.drawtext import escape_drawtext
+from hdhr_emulator.playout.subtitles import SubtitleSource, subtitle_filter
 from lineup.models import ChannelProfile, MediaItem
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).
@@ -64,15 +65,17 @@ def _seconds(value: float) -> str:
     return f"{max(0.0, value):.3f}"
 
 
-def video_filter(profile: ChannelProfile) -> str:
+def video_filter(profile: ChannelProfile, subtitles: str = "") -> str:
     """Fit inside the frame keeping aspect (letterbox/pillarbox), square pixels, fixed rate;
     the last picture is held without end (``-t`` ends the item) for a file whose audio outlasts
-    its video."""
+    its video. ``subtitles`` (:func:`~hdhr_emulator.playout.subtitles.subtitle_filter`) draws
+    them on the fitted picture, so their size follows the channel's, not the file's."""
     w, h = profile.width, profile.height
     rate = fps_fraction(profile.fps)
+    drawn = f"{subtitles}," if subtitles else ""
     return (
         f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
-        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,{drawn}"
         f"fps={rate.numerator}/{rate.denominator},format=yuv420p,"
         "tpad=stop_mode=clone:stop=-1"  # hold the last frame if the audio runs longer
     )
@@ -154,8 +157,10 @@ def transcode_command(
     duration: float,
     extra_input_args: tuple[str, ...] = (),
     source: str | None = None,
+    subtitles: SubtitleSource | None = None,
 ) -> list[str]:
-    """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile``.
+    """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile`` (with
+    ``subtitles`` burned in, in sync from ``seek``).
 
     Input ``-ss`` is frame-accurate when transcoding (the pre-roll is decoded and dropped).
     Items without audio get silence from ``anullsrc`` so the stream never loses its audio track.
@@ -171,7 +176,9 @@ def transcode_command(
         argv += silence_input(profile)
     seconds = item_seconds(item, seek, duration)
     argv += ["-t", _seconds(seconds), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
-    argv += ["-vf", video_filter(profile), "-af", audio_filter(profile), *encode_args(profile)]
+    drawn = subtitle_filter(subtitles, seek) if subtitles is not None else ""
+    argv += ["-vf", video_filter(profile, drawn), "-af", audio_filter(profile)]
+    argv += encode_args(profile)
     argv += [*TS_OUTPUT_ARGS, "pipe:1"]
     return argv
 

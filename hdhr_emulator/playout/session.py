@@ -26,11 +26,20 @@ from hdhr_emulator.playout.cards import CardRenderer
 from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
+from hdhr_emulator.playout.subtitles import SubtitleSource, find_subtitles
 from hdhr_emulator.playout.ts import GopCache, Pacer, PesGate, Splicer
 from hdhr_emulator.playout.ts.packets import PTS_HZ
 from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.util import cancel_and_wait
-from lineup.models import ChannelProfile, ItemKind, MediaItem, OutputMode, Segment
+from lineup.errors import UnknownChannelError
+from lineup.models import (
+    ChannelProfile,
+    ItemKind,
+    MediaItem,
+    OutputMode,
+    Segment,
+    SubtitleMode,
+)
 from lineup.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -297,10 +306,25 @@ class ChannelSession:
                 planned.seek,
                 planned.duration,
                 source=source,
+                subtitles=await self._subtitles_of(item, source),
             )
         feed = ItemFeed(argv, name=f"ch{self.channel_number} {item.title}")
         feed.start()
         return feed
+
+    async def _subtitles_of(self, item: MediaItem, source: str | None) -> SubtitleSource | None:
+        """The subtitles to burn into ``item``, when its channel burns them (a programme in a
+        local file: a listing and maybe a header read, off the loop, cached per file)."""
+        if item.kind not in (ItemKind.EPISODE, ItemKind.MOVIE):
+            return None
+        try:
+            channel = self.context.schedule().channel(self.channel_number)
+        except UnknownChannelError:  # the lineup changed under the session: it is stopping
+            return None
+        where = source or item.path
+        if channel.subtitles != SubtitleMode.BURN or where.startswith(("http://", "https://")):
+            return None
+        return await asyncio.to_thread(find_subtitles, where, channel.subtitle_language)
 
     async def _produce(self) -> None:
         """Play segment after segment for as long as the session lives."""
