@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lineup import colour
 from lineup.break_table import BreakTable, migrate_breaks
 from lineup.errors import CatalogError
 from lineup.models import ARTWORK_PREFIX, ItemKind, MediaInfo, MediaItem, MediaServerRef
@@ -29,7 +30,7 @@ from lineup.sqlite_file import Closing, SqliteFile
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _COMPONENT = "media_items"
 
 # _MIGRATIONS[n] takes the schema from version n to n + 1; never edit a released step.
@@ -87,13 +88,16 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE media_items ADD COLUMN studio TEXT",
         "ALTER TABLE media_items ADD COLUMN nfo_stamp TEXT",
     ),
+    (  # 4: the video's colour, matrix/range/primaries/transfer (lineup.colour.encode)
+        "ALTER TABLE media_items ADD COLUMN colour TEXT",
+    ),
 )
 
 _ITEM_COLUMNS = (
     "id, path, source, kind, title, show, season, episode, episode_end, year, duration, "
     "container, video_codec, width, height, fps, audio_codec, audio_channels, summary, genres, "
     "icon, content_rating, aired, section, collections, server, part_key, remote_file, art_key, "
-    "studio"
+    "studio, colour"
 )
 _ORDER = "show IS NULL, show COLLATE NOCASE, show, season, episode, path"
 
@@ -113,7 +117,7 @@ def _upsert(columns: str) -> str:
 _UPSERT = _upsert(
     "path, source, size, mtime_ns, kind, title, show, season, episode, episode_end, year, "
     "duration, container, video_codec, width, height, fps, audio_codec, audio_channels, "
-    "skipped, skip_reason, scanned_at"
+    "skipped, skip_reason, scanned_at, colour"
 )
 _REMOTE_UPSERT = _upsert(
     "path, source, kind, title, show, season, episode, episode_end, year, duration, container, "
@@ -461,6 +465,7 @@ def _to_row(record: FileRecord, now: float) -> tuple[object, ...]:
         0 if info else 1,
         record.skip_reason,
         now,
+        _colour_column(info),
     )
 
 
@@ -478,6 +483,14 @@ def _to_remote_row(record: RemoteRecord, now: float) -> tuple[object, ...]:
     )  # fmt: skip
 
 
+def _colour_column(info: MediaInfo | None) -> str | None:
+    if info is None:
+        return None
+    return colour.encode(
+        info.colour_matrix, info.colour_range, info.colour_primaries, info.colour_transfer
+    )
+
+
 def artwork_path(item_id: int) -> str:
     """Where this server publishes a media-server item's artwork (root-relative)."""
     return f"{ARTWORK_PREFIX}{item_id}"
@@ -488,13 +501,14 @@ def _to_item(row: tuple[Any, ...]) -> MediaItem:
         item_id, path, source, kind, title, show, season, episode, episode_end, year, duration,
         container, video_codec, width, height, fps, audio_codec, audio_channels, summary,
         genres, icon, content_rating, aired, section, collections, server, part_key,
-        remote_file, art_key, studio,
+        remote_file, art_key, studio, colour_text,
     ) = row  # fmt: skip
     remote = None
     if server is not None and part_key is not None:
         remote = MediaServerRef(server, part_key, remote_file or "", art_key)
         if art_key:  # served through us: a media server's artwork URL would carry its token
             icon = artwork_path(item_id)
+    matrix, colour_range, primaries, transfer = colour.decode(colour_text)
     info = MediaInfo(
         duration=duration,
         container=container,
@@ -504,6 +518,10 @@ def _to_item(row: tuple[Any, ...]) -> MediaItem:
         fps=fps,
         audio_codec=audio_codec,
         audio_channels=audio_channels,
+        colour_matrix=matrix,
+        colour_range=colour_range,
+        colour_primaries=primaries,
+        colour_transfer=transfer,
     )
     return MediaItem(
         id=item_id,

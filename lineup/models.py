@@ -84,6 +84,12 @@ class MediaInfo:
     fps: float
     audio_codec: str | None = None  # None: the file has no audio
     audio_channels: int = 0
+    # the video's colour as FFmpeg names it (bt709, tv, smpte2084...); None: the file does not
+    # say, and lineup.colour.source_colour infers it from the picture size
+    colour_matrix: str | None = None
+    colour_range: str | None = None
+    colour_primaries: str | None = None
+    colour_transfer: str | None = None
 
 
 #: Root-relative icon paths under this prefix are artwork this server serves (a media server's,

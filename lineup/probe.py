@@ -18,7 +18,9 @@ from pathlib import Path
 import av
 import av.container
 import av.stream
+import av.video.codeccontext
 
+from lineup import colour
 from lineup.errors import RetrovueError
 from lineup.models import MediaInfo
 
@@ -136,9 +138,22 @@ def _inspect(container: av.container.InputContainer, path: Path) -> MediaInfo:
         fps=float(rate) if rate else 0.0,
         audio_codec=acc.codec.canonical_name if acc is not None else None,
         audio_channels=acc.channels if acc is not None else 0,
+        **_colour(vcc),
     )
     log.debug("probed %s: %s", path, info)
     return info
+
+
+def _colour(vcc: av.video.codeccontext.VideoCodecContext) -> dict[str, str | None]:
+    """The stream's colour tags by name (None where unspecified); a ``yuvj`` pixel format is
+    full range whatever the tag says (MJPEG and some phone videos)."""
+    full = vcc.format is not None and vcc.format.name.startswith("yuvj")
+    return {
+        "colour_matrix": colour.MATRICES.get(int(vcc.colorspace)),
+        "colour_range": "pc" if full else colour.RANGES.get(int(vcc.color_range)),
+        "colour_primaries": colour.PRIMARIES.get(int(vcc.color_primaries)),
+        "colour_transfer": colour.TRANSFERS.get(int(vcc.color_trc)),
+    }
 
 
 def _header_timing(container: av.container.InputContainer) -> _Timing:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from hdhr_emulator.playout.colour import OUTPUT_TAG_ARGS, colour_filter
 from hdhr_emulator.playout.drawtext import escape_drawtext
 from hdhr_emulator.playout.subtitles import SubtitleSource, subtitle_filter
-from lineup.models import ChannelProfile, MediaItem
+from lineup.models import ChannelProfile, MediaInfo, MediaItem
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).
 TS_OUTPUT_ARGS = (
@@ -65,15 +66,19 @@ def _seconds(value: float) -> str:
     return f"{max(0.0, value):.3f}"
 
 
-def video_filter(profile: ChannelProfile, subtitles: str = "") -> str:
-    """Fit inside the frame keeping aspect (letterbox/pillarbox), square pixels, fixed rate;
-    the last picture is held without end (``-t`` ends the item) for a file whose audio outlasts
-    its video. ``subtitles`` (:func:`~hdhr_emulator.playout.subtitles.subtitle_filter`) draws
-    them on the fitted picture, so their size follows the channel's, not the file's."""
+def video_filter(
+    profile: ChannelProfile, subtitles: str = "", info: MediaInfo | None = None
+) -> str:
+    """Bring ``info``'s colour to BT.709 limited range where needed (colour.py), then fit
+    inside the frame keeping aspect (letterbox/pillarbox), square pixels, fixed rate; the last
+    picture is held without end (``-t`` ends the item) for a file whose audio outlasts its
+    video. ``subtitles`` (:func:`~hdhr_emulator.playout.subtitles.subtitle_filter`) draws them
+    on the fitted picture, so their size follows the channel's, not the file's."""
     w, h = profile.width, profile.height
     rate = fps_fraction(profile.fps)
     drawn = f"{subtitles}," if subtitles else ""
-    return (
+    convert = colour_filter(info)
+    return (convert + "," if convert else "") + (
         f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
         f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,{drawn}"
         f"fps={rate.numerator}/{rate.denominator},format=yuv420p,"
@@ -145,6 +150,7 @@ def encode_args(profile: ChannelProfile) -> list[str]:
         f"{profile.video_kbps}k",
         "-bufsize",
         f"{profile.video_kbps * 2}k",
+        *OUTPUT_TAG_ARGS,
         *audio_encode_args(profile),
     ]
 
@@ -177,7 +183,7 @@ def transcode_command(
     seconds = item_seconds(item, seek, duration)
     argv += ["-t", _seconds(seconds), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
     drawn = subtitle_filter(subtitles, seek) if subtitles is not None else ""
-    argv += ["-vf", video_filter(profile, drawn), "-af", audio_filter(profile)]
+    argv += ["-vf", video_filter(profile, drawn, item.info), "-af", audio_filter(profile)]
     argv += encode_args(profile)
     argv += [*TS_OUTPUT_ARGS, "pipe:1"]
     return argv

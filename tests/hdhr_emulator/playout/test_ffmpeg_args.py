@@ -62,6 +62,17 @@ AF_STEREO = (
 # copy mode: the audio is re-encoded, padded, and starts where the copied video does
 AF_COPY = "aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
 AAC_STEREO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]
+# every encode tags its H.264 VUI as BT.709 limited range (playout/colour.py)
+VUI_BT709 = [
+    "-colorspace",
+    "bt709",
+    "-color_primaries",
+    "bt709",
+    "-color_trc",
+    "bt709",
+    "-color_range",
+    "tv",
+]
 ENCODE_720P_STEREO = [
     "-c:v",
     "libx264",
@@ -87,6 +98,7 @@ ENCODE_720P_STEREO = [
     "3000k",
     "-bufsize",
     "6000k",
+    *VUI_BT709,
     "-c:a",
     "aac",
     "-b:a",
@@ -138,6 +150,7 @@ ENCODE_PAL_MONO = [
     "1500k",
     "-bufsize",
     "3000k",
+    *VUI_BT709,
     "-c:a",
     "aac",
     "-b:a",
