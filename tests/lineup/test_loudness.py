@@ -14,6 +14,7 @@ from lineup.catalog import Catalog
 from lineup.loudness import Loudness, measure_chunk, measure_loudness
 from lineup.loudness_stage import LoudnessSummary, measure_all
 from lineup.scanner import scan
+from tests.support.cli_run import retrovue
 from tests.support.loudness_clips import render_level_clip
 
 LEVELS = (-14.0, -23.0, -31.0)
@@ -126,3 +127,19 @@ def test_a_failed_measurement_is_stored_and_not_retried(
     assert "broken audio" in caplog.text
     assert catalog.loudness.todo([library]) == []
     assert all(item.loudness is None for item in catalog.items())
+
+
+def test_the_scan_command_measures_and_can_skip_it(library: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    off = retrovue("scan", "--no-measure-loudness", "--media", library, data_dir=data)
+    assert off.returncode == 0, off.stderr
+    assert "loudness:" not in off.stdout
+    with Catalog.open(data / "retrovue.db") as catalog:
+        assert all(item.loudness is None for item in catalog.items())
+
+    on = retrovue("scan", "--media", library, data_dir=data)
+
+    assert on.returncode == 0, on.stderr
+    assert "  loudness: 3 files measured\n" in on.stdout
+    with Catalog.open(data / "retrovue.db") as catalog:
+        assert all(item.loudness is not None for item in catalog.items())
