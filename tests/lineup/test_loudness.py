@@ -4,11 +4,14 @@ skippable, and a file that cannot be read costs one log line."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hdhr_emulator.cli.main import build_parser
+from hdhr_emulator.cli.settings import open_station
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
 from lineup.catalog import Catalog
 from lineup.loudness import Loudness, measure_chunk, measure_loudness
@@ -143,3 +146,31 @@ def test_the_scan_command_measures_and_can_skip_it(library: Path, tmp_path: Path
     assert "  loudness: 3 files measured\n" in on.stdout
     with Catalog.open(data / "retrovue.db") as catalog:
         assert all(item.loudness is not None for item in catalog.items())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["scan"], ["serve"], ["play", "Cheers"], ["play-channel", "1"], ["channels"], ["guide"]],
+)
+def test_every_command_that_scans_can_skip_measuring(
+    tmp_path: Path, library: Path, command: list[str]
+) -> None:
+    common = [*command, "--data-dir", str(tmp_path / "data"), "--media", str(library)]
+    with open_station(build_parser().parse_args(common)) as station:
+        assert station.measure_loudness
+    with open_station(build_parser().parse_args([*common, "--no-measure-loudness"])) as station:
+        assert not station.measure_loudness
+
+
+def test_a_removed_file_takes_its_measurement_along(library: Path, catalog: Catalog) -> None:
+    scan(catalog, [library], executor="thread")
+    (library / AD).unlink()
+
+    scan(catalog, [library], executor="thread")
+
+    with sqlite3.connect(catalog.path) as db:
+        rows = db.execute("SELECT path FROM media_loudness ORDER BY path").fetchall()
+    assert [Path(path).name for (path,) in rows] == [
+        "Cheers - S01E01 - Pilot.mp4",
+        "Cheers - S01E02 - Pilot.mp4",
+    ]
