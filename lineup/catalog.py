@@ -24,6 +24,7 @@ from typing import Any
 from lineup import colour
 from lineup.break_table import BreakTable, migrate_breaks
 from lineup.errors import CatalogError
+from lineup.loudness_table import LoudnessTable, migrate_loudness
 from lineup.models import ARTWORK_PREFIX, ItemKind, MediaInfo, MediaItem, MediaServerRef
 from lineup.naming import ParsedName, filler_kind_of
 from lineup.sqlite_file import Closing, SqliteFile
@@ -211,6 +212,7 @@ class Catalog(Closing):
         self.path = db.path
         self._db = db
         self.breaks = BreakTable(db)  # each programme's break points, by file identity
+        self.loudness = LoudnessTable(db)  # each local file's loudness, by file identity
 
     @classmethod
     def open(cls, db_path: Path | str) -> Catalog:
@@ -233,14 +235,14 @@ class Catalog(Closing):
         where, args = ("skipped = 0", ()) if kind is None else ("skipped = 0 AND kind = ?", (kind,))
         sql = f"SELECT {_ITEM_COLUMNS} FROM media_items WHERE {where} ORDER BY {_ORDER}"
         rows = self._db.execute(sql, args)
-        return self.breaks.fill([_to_item(row) for row in rows])
+        return self._filled([_to_item(row) for row in rows])
 
     def get(self, item_id: int) -> MediaItem | None:
         """The playable item with this id, or None (unknown id, or a skipped file)."""
         rows = self._db.execute(
             f"SELECT {_ITEM_COLUMNS} FROM media_items WHERE id = ? AND skipped = 0", (item_id,)
         )
-        return self.breaks.fill([_to_item(rows[0])])[0] if rows else None
+        return self._filled([_to_item(rows[0])])[0] if rows else None
 
     def current(self, item: MediaItem) -> MediaItem | None:
         """The catalog's present version of ``item``, which the published schedule may hold in
@@ -264,7 +266,11 @@ class Catalog(Closing):
                 "AND title = ? COLLATE NOCASE AND year IS ? AND source = ? ORDER BY id LIMIT 1",
                 (item.kind, item.title, item.year, item.source),
             )
-        return self.breaks.fill([_to_item(found[0])])[0] if found else None
+        return self._filled([_to_item(found[0])])[0] if found else None
+
+    def _filled(self, items: list[MediaItem]) -> list[MediaItem]:
+        """``items`` with what the scan's later stages found (break points, loudness)."""
+        return self.loudness.fill(self.breaks.fill(items))
 
     def skipped(self) -> list[SkippedFile]:
         """Every file found but not playable, by path."""
@@ -429,6 +435,7 @@ def _migrate(db: SqliteFile) -> None:
             (_COMPONENT, SCHEMA_VERSION),
         )
         migrate_breaks(tx)
+        migrate_loudness(tx)
 
 
 def _path_range(root: Path | str) -> tuple[str, str]:

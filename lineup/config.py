@@ -100,6 +100,7 @@ _TOP_KEYS = (
     "server",
     "plex",
     "timezone",
+    "loudness",
 )
 _CHANNEL_KEYS = (
     "number",
@@ -127,6 +128,7 @@ _CHANNEL_KEYS = (
     "up_next",
     "subtitles",
     "subtitle_language",
+    "loudness",
 )
 _PROFILE_KEYS = (
     "resolution",
@@ -465,6 +467,7 @@ class _Loader:
         )
         if "profile" in data:
             self.default_profile = self.profile(data["profile"], ChannelProfile(), "profile")
+        self.default_profile = self.loudness(data, self.default_profile)
         channels = self.channels(self.tables(data.get("channel", []), "channel"))
         timezone = None
         if "timezone" in data:
@@ -563,7 +566,24 @@ class _Loader:
         profile = self.default_profile
         if "profile" in table:
             profile = self.profile(table["profile"], profile, *at, "profile")
+        profile = self.loudness(table, profile, *at)
         return replace(spec, profile=profile)
+
+    def loudness(
+        self, table: Mapping[str, Any], profile: ChannelProfile, *at: PathPart
+    ) -> ChannelProfile:
+        """``loudness = -24`` (target LUFS, -40 to -10) or ``"off"``, over ``profile``."""
+        if "loudness" not in table:
+            return profile
+        value = table["loudness"]
+        if value == "off":
+            return replace(profile, loudness=None)
+        if isinstance(value, str):
+            raise self.error(
+                f"loudness must be a number of LUFS (-40 to -10) or \"off\", not {value!r}",
+                *at, "loudness",
+            )  # fmt: skip
+        return replace(profile, loudness=self.number(value, -40, -10, *at, "loudness"))
 
     def slots(self, value: object, *at: PathPart) -> tuple[SlotSpec, ...]:
         """``[[channel.slot]]`` tables (see :mod:`lineup.slot_config`)."""

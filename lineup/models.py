@@ -142,6 +142,9 @@ class MediaItem:
     chapters: bool = False
     studio: str | None = None  # network (TV) or studio (film), from Plex or an .nfo file
     filler_kind: FillerKind | None = None  # for FILLER items: its role in a break
+    #: integrated loudness (LUFS, EBU R128) measured at scan; None: not measured (airs as is)
+    loudness: float | None = None
+    true_peak: float | None = None  # dBTP, measured with ``loudness``
 
     @property
     def duration(self) -> float:
@@ -190,6 +193,8 @@ class ChannelProfile:
     video_kbps: int = 3000
     audio_kbps: int = 128
     audio_channels: int = 2
+    #: target integrated loudness in LUFS each measured item is gained to; None: off
+    loudness: float | None = -24.0
 
 
 @dataclass(frozen=True, slots=True)

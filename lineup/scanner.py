@@ -29,6 +29,7 @@ from lineup.breaks.stage import BreakSummary, find_all_breaks
 from lineup.catalog import Catalog, FileRecord, SkippedFile
 from lineup.errors import ScanError
 from lineup.local_metadata import refresh_metadata
+from lineup.loudness_stage import LoudnessSummary, measure_all
 from lineup.models import MediaInfo
 from lineup.naming import ParsedName, is_hidden, is_video_file, parse_media_path
 from lineup.nfo import is_nfo_file
@@ -71,6 +72,7 @@ class ScanSummary:
     plex: tuple[PlexSummary, ...] = ()  # per Plex server (its counts are in the totals above)
     failures: tuple[str, ...] = ()  # sources that could not be read this time (one line each)
     breaks: BreakSummary = BreakSummary()  # programme files looked at for break points
+    loudness: LoudnessSummary = LoudnessSummary()  # files measured for loudness
 
     def with_plex(self, result: PlexSummary) -> ScanSummary:
         """This summary with one Plex server's import added to the totals."""
@@ -120,6 +122,7 @@ def scan(
     executor: ExecutorKind = "auto",
     detect_breaks: bool = True,
     on_stage: Callable[[str], None] | None = None,
+    measure_loudness: bool = True,
 ) -> ScanSummary:
     """Scan ``roots`` into ``catalog`` and say what changed.
 
@@ -130,7 +133,8 @@ def scan(
 
     Then the programme files not looked at yet are read for break points (chapter marks, else,
     with ``detect_breaks``, black-and-silent moments: :mod:`lineup.breaks.stage`), announced by
-    ``on_stage("Finding breaks")`` and reported through ``on_progress`` as a second stage.
+    ``on_stage("Finding breaks")`` and reported through ``on_progress`` as a second stage;
+    then, with ``measure_loudness``, the files not measured yet (:mod:`lineup.loudness_stage`).
     """
     started = time.perf_counter()
     folders = [_check_root(root) for root in roots]
@@ -187,6 +191,12 @@ def scan(
         catalog, folders, detect=detect_breaks, on_progress=on_progress, on_stage=on_stage,
         workers=workers, executor=executor,
     )  # fmt: skip
+    loudness = LoudnessSummary()
+    if measure_loudness:
+        loudness = measure_all(
+            catalog, folders, on_progress=on_progress, on_stage=on_stage, workers=workers,
+            executor=executor,
+        )  # fmt: skip
     return ScanSummary(
         added=added,
         updated=updated,
@@ -199,6 +209,7 @@ def scan(
         executor=kind if todo else "",
         seconds=time.perf_counter() - started,
         breaks=breaks,
+        loudness=loudness,
     )
 
 

@@ -65,6 +65,8 @@ class Station(Closing):
         #: scans look for black-and-silent break points in new programmes (chapters are always
         #: read); the CLI's --no-detect-breaks turns it off
         self.detect_breaks = True
+        #: scans measure new files' loudness (for an even level on air); --no-measure-loudness
+        self.measure_loudness = True
 
     @classmethod
     def open(cls, settings: StationSettings, *, rebuild: bool = False) -> Station:
@@ -116,6 +118,7 @@ class Station(Closing):
             on_progress,
             detect_breaks=self.detect_breaks,
             on_stage=on_source,
+            measure_loudness=self.measure_loudness,
         )
         config = self.settings.config
         for server in config.plex if config is not None else ():

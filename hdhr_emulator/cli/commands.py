@@ -186,10 +186,10 @@ def serve(args: argparse.Namespace) -> int:
         # start on a quick scan (new files probed, chapter marks read) and look for natural
         # break points in the background right after: on a library scanned before break
         # detection that search takes minutes per hundred hours, the channels need not wait
-        detect = station.detect_breaks
-        station.detect_breaks = False
+        detect, measure = station.detect_breaks, station.measure_loudness
+        station.detect_breaks = station.measure_loudness = False  # loudness too: deferred
         scan_before_serving(station)
-        station.detect_breaks = detect
+        station.detect_breaks, station.measure_loudness = detect, measure
         if not station.channels():  # served anyway: files added later join at the next re-scan
             print(f"warning: serving 0 channels: {_empty_library_hint(station)}", file=sys.stderr)
 

@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_override_options(override)
     for scanning in (scan, serve, play, play_channel, channels, guide):
         _detect_breaks_option(scanning)
+        _measure_loudness_option(scanning)
     return parser
 
 
@@ -172,6 +173,15 @@ def _detect_breaks_option(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not look for natural break points (black picture with silence) in new "
         "programmes while scanning; chapter marks are still read",
+    )
+
+
+def _measure_loudness_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-measure-loudness",
+        action="store_true",
+        help="do not measure new files' loudness while scanning (unmeasured files air at "
+        "their own level)",
     )
 
 

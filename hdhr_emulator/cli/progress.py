@@ -98,6 +98,12 @@ def print_summary(summary: ScanSummary, took: float) -> None:
             f"chapters, {breaks.detected} with black-and-silent breaks"
             + (f", {breaks.failed} unreadable" if breaks.failed else "")
         )
+    if summary.loudness.measured:
+        failed = summary.loudness.failed
+        print(
+            f"  loudness: {summary.loudness.measured} files measured"
+            + (f", {failed} unreadable" if failed else "")
+        )
     for skipped in summary.skipped:
         print(f"  skipped {skipped.path}: {skipped.reason}")
     if summary.total_skipped > len(summary.skipped):

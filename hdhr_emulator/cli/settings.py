@@ -88,6 +88,7 @@ def open_station(args: argparse.Namespace, *, demo: bool = False, rebuild: bool 
         settings = with_demo_library(args, settings)
     station = Station.open(settings, rebuild=rebuild)
     station.detect_breaks = not getattr(args, "no_detect_breaks", False)
+    station.measure_loudness = not getattr(args, "no_measure_loudness", False)
     return station
 
 

@@ -2,8 +2,9 @@
 
 Every item is normalised to the channel's :class:`~lineup.models.ChannelProfile` and written as
 MPEG-TS with fixed PIDs and service id, so the splicer can join items byte-for-byte. No ``-re``:
-the splicer paces output and pipe back-pressure throttles ffmpeg. No loudness filters: their
-look-ahead adds seconds to tune-in (docs/protocol/playout.md §4.3).
+the splicer paces output and pipe back-pressure throttles ffmpeg. No loudness filters (their
+look-ahead adds seconds to tune-in, docs/protocol/playout.md §4.3): a static gain measured at scan
+(:mod:`hdhr_emulator.playout.loudness`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fractions import Fraction
 
 from hdhr_emulator.playout.colour import OUTPUT_TAG_ARGS, colour_filter
 from hdhr_emulator.playout.drawtext import escape_drawtext
+from hdhr_emulator.playout.loudness import loudness_filter
 from hdhr_emulator.playout.subtitles import SubtitleSource, subtitle_filter
 from lineup.models import ChannelProfile, MediaInfo, MediaItem
 
@@ -183,7 +185,8 @@ def transcode_command(
     seconds = item_seconds(item, seek, duration)
     argv += ["-t", _seconds(seconds), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
     drawn = subtitle_filter(subtitles, seek) if subtitles is not None else ""
-    argv += ["-vf", video_filter(profile, drawn, item.info), "-af", audio_filter(profile)]
+    audio = audio_filter(profile) + loudness_filter(item, profile)
+    argv += ["-vf", video_filter(profile, drawn, item.info), "-af", audio]
     argv += encode_args(profile)
     argv += [*TS_OUTPUT_ARGS, "pipe:1"]
     return argv
@@ -227,7 +230,7 @@ def copy_command(
         "-c:v",
         "copy",
         "-af",
-        audio_filter(profile, first_pts=False),
+        audio_filter(profile, first_pts=False) + loudness_filter(item, profile),
         *audio_encode_args(profile),
         *TS_OUTPUT_ARGS,
         "pipe:1",

@@ -13,6 +13,7 @@ from lineup.break_table import BreakJob
 from lineup.breaks import BreakScan
 from lineup.catalog import Catalog, FileRecord, SkippedFile
 from lineup.errors import ScanError
+from lineup.loudness import Loudness
 from lineup.models import ItemKind, MediaInfo
 from lineup.naming import parse_media_path
 from lineup.scanner import ScanSummary, scan
@@ -179,9 +180,12 @@ def test_progress_reports_each_probe(library: Path, catalog: Catalog) -> None:
     stages: list[str] = []
     report = lambda done, total: calls.append((done, total))  # noqa: E731
     scan(catalog, [library], on_progress=report, on_stage=stages.append)
-    # 5 files probed, then the 3 programmes (2 episodes, 1 movie; not the ad) read for breaks
-    assert calls == [(n, 5) for n in range(6)] + [(n, 3) for n in range(4)]
-    assert stages == ["Finding breaks"]
+    # 5 files probed, then the 3 programmes (2 episodes, 1 movie; not the ad) read for breaks,
+    # then the 4 playable files measured for loudness
+    assert calls == [(n, 5) for n in range(6)] + [(n, 3) for n in range(4)] + [
+        (n, 4) for n in range(5)
+    ]
+    assert stages == ["Finding breaks", "Measuring loudness"]
 
     calls.clear()
     stages.clear()
@@ -204,7 +208,7 @@ def test_process_pool_gives_the_same_catalog(
 
 def test_rescan_of_10000_unchanged_files_is_fast(tmp_path: Path, make_clip: ClipFactory) -> None:
     """The requirement: 10 000 unchanged files re-scan in ≤ 2 s. Seeded without probing (and
-    as already looked at for break points)."""
+    as already looked at for break points and measured for loudness)."""
     clip = make_clip(tmp_path / "clip.mp4", duration=1.0, **SMALL)
     root = tmp_path / "big"
     info = MediaInfo(1.0, "mov,mp4,m4a,3gp,3g2,mj2", "h264", 160, 120, 25.0, "aac", 2)
@@ -224,6 +228,8 @@ def test_rescan_of_10000_unchanged_files_is_fast(tmp_path: Path, make_clip: Clip
         catalog.apply(records)
         looked = BreakScan(detected=True)
         catalog.breaks.record((BreakJob(r.path, r.size, r.mtime_ns), looked) for r in records)
+        level = Loudness(-23.0, -20.0)  # and as measured
+        catalog.loudness.record((BreakJob(r.path, r.size, r.mtime_ns), level) for r in records)
         started = time.perf_counter()
         summary = scan(catalog, [root])
         took = time.perf_counter() - started
