@@ -312,9 +312,17 @@ def _run(
 ) -> Outcome:
     began = time.monotonic()
     data_dir = spec.data_dir(folder) if spec.data_dir else folder / "data"
-    # --no-detect-breaks: serve would look for break points in a re-scan 10 s after start, and
-    # its worker processes would be counted as children the fault left behind
-    command: tuple[str, ...] = ("serve", "--linger", "0.5", "--tuners", "4", "--no-detect-breaks")
+    # serve would look for break points and measure loudness in a re-scan 10 s after start,
+    # and its worker processes would be counted as children the fault left behind
+    command: tuple[str, ...] = (
+        "serve",
+        "--linger",
+        "0.5",
+        "--tuners",
+        "4",
+        "--no-detect-breaks",
+        "--no-measure-loudness",
+    )
     if spec.discovery:
         command += ("--discovery-address", "127.0.0.1", "--no-zeroconf")
     with running_server(

@@ -207,7 +207,7 @@ def serve(args: argparse.Namespace) -> int:
             current=station.catalog.current,
             library=station.library_report,
             media_folders=station.settings.media,
-            rescan_soon=detect,
+            rescan_soon=detect or measure,
         )
 
 
