@@ -9,9 +9,11 @@ look-ahead adds seconds to tune-in (docs/protocol/playout.md §4.3).
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 from hdhr_emulator.playout.drawtext import escape_drawtext
-from lineup.models import ChannelProfile, MediaItem
+from hdhr_emulator.playout.logo_bug import overlay_graph
+from lineup.models import ChannelProfile, LogoBug, MediaItem
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).
 TS_OUTPUT_ARGS = (
@@ -154,8 +156,12 @@ def transcode_command(
     duration: float,
     extra_input_args: tuple[str, ...] = (),
     source: str | None = None,
+    bug: tuple[Path, LogoBug] | None = None,
 ) -> list[str]:
     """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile``.
+
+    ``bug`` (a still from :func:`~hdhr_emulator.playout.logo_bug.cached_bug` and its settings)
+    lays the channel's logo over the picture.
 
     Input ``-ss`` is frame-accurate when transcoding (the pre-roll is decoded and dropped).
     Items without audio get silence from ``anullsrc`` so the stream never loses its audio track.
@@ -170,8 +176,13 @@ def transcode_command(
     if not has_audio:
         argv += silence_input(profile)
     seconds = item_seconds(item, seek, duration)
-    argv += ["-t", _seconds(seconds), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
-    argv += ["-vf", video_filter(profile), "-af", audio_filter(profile), *encode_args(profile)]
+    video_map, video = "0:v:0", ["-vf", video_filter(profile)]
+    if bug is not None:
+        argv += ["-i", str(bug[0])]
+        graph = overlay_graph(video_filter(profile), profile, bug[1], 1 if has_audio else 2)
+        video_map, video = "[v]", ["-filter_complex", graph]
+    argv += ["-t", _seconds(seconds), "-map", video_map, "-map", "0:a:0" if has_audio else "1:a:0"]
+    argv += [*video, "-af", audio_filter(profile), *encode_args(profile)]
     argv += [*TS_OUTPUT_ARGS, "pipe:1"]
     return argv
 
