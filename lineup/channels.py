@@ -178,6 +178,7 @@ def resolve_channels(
                 up_next=spec.up_next,
                 filler_kinds=roles or present_roles(filler),
                 id_window_minutes=spec.id_window_minutes,
+                bug=spec.bug,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)
