@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from lineup.errors import RetrovueError
-from lineup.models import BugPosition, ChannelProfile, LogoBug
+from lineup.models import BugPosition, Channel, ChannelProfile, ItemKind, LogoBug, MediaItem
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +117,27 @@ def overlay_graph(
         f"[0:v:0]{video_filter}[base];"
         f"[base][{input_index}:v:0]overlay=x={x}:y={y}:format=yuv420,format=yuv420p[v]"
     )
+
+
+_PROGRAMME_KINDS = frozenset({ItemKind.EPISODE, ItemKind.MOVIE})
+
+
+def bug_for(
+    ffmpeg: str, channel: Channel, item: MediaItem, profile: ChannelProfile, cache_dir: Path
+) -> tuple[Path, LogoBug] | None:
+    """The still and settings to overlay on ``item`` of ``channel``, or None: no logo, the bug
+    turned off, or a break item (filler, card, override) while ``during_breaks`` is off.
+
+    Blocking (a stat, and ffmpeg once per still): run it in a thread. A logo that cannot be
+    scaled is logged and the item plays without a bug rather than not at all.
+    """
+    bug = channel.bug
+    if bug is None or not channel.logo:
+        return None
+    if item.kind not in _PROGRAMME_KINDS and not bug.during_breaks:
+        return None
+    try:
+        return cached_bug(ffmpeg, Path(channel.logo), profile, bug, cache_dir), bug
+    except (LogoBugError, OSError) as exc:
+        log.warning("channel %d: no logo bug: %s", channel.number, exc)
+        return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,14 @@ import pytest
 from hdhr_emulator.playout.ffmpeg_args import transcode_command
 from hdhr_emulator.playout.logo_bug import (
     LogoBugError,
+    bug_for,
     bug_height,
     cached_bug,
     overlay_position,
 )
 from lineup.models import (
     BugPosition,
+    Channel,
     ChannelProfile,
     ItemKind,
     LogoBug,
@@ -157,3 +160,34 @@ def test_an_unreadable_logo_is_a_one_line_error(tmp_path: Path) -> None:
 def test_overlay_positions_keep_the_margin() -> None:
     bug = LogoBug(position=BugPosition.TOP_RIGHT, margin=0.1)
     assert overlay_position(PROFILE, bug) == ("W-w-24", "24")
+
+
+def test_breaks_stay_clean_unless_during_breaks(
+    grey_clip: MediaItem, red_logo: Path, tmp_path: Path
+) -> None:
+    filler = replace(grey_clip, kind=ItemKind.FILLER)
+    channel = Channel(
+        number=1, name="A", programmes=(grey_clip,), logo=str(red_logo), bug=LogoBug()
+    )
+    cache = tmp_path / "cache"
+    assert bug_for(FFMPEG, channel, filler, PROFILE, cache) is None
+    shown = bug_for(FFMPEG, channel, grey_clip, PROFILE, cache)
+    assert shown is not None and shown[0].is_file()
+    always = replace(channel, bug=LogoBug(during_breaks=True))
+    assert bug_for(FFMPEG, always, filler, PROFILE, cache) is not None
+    assert bug_for(FFMPEG, replace(channel, bug=None), grey_clip, PROFILE, cache) is None
+    assert bug_for(FFMPEG, replace(channel, logo=None), grey_clip, PROFILE, cache) is None
+
+
+def test_a_filler_item_airs_without_the_bug(
+    grey_clip: MediaItem, red_logo: Path, tmp_path: Path
+) -> None:
+    """The argv a session builds for a break item has no overlay, so its corner stays grey."""
+    filler = replace(grey_clip, kind=ItemKind.FILLER)
+    channel = Channel(
+        number=1, name="A", programmes=(grey_clip,), logo=str(red_logo), bug=LogoBug(size=0.25)
+    )
+    bug = bug_for(FFMPEG, channel, filler, PROFILE, tmp_path / "cache")
+    frame = _first_frame(transcode_command(FFMPEG, filler, PROFILE, 0.0, 1.0, bug=bug), tmp_path)
+    x, y = _corner_centres(LogoBug(size=0.25))[BugPosition.BOTTOM_RIGHT]
+    assert _near(_pixel(frame, x, y), GREY)
