@@ -180,6 +180,7 @@ def resolve_channels(
                 id_window_minutes=spec.id_window_minutes,
                 subtitles=spec.subtitles,
                 subtitle_language=spec.subtitle_language,
+                bug=spec.bug,
             )
         )
     return sorted(channels, key=lambda channel: channel.number)

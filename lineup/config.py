@@ -73,9 +73,11 @@ from lineup.models import (
     MIN_CHANNEL_NUMBER,
     BreakPolicy,
     BreakSource,
+    BugPosition,
     ChannelProfile,
     FillerKind,
     FillerPolicy,
+    LogoBug,
     Order,
     OutputMode,
     Preset,
@@ -101,6 +103,7 @@ _TOP_KEYS = (
     "plex",
     "timezone",
     "loudness",
+    "bug",
 )
 _CHANNEL_KEYS = (
     "number",
@@ -129,7 +132,9 @@ _CHANNEL_KEYS = (
     "subtitles",
     "subtitle_language",
     "loudness",
+    "bug",
 )
+_BUG_KEYS = ("position", "margin", "size", "opacity", "during_breaks")
 _PROFILE_KEYS = (
     "resolution",
     "fps",
@@ -229,6 +234,8 @@ class ChannelSpec:
     id_window_minutes: float = 5.0
     subtitles: SubtitleMode = SubtitleMode.OFF
     subtitle_language: str | None = None
+    #: the logo bug over the picture (None: ``bug = false``); shown only if the channel has a logo
+    bug: LogoBug | None = field(default_factory=LogoBug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +349,7 @@ class _Loader:
         self.lines = lines
         self.base = path.parent
         self.default_profile = ChannelProfile()
+        self.default_bug: LogoBug | None = LogoBug()
 
     def error(self, message: str, *where: PathPart) -> ConfigError:
         return ConfigError(message, self.file, self.lines.line(*where))
@@ -468,6 +476,7 @@ class _Loader:
         if "profile" in data:
             self.default_profile = self.profile(data["profile"], ChannelProfile(), "profile")
         self.default_profile = self.loudness(data, self.default_profile)
+        self.default_bug = self.bug(data.get("bug", {}), LogoBug(), "bug")
         channels = self.channels(self.tables(data.get("channel", []), "channel"))
         timezone = None
         if "timezone" in data:
@@ -563,6 +572,7 @@ class _Loader:
         spec = replace(spec, metadata=self.metadata_filter(table, *at))
         spec = self.channel_breaks(spec, table, *at)
         spec = self.channel_subtitles(spec, table, *at)
+        spec = replace(spec, bug=self.bug(table.get("bug", {}), self.default_bug, *at, "bug"))
         profile = self.default_profile
         if "profile" in table:
             profile = self.profile(table["profile"], profile, *at, "profile")
@@ -633,6 +643,29 @@ class _Loader:
         if "group" in table:
             spec = replace(spec, group=self.string(table["group"], *at, "group").strip())
         return spec
+
+    def bug(self, value: object, base: LogoBug | None, *at: PathPart) -> LogoBug | None:
+        """``[bug]`` / ``bug`` on a channel: where and how the logo sits over the picture, over
+        ``base``; ``bug = false`` turns it off (``bug = true`` back on with the defaults)."""
+        if isinstance(value, bool):
+            return (base or LogoBug()) if value else None
+        table = self.typed(value, dict, "a table or true/false", *at)
+        self.check_keys(table, _BUG_KEYS, "[bug]", *at)
+        bug = base or LogoBug()
+        if "position" in table:
+            bug = replace(
+                bug, position=self.choice(table["position"], BugPosition, *at, "position")
+            )
+        if "margin" in table:
+            bug = replace(bug, margin=self.number(table["margin"], 0.0, 0.5, *at, "margin"))
+        if "size" in table:
+            bug = replace(bug, size=self.number(table["size"], 0.01, 1.0, *at, "size"))
+        if "opacity" in table:
+            bug = replace(bug, opacity=self.number(table["opacity"], 0.0, 1.0, *at, "opacity"))
+        if "during_breaks" in table:
+            during = self.typed(table["during_breaks"], bool, "true or false", *at, "during_breaks")
+            bug = replace(bug, during_breaks=bool(during))
+        return bug
 
     def profile(self, value: object, base: ChannelProfile, *at: PathPart) -> ChannelProfile:
         """``[profile]`` / ``[channel.profile]``: the stream shape, over ``base``."""

@@ -234,6 +234,30 @@ class SlotPlan:
     seed: int = 0
 
 
+class BugPosition(StrEnum):
+    """Which corner of the picture the logo bug sits in."""
+
+    TOP_LEFT = "top-left"
+    TOP_RIGHT = "top-right"
+    BOTTOM_LEFT = "bottom-left"
+    BOTTOM_RIGHT = "bottom-right"
+
+
+@dataclass(frozen=True, slots=True)
+class LogoBug:
+    """How a channel's logo is laid over its picture while it transcodes.
+
+    Sizes are shares of the picture height, so one setting suits every profile. Breaks (filler,
+    bumpers, cards) stay clean unless ``during_breaks``, as on broadcast TV.
+    """
+
+    position: BugPosition = BugPosition.BOTTOM_RIGHT
+    margin: float = 0.05  # share of the picture height between the logo and the edges
+    size: float = 0.12  # logo height as a share of the picture height
+    opacity: float = 0.7  # 0 (invisible) to 1 (opaque), times the logo's own alpha
+    during_breaks: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     """A channel resolved against the catalog: everything the schedule needs, nothing more."""
@@ -259,6 +283,8 @@ class Channel:
     timezone: str = ""  # IANA name the slots' local times are in ("" = the system's)
     subtitles: SubtitleMode = SubtitleMode.OFF
     subtitle_language: str | None = None  # preferred subtitle language ("en", "fre", …)
+    #: the on-screen logo ("bug") over the picture; playout only, so not in the fingerprint
+    bug: LogoBug | None = None
 
 
 @dataclass(frozen=True, slots=True)

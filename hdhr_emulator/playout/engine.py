@@ -64,6 +64,7 @@ class PlayoutEngine:
             card=self.slates.card,
             publish=self.events.publish,
             cards=self.cards,
+            bug_cache=settings.data_dir / "bugs",
         )
         self.headroom = HeadroomMonitor(leads=self._leads) if settings.admit_by_headroom else None
         self.pool = TunerPool(

@@ -10,12 +10,14 @@ look-ahead adds seconds to tune-in, docs/protocol/playout.md §4.3): a static ga
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 from hdhr_emulator.playout.colour import OUTPUT_TAG_ARGS, colour_filter
 from hdhr_emulator.playout.drawtext import escape_drawtext
+from hdhr_emulator.playout.logo_bug import overlay_graph
 from hdhr_emulator.playout.loudness import loudness_filter
 from hdhr_emulator.playout.subtitles import SubtitleSource, subtitle_filter
-from lineup.models import ChannelProfile, MediaInfo, MediaItem
+from lineup.models import ChannelProfile, LogoBug, MediaInfo, MediaItem
 
 # Fixed stream layout shared by every item and the slate (the splicer relies on it).
 TS_OUTPUT_ARGS = (
@@ -166,9 +168,13 @@ def transcode_command(
     extra_input_args: tuple[str, ...] = (),
     source: str | None = None,
     subtitles: SubtitleSource | None = None,
+    bug: tuple[Path, LogoBug] | None = None,
 ) -> list[str]:
     """Play ``duration`` s of ``item`` from ``seek`` s, normalised to ``profile`` (with
     ``subtitles`` burned in, in sync from ``seek``).
+
+    ``bug`` (a still from :func:`~hdhr_emulator.playout.logo_bug.cached_bug` and its settings)
+    lays the channel's logo over the picture.
 
     Input ``-ss`` is frame-accurate when transcoding (the pre-roll is decoded and dropped).
     Items without audio get silence from ``anullsrc`` so the stream never loses its audio track.
@@ -183,11 +189,16 @@ def transcode_command(
     if not has_audio:
         argv += silence_input(profile)
     seconds = item_seconds(item, seek, duration)
-    argv += ["-t", _seconds(seconds), "-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0"]
     drawn = subtitle_filter(subtitles, seek) if subtitles is not None else ""
+    fitted = video_filter(profile, drawn, item.info)
+    video_map, video = "0:v:0", ["-vf", fitted]
+    if bug is not None:
+        argv += ["-i", str(bug[0])]
+        graph = overlay_graph(fitted, profile, bug[1], 1 if has_audio else 2)
+        video_map, video = "[v]", ["-filter_complex", graph]
+    argv += ["-t", _seconds(seconds), "-map", video_map, "-map", "0:a:0" if has_audio else "1:a:0"]
     audio = audio_filter(profile) + loudness_filter(item, profile)
-    argv += ["-vf", video_filter(profile, drawn, item.info), "-af", audio]
-    argv += encode_args(profile)
+    argv += [*video, "-af", audio, *encode_args(profile)]
     argv += [*TS_OUTPUT_ARGS, "pipe:1"]
     return argv
 

@@ -19,12 +19,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 from hdhr_emulator.events import EventKind, Publish
 from hdhr_emulator.playout.cards import CardRenderer
 from hdhr_emulator.playout.ffmpeg_args import copy_command, transcode_command
 from hdhr_emulator.playout.item_feed import FeedEnd, ItemFeed
+from hdhr_emulator.playout.logo_bug import bug_for
 from hdhr_emulator.playout.stream_plan import StreamPlan, plan_stream
 from hdhr_emulator.playout.subtitles import SubtitleSource, find_subtitles
 from hdhr_emulator.playout.ts import GopCache, Pacer, PesGate, Splicer
@@ -33,6 +35,7 @@ from hdhr_emulator.playout.viewer import Viewer
 from hdhr_emulator.util import cancel_and_wait
 from lineup.errors import UnknownChannelError
 from lineup.models import (
+    Channel,
     ChannelProfile,
     ItemKind,
     MediaItem,
@@ -82,6 +85,8 @@ class PlayoutContext:
     publish: Publish = _publish_nothing
     # up-next cards, rendered ahead of air; None: a card segment airs as the slate
     cards: CardRenderer | None = None
+    # where scaled logo bugs are cached; None: no bug over the picture
+    bug_cache: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,7 @@ class ChannelSession:
         self._linger: asyncio.Task[None] | None = None
         self._stopped = False
         self._plan: StreamPlan | None = None
+        self._channel: Channel | None = None  # as it was at start (for its logo bug)
         self._upcoming: tuple[_Planned, ItemFeed] | None = None  # next segment, pre-started
         self.pacer: Pacer | None = None  # read by admission control (playout/headroom.py)
         self._interrupted = False  # interrupt(): leave the item on air, re-plan from now
@@ -160,6 +166,7 @@ class ChannelSession:
     def start(self) -> None:
         schedule = self.context.schedule()
         channel = schedule.channel(self.channel_number)
+        self._channel = channel
         self._plan = plan_stream(channel, self.context.mode_override)
         # a slate at tune-in decodes as far ahead as the items will: files with B-frames
         # usually two frames (copy), x264 zerolatency not at all (transcode)
@@ -299,6 +306,16 @@ class ChannelSession:
                 source=source,
             )
         else:
+            bug = None
+            if self.context.bug_cache is not None and self._channel is not None:
+                bug = await asyncio.to_thread(
+                    bug_for,
+                    self.context.ffmpeg,
+                    self._channel,
+                    item,
+                    self._plan.profile,
+                    self.context.bug_cache,
+                )
             argv = transcode_command(
                 self.context.ffmpeg,
                 item,
@@ -307,6 +324,7 @@ class ChannelSession:
                 planned.duration,
                 source=source,
                 subtitles=await self._subtitles_of(item, source),
+                bug=bug,
             )
         feed = ItemFeed(argv, name=f"ch{self.channel_number} {item.title}")
         feed.start()
