@@ -12,6 +12,7 @@ status (``server/app.py``)::
      ├── FFmpegError                  the ffmpeg binary is missing or unusable
      ├── TunerBusyError               HTTP 503: no tuner free (HDHomeRun error 804/805)
      ├── TokenFileError               the API token file cannot be read or written
+     ├── LogoBugError                 a channel's logo cannot be read or scaled for its bug
      └── ApiError                     HTTP 4xx: an API request refused, its status chosen by the
           │                           route (a JSON ``{"error","detail"}`` at api/errors.py)
           └── OverrideError           an emergency override that cannot be honoured

@@ -24,7 +24,8 @@ _SCALE_TIMEOUT = 30.0  # seconds one still scale may take (it takes milliseconds
 
 
 class LogoBugError(RetrovueError):
-    """A logo file that ffmpeg cannot read or scale (message names the file)."""
+    """Raised when ffmpeg cannot read or scale a channel's logo for its bug (the message names
+    the file); the item then airs without the bug, so it never reaches a boundary."""
 
 
 def bug_height(profile: ChannelProfile, bug: LogoBug) -> int:
