@@ -13,6 +13,7 @@ from hdhr_emulator.playout import audio_mix
 # A 1 kHz tone only in the centre of a 5.1 source, or a mono tone.
 _SOURCES = {
     "center51": "sine=f=1000:d=1:sample_rate=48000,pan=5.1|FC=c0",
+    "back_left51": "sine=f=440:d=1:sample_rate=48000,pan=5.1|BL=c0",
     "mono": "sine=f=1000:d=1:sample_rate=44100",
 }
 
@@ -33,7 +34,7 @@ def _rms_levels(tmp_path: Path, source: str) -> list[float]:
         capture_output=True,
         text=True,
     )
-    return [float(v) for v in re.findall(r"RMS level dB: (-?[\d.]+)", done.stderr)]
+    return [float(v) for v in re.findall(r"RMS level dB: (\S+)", done.stderr)]
 
 
 def test_center_is_in_both_channels_at_minus_3_db(tmp_path: Path) -> None:
@@ -47,3 +48,9 @@ def test_mono_is_centred(tmp_path: Path) -> None:
     left, right = _rms_levels(tmp_path, _SOURCES["mono"])
     assert left == pytest.approx(right, abs=0.01)
     assert left > -30.0
+
+
+def test_surround_goes_to_its_side_at_minus_3_db(tmp_path: Path) -> None:
+    left, right = _rms_levels(tmp_path, _SOURCES["back_left51"])
+    assert left == pytest.approx(-21.07 - 3.0, abs=0.3)
+    assert right == float("-inf")
