@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+from hdhr_emulator.playout.audio_mix import resample_options
 from hdhr_emulator.playout.colour import OUTPUT_TAG_ARGS, colour_filter
 from hdhr_emulator.playout.drawtext import escape_drawtext
 from hdhr_emulator.playout.logo_bug import overlay_graph
@@ -96,7 +97,8 @@ def audio_filter(profile: ChannelProfile, *, first_pts: bool = True) -> str:
     without audio; ``-t`` ends the item (docs/protocol/playout.md §3.2)."""
     layout = "stereo" if profile.audio_channels == 2 else "mono"
     start = ":first_pts=0" if first_pts else ""
-    return f"aresample=48000:async=1{start},aformat=sample_fmts=fltp:channel_layouts={layout},apad"
+    resample = f"aresample=48000:async=1{start}:{resample_options()}"
+    return f"{resample},aformat=sample_fmts=fltp:channel_layouts={layout},apad"
 
 
 def audio_encode_args(profile: ChannelProfile) -> list[str]:

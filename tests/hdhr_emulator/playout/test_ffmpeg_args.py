@@ -56,11 +56,12 @@ VF_720P_NTSC = (
     "pad=1280:720:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=30000/1001,format=yuv420p,"
     "tpad=stop_mode=clone:stop=-1"
 )
+MIX = ":clev=0.707:slev=0.707:lfe_mix_level=0.0"
 AF_STEREO = (
-    "aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
+    f"aresample=48000:async=1:first_pts=0{MIX},aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
 )
 # copy mode: the audio is re-encoded, padded, and starts where the copied video does
-AF_COPY = "aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
+AF_COPY = f"aresample=48000:async=1{MIX},aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
 AAC_STEREO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]
 # every encode tags its H.264 VUI as BT.709 limited range (playout/colour.py)
 VUI_BT709 = [
@@ -124,7 +125,9 @@ VF_PAL = (
     "pad=720:576:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=25/1,format=yuv420p,"
     "tpad=stop_mode=clone:stop=-1"
 )
-AF_MONO = "aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=mono,apad"
+AF_MONO = (
+    f"aresample=48000:async=1:first_pts=0{MIX},aformat=sample_fmts=fltp:channel_layouts=mono,apad"
+)
 ENCODE_PAL_MONO = [
     "-c:v",
     "libx264",
