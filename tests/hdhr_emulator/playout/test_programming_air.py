@@ -22,8 +22,6 @@ from hdhr_emulator.cli.clips import ClipSpec
 from hdhr_emulator.playout import session as session_module
 from hdhr_emulator.playout.ffmpeg_args import slate_command
 from hdhr_emulator.playout.ffmpeg_binary import FFmpeg
-from hdhr_emulator.playout.session import ChannelSession, PlayoutContext
-from hdhr_emulator.playout.viewer import Viewer
 from lineup.cards import card_text
 from lineup.models import (
     Channel,
@@ -40,6 +38,7 @@ from lineup.schedule import Schedule, ScheduleStore
 from tests.support.streaming import assert_decodes, decoded_audio, decoded_video
 from tests.support.tone_seams import drifts_ms, seams_heard
 from tests.support.ts_analysis import analyse
+from tests.support.unpaced import record_unpaced
 
 pytestmark = pytest.mark.slow
 
@@ -117,33 +116,11 @@ def test_a_slot_starts_on_time_after_an_id_and_an_up_next_card(
     monkeypatch.setattr(session_module, "BURST_SECONDS", 1e6)  # no pacing: as fast as ffmpeg
     channel = channel_of(clip_cache)
 
-    async def play(schedule: Schedule) -> bytes:
-        async def slate_for(title: str, profile: ChannelProfile) -> bytes:
-            return slate
-
-        context = PlayoutContext(
-            ffmpeg=ffmpeg.path, schedule=lambda: schedule, slate=slate_for, clock=lambda: T0
-        )
-        session = ChannelSession(channel.number, 0, context)
-        viewer = Viewer("10.0.0.9", 1 << 30)
-        received = bytearray()
-        session.start()
-        session.attach(viewer)
-        try:
-            while session.splicer.timeline_seconds < MEDIA_SECONDS:
-                assert not session.stopped, "the session stopped by itself"
-                chunk = await asyncio.wait_for(viewer.next_chunk(), timeout=60)
-                assert chunk, "the stream ended"
-                received += chunk
-        finally:
-            await session.async_stop()
-        while chunk := await viewer.next_chunk():
-            received += chunk
-        return bytes(received)
-
     with ScheduleStore.open(tmp_path / "schedule.db") as store:
         schedule = Schedule(store, [channel], epochs={channel.number: T0 - 20})
-        data = asyncio.run(play(schedule))
+        data = asyncio.run(
+            record_unpaced(ffmpeg.path, schedule, channel.number, slate, T0, MEDIA_SECONDS)
+        )
         segments = [
             segment
             for airing in schedule.airings(channel.number, T0, T0 + MEDIA_SECONDS + 30)
